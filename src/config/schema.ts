@@ -1,0 +1,109 @@
+/**
+ * The config schema: one strict zod schema (unknown keys are errors), defaults beside it.
+ * Sections owned by other folders (auth, policy, guardrails, flow, approvals, audit) are
+ * imported from there so each folder keeps its schema next to its code.
+ */
+import { z } from 'zod';
+
+/** Tool, resource and prompt names must stay within the spec's allowed characters. */
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+const restartSchema = z
+  .object({
+    initialDelayMs: z.number().int().positive().default(500),
+    maxDelayMs: z.number().int().positive().default(30_000),
+  })
+  .strict()
+  .default({ initialDelayMs: 500, maxDelayMs: 30_000 });
+
+const upstreamBase = {
+  /** Namespace prefix for this server's tools, prompts and resources; defaults to the server's key. */
+  prefix: z.string().regex(NAME, 'letters, digits, _ and - only').optional(),
+  /** Per-call timeout, reset on progress. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Connection (initialize) timeout. */
+  connectTimeoutMs: z.number().int().positive().default(20_000),
+  restart: restartSchema,
+  /** Marks a server whose annotations are not trusted (issue 5). */
+  trusted: z.boolean().default(true),
+  /** Labels for every tool of this server (issue 5). */
+  labels: z.array(z.string()).default([]),
+  /** Per-tool settings (issue 5 labels; issue 8 pins). */
+  tools: z.record(z.string(), z.object({ labels: z.array(z.string()).default([]) }).strict()).default({}),
+  disabled: z.boolean().default(false),
+};
+
+const stdioUpstream = z
+  .object({
+    ...upstreamBase,
+    transport: z.literal('stdio').optional(),
+    /** The command and its arguments. */
+    command: z.array(z.string()).min(1),
+    /** The child's whole environment: nothing is inherited except PATH (to find the command) unless listed here. */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Working directory, relative to the config file. */
+    cwd: z.string().optional(),
+  })
+  .strict();
+
+const httpUpstream = z
+  .object({
+    ...upstreamBase,
+    /** `streamable-http` (default) or the legacy HTTP+SSE transport. */
+    transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
+    url: z.string().url(),
+    /** Headers Warden sends upstream (its own credentials, never the agent's). */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const upstreamSchema = z.union([stdioUpstream, httpUpstream]);
+
+export const serverSchema = z
+  .object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8788),
+    /** Largest request body accepted, in bytes. */
+    maxBodyBytes: z.number().int().positive().default(1_048_576),
+    /** Deepest JSON nesting accepted. */
+    maxJsonDepth: z.number().int().positive().default(64),
+    /** Origins allowed in the `Origin` header; default: localhost origins. */
+    allowedOrigins: z.array(z.string()).optional(),
+    /** Host header values allowed; default: localhost names when bound to loopback, any otherwise. */
+    allowedHosts: z.array(z.string()).optional(),
+    /** Idle 2025-era sessions are closed after this long. */
+    sessionIdleMs: z.number().int().positive().default(30 * 60_000),
+    /** Most concurrent 2025-era sessions. */
+    maxSessions: z.number().int().positive().default(10_000),
+    /** How long SIGTERM waits for in-flight calls. */
+    shutdownGraceMs: z.number().int().nonnegative().default(10_000),
+    /** Separator between server prefix and tool name. */
+    namespaceSeparator: z.string().regex(/^[A-Za-z0-9_.-]{1,3}$/).default('__'),
+    /** Page size for list results sent downstream. */
+    pageSize: z.number().int().positive().max(10_000).default(200),
+  })
+  .strict();
+
+export const loggingSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    logging: loggingSchema.default({ level: 'info' }),
+    servers: z.record(z.string().regex(NAME, 'server names: letters, digits, _ and - only'), upstreamSchema),
+  })
+  .strict();
+
+export type WardenConfig = z.infer<typeof configSchema>;
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
+export type StdioUpstreamConfig = z.infer<typeof stdioUpstream>;
+export type HttpUpstreamConfig = z.infer<typeof httpUpstream>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+
+export function isStdio(u: UpstreamConfig): u is StdioUpstreamConfig {
+  return 'command' in u;
+}

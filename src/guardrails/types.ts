@@ -1,0 +1,59 @@
+/**
+ * The detector contract shared by every guardrail detector (input and output).
+ * A detector is built once at load by its factory and then only scans: linear time,
+ * no per-call compilation, never throws on hostile input (it returns findings).
+ */
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface Finding {
+  /** Detector name, e.g. `shell`, `sql`, `secrets`, `pii`, `prompt_injection`. */
+  readonly detector: string;
+  /** Stable rule id inside the detector, e.g. `shell.rm-root`, `secrets.aws-access-token`. */
+  readonly rule: string;
+  readonly severity: Severity;
+  /** Human-readable, never containing the matched secret itself. */
+  readonly message: string;
+  /** Where in the scanned text (UTF-16 offsets), for redaction and highlighting. */
+  readonly start?: number;
+  readonly end?: number;
+  /** Redaction label, e.g. `email` → "[REDACTED:email]". */
+  readonly kind?: string;
+  /** 0..1 score for learned detectors. */
+  readonly score?: number;
+}
+
+/** What a detector knows about where the text came from. */
+export interface ScanContext {
+  /** Upstream server and tool name. */
+  readonly server?: string;
+  readonly tool?: string;
+  /** JSON path of the argument or result field, e.g. `arguments.command`. */
+  readonly field?: string;
+  /** Roots a tool is allowed to touch (path detector). */
+  readonly roots?: readonly string[];
+  /** Labels of the tool (e.g. external_sink). */
+  readonly labels?: ReadonlySet<string>;
+}
+
+export interface Detector {
+  readonly name: string;
+  /** Which path it inspects. */
+  readonly direction: 'input' | 'output' | 'both';
+  scan(text: string, ctx?: ScanContext): Finding[];
+}
+
+/** One evaluation result row, printed by `npm run eval` and written to the JSON report. */
+export interface EvalRow {
+  readonly detector: string;
+  readonly dataset: string;
+  /** `test` for reported figures; `train` only when a set has no split (say so in `note`). */
+  readonly split: string;
+  readonly positives: number;
+  readonly negatives: number;
+  readonly recall: number;
+  readonly falsePositiveRate: number;
+  /** Recall when the threshold is set so that FPR ≤ 1% (score-based detectors), else null. */
+  readonly recallAt1pctFpr: number | null;
+  readonly note?: string;
+}
