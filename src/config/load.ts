@@ -27,16 +27,22 @@ export class ConfigError extends Error {
 }
 
 const REF = /\$\{(env|file):([^}]+)\}/g;
+const CONFIG_DIR = /\$\{configDir\}/g;
 
-/** Replaces `${env:NAME}` and `${file:path}` in every string; missing ones are problems. */
+/**
+ * Replaces `${env:NAME}` (or `${env:NAME:-default}`), `${file:path}` (relative to the config
+ * file) and `${configDir}` in every string; a missing variable or file is a problem.
+ */
 function resolveRefs(value: unknown, path: string[], baseDir: string, env: NodeJS.ProcessEnv, problems: string[]): unknown {
   if (typeof value === 'string') {
     if (!value.includes('${')) return value;
-    return value.replace(REF, (_m, kind: string, ref: string) => {
+    // ${configDir} first, so it can stand inside an env default.
+    return value.replace(CONFIG_DIR, baseDir).replace(REF, (_m, kind: string, ref: string) => {
       if (kind === 'env') {
-        const v = env[ref];
+        const [name, fallback] = ref.split(':-', 2) as [string, string | undefined];
+        const v = env[name] ?? fallback;
         if (v === undefined) {
-          problems.push(`${path.join('.')}: environment variable ${ref} is not set`);
+          problems.push(`${path.join('.')}: environment variable ${name} is not set`);
           return '';
         }
         return v;

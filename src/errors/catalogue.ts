@@ -57,7 +57,7 @@ export const ERRORS = {
 
   // --- routing and upstreams ---
   WARDEN_UNKNOWN_TOOL: { rpc: JsonRpc.InvalidParams, http: 200, message: 'Unknown tool', when: 'The tool does not exist, or exists but is hidden from this agent (the two are indistinguishable).' },
-  WARDEN_UNKNOWN_RESOURCE: { rpc: JsonRpc.ResourceNotFound, http: 200, message: 'Resource not found', when: 'The resource URI belongs to no upstream, or to one hidden from this agent.' },
+  WARDEN_UNKNOWN_RESOURCE: { rpc: JsonRpc.InvalidParams, http: 200, message: 'Resource not found', when: 'The resource URI belongs to no upstream, or to one hidden from this agent.' },
   WARDEN_UNKNOWN_PROMPT: { rpc: JsonRpc.InvalidParams, http: 200, message: 'Unknown prompt', when: 'The prompt does not exist, or is hidden from this agent.' },
   WARDEN_UPSTREAM_UNAVAILABLE: { rpc: JsonRpc.UpstreamUnavailable, http: 200, message: 'Upstream server unavailable', when: 'The upstream that owns the tool is down or restarting.' },
   WARDEN_UPSTREAM_TIMEOUT: { rpc: JsonRpc.Timeout, http: 200, message: 'Upstream call timed out', when: 'The upstream did not answer within `timeoutMs` (reset on progress).' },

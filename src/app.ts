@@ -1,0 +1,97 @@
+/**
+ * Wires one running Warden: config → gateway (upstreams, catalog, pipeline) → HTTP adapter.
+ * Reloads on SIGHUP and on config-file change without dropping sessions; an invalid new config
+ * is refused and the old one keeps running. SIGTERM drains in-flight calls within a bound.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfigFile, type LoadedConfig } from './config/index.ts';
+import { Gateway } from './gateway/index.ts';
+import { createLogger, type Logger } from './telemetry/log.ts';
+import { createHttpGateway, type HttpGateway } from './transport/http.ts';
+
+export interface RunningWarden {
+  readonly gateway: Gateway;
+  readonly http: HttpGateway;
+  readonly address: AddressInfo;
+  readonly url: string;
+  reload(): Promise<{ ok: true } | { ok: false; problems: readonly string[] }>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly configPath: string;
+  readonly port?: number;
+  readonly host?: string;
+  readonly log?: Logger;
+  /** Watch the config file and reload on change (default true). */
+  readonly watch?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export function loadWithOverrides(path: string, o: { port?: number; host?: string; env?: NodeJS.ProcessEnv }): LoadedConfig {
+  const loaded = loadConfigFile(path, o.env);
+  if (o.port === undefined && o.host === undefined) return loaded;
+  const server = { ...loaded.config.server, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.host !== undefined ? { host: o.host } : {}) };
+  return { ...loaded, config: Object.freeze({ ...loaded.config, server: Object.freeze(server) }) };
+}
+
+export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
+  let loaded = loadWithOverrides(opts.configPath, opts);
+  const log = opts.log ?? createLogger(loaded.config.logging.level);
+  for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
+
+  const gateway = new Gateway(loaded, { log });
+  await gateway.start();
+  const http = createHttpGateway({ gateway, server: loaded.config.server, log });
+  const address = await http.listen(loaded.config.server.port, loaded.config.server.host);
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}/mcp`;
+  log.info({ url, upstreams: gateway.status() }, 'warden listening');
+
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = async (): Promise<{ ok: true } | { ok: false; problems: readonly string[] }> => {
+    let next: LoadedConfig;
+    try {
+      next = loadWithOverrides(opts.configPath, opts);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      log.error({ problems }, 'config reload refused; the running config stays');
+      return { ok: false, problems };
+    }
+    for (const w of next.warnings) log.warn({ warning: w }, 'config warning');
+    await gateway.reload(next);
+    loaded = next;
+    log.info('config reloaded');
+    return { ok: true };
+  };
+  const queueReload = () => (reloading = reloading.then(reload, reload));
+
+  let watcher: FSWatcher | undefined;
+  let debounce: NodeJS.Timeout | undefined;
+  if (opts.watch !== false) {
+    try {
+      watcher = watch(opts.configPath, () => {
+        clearTimeout(debounce);
+        debounce = setTimeout(() => void queueReload(), 200);
+      });
+      watcher.unref();
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'cannot watch config file; reload with SIGHUP');
+    }
+  }
+
+  return {
+    gateway,
+    http,
+    address,
+    url,
+    reload: () => queueReload() as Promise<{ ok: true } | { ok: false; problems: readonly string[] }>,
+    async stop() {
+      watcher?.close();
+      clearTimeout(debounce);
+      await gateway.stop(loaded.config.server.shutdownGraceMs);
+      await http.close();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The `warden` command: `start`, `check`, `stdio`, and the subcommands other folders add
+ * under src/cli/commands/. Returns the exit code; never calls process.exit itself except on signals.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/index.ts';
+import { loadWithOverrides, startWarden } from '../app.ts';
+import { runStdio } from '../transport/stdio.ts';
+import { createLogger } from '../telemetry/log.ts';
+
+export interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  configPath?: string;
+}
+
+const defaultIo: Io = { stdout: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`), stderr: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`) };
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+/** Subcommands implemented in src/cli/commands/<name>.ts, loaded only when used. */
+const EXTERNAL: Record<string, string> = {};
+
+const USAGE = `usage: warden <command> [options]
+
+commands:
+  start  --config FILE [--port N] [--host H]   run the gateway over HTTP
+  stdio  --config FILE                         serve the same aggregate over stdio
+  check  --config FILE                         validate config, print warnings (exit 1 on errors)
+${Object.keys(EXTERNAL).map((c) => `  ${c}`).join('\n')}`;
+
+const configOpt = { config: { type: 'string', short: 'c' } } as const;
+
+const check: Command = async (argv, io) => {
+  const { values } = parseArgs({ args: argv, options: configOpt, strict: true });
+  if (!values.config) return usage(io);
+  try {
+    const loaded = loadWithOverrides(values.config, {});
+    for (const w of loaded.warnings) io.stdout(`warning: ${w}`);
+    io.stdout(`ok: ${values.config} (${Object.keys(loaded.config.servers).length} servers)`);
+    return 0;
+  } catch (err) {
+    io.stderr(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+    return 1;
+  }
+};
+
+const start: Command = async (argv, io) => {
+  const { values } = parseArgs({ args: argv, options: { ...configOpt, port: { type: 'string', short: 'p' }, host: { type: 'string' } }, strict: true });
+  if (!values.config) return usage(io);
+  const port = values.port !== undefined ? Number(values.port) : undefined;
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    io.stderr(`error: --port must be an integer 0-65535`);
+    return 2;
+  }
+  let running;
+  try {
+    running = await startWarden({ configPath: values.config, ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}) });
+  } catch (err) {
+    io.stderr(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+    return 1;
+  }
+  io.stderr(`Warden listening on ${running.url}`);
+  process.on('SIGHUP', () => void running.reload());
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void running.stop().finally(resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  return 0;
+};
+
+const stdio: Command = async (argv, io) => {
+  const { values } = parseArgs({ args: argv, options: configOpt, strict: true });
+  if (!values.config) return usage(io);
+  try {
+    const loaded = loadWithOverrides(values.config, {});
+    // stdout carries MCP; logs go to stderr.
+    await runStdio(loaded, createLogger(loaded.config.logging.level, process.stderr));
+    return 0;
+  } catch (err) {
+    io.stderr(err instanceof ConfigError ? err.message : `error: ${(err as Error).message}`);
+    return 1;
+  }
+};
+
+const BUILTIN: Record<string, Command> = { start, check, stdio };
+
+function usage(io: Io): number {
+  io.stderr(USAGE);
+  return 2;
+}
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd) return usage(io);
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const builtin = BUILTIN[cmd];
+    if (builtin) return await builtin(rest, io);
+    const mod = EXTERNAL[cmd];
+    if (mod) {
+      const { run } = (await import(mod)) as { run: Command };
+      const cfgIdx = rest.findIndex((a) => a === '--config' || a === '-c');
+      return await run(rest, { ...io, ...(cfgIdx >= 0 && rest[cfgIdx + 1] ? { configPath: rest[cfgIdx + 1]! } : {}) });
+    }
+    io.stderr(`unknown command: ${cmd}`);
+    return usage(io);
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`error: ${(err as Error).message}`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,369 @@
+/**
+ * The gateway: owns the upstream connections, the aggregate catalog and the pipeline, and
+ * answers MCP methods for any transport adapter. Adapters turn wire messages into
+ * {@link GatewayRequest}s; nothing here knows about HTTP or stdio.
+ */
+import { randomBytes } from 'node:crypto';
+import type { LoadedConfig, WardenConfig } from '../config/index.ts';
+import { WardenError } from '../errors/index.ts';
+import { createPipeline, type AgentIdentity, type CallContext, type Observer, type Pipeline, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
+import { buildCatalog, type Catalog } from '../registry/index.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { UpstreamConnection, type UpstreamSnapshot } from '../upstreams/connection.ts';
+import type { CallChannel, Peer } from './peers.ts';
+import { createRouteStage, type RouteDeps } from './route-stage.ts';
+import { paginate } from './paginate.ts';
+
+export interface GatewayRequest {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+  readonly id: string | number;
+  readonly agent: AgentIdentity;
+  readonly session: SessionRef;
+  readonly virtualServer: string;
+  readonly signal: AbortSignal;
+  readonly channel: CallChannel;
+  readonly peer?: Peer;
+}
+
+/** Hooks later stages plug into without touching transports. */
+export interface GatewayExtensions {
+  /** Stages after `route`, in order (auth'd policy, guardrails, flow, …). */
+  readonly stages?: readonly Stage[];
+  readonly observers?: readonly Observer[];
+  readonly onHold?: HoldHandler;
+  readonly labelsFor?: RouteDeps['labelsFor'];
+  /** Which catalog entries an agent may see (the same function decides calls, via the route stage). */
+  readonly visible?: (agent: AgentIdentity, virtualServer: string, kind: 'tool' | 'prompt' | 'resource', exposed: string) => boolean;
+}
+
+export interface UpstreamStatus {
+  readonly state: string;
+  readonly tools: number;
+  readonly era?: string;
+  readonly error?: string;
+}
+
+const DEFAULT_SERVER_CAPABILITIES = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  completions: {},
+  logging: {},
+} as const;
+
+export class Gateway {
+  private loaded: LoadedConfig;
+  private readonly log: Logger;
+  private readonly upstreams = new Map<string, UpstreamConnection>();
+  private _catalog: Catalog;
+  private catalogVersion = 0;
+  private pipeline!: Pipeline;
+  private readonly peers = new Set<Peer>();
+  /** Calls in flight per upstream, to route server-to-client requests and logs of that upstream. */
+  private readonly inflight = new Map<string, Set<CallChannel>>();
+  private extensions: GatewayExtensions;
+  private draining = false;
+  private active = 0;
+  private drained: (() => void) | undefined;
+  private catalogListeners = new Set<(c: Catalog) => void>();
+
+  constructor(loaded: LoadedConfig, opts: { log: Logger; extensions?: GatewayExtensions }) {
+    this.loaded = loaded;
+    this.log = opts.log;
+    this.extensions = opts.extensions ?? {};
+    this._catalog = buildCatalog(0, new Map(), this.naming());
+    this.buildPipeline();
+  }
+
+  get config(): WardenConfig {
+    return this.loaded.config;
+  }
+  get catalog(): Catalog {
+    return this._catalog;
+  }
+  readonly capabilities = DEFAULT_SERVER_CAPABILITIES;
+
+  /** Connects every upstream; resolves when each has made its first attempt. */
+  async start(): Promise<void> {
+    await Promise.all(Object.entries(this.config.servers).filter(([, s]) => !s.disabled).map(([name, s]) => this.addUpstream(name, s)));
+    this.rebuildCatalog();
+  }
+
+  /** Applies a new, already validated config without dropping sessions. */
+  async reload(next: LoadedConfig, extensions?: GatewayExtensions): Promise<void> {
+    this.loaded = next;
+    if (extensions) this.extensions = extensions;
+    this.buildPipeline();
+    const wanted = new Map(Object.entries(next.config.servers).filter(([, s]) => !s.disabled));
+    const work: Promise<void>[] = [];
+    for (const [name, conn] of this.upstreams) {
+      const cfg = wanted.get(name);
+      if (!cfg) {
+        this.upstreams.delete(name);
+        work.push(conn.stop());
+      } else work.push(conn.reconfigure(cfg));
+    }
+    for (const [name, cfg] of wanted) if (!this.upstreams.has(name)) work.push(this.addUpstream(name, cfg));
+    await Promise.all(work);
+    this.rebuildCatalog();
+  }
+
+  /** Stops taking new calls, waits up to `graceMs` for in-flight ones, then closes upstreams. */
+  async stop(graceMs: number): Promise<void> {
+    this.draining = true;
+    if (this.active > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+        setTimeout(resolve, graceMs).unref();
+      });
+    }
+    await Promise.all([...this.upstreams.values()].map((u) => u.stop()));
+  }
+
+  status(): Record<string, UpstreamStatus> {
+    const out: Record<string, UpstreamStatus> = {};
+    for (const [name, u] of this.upstreams) {
+      out[name] = { state: u.state, tools: u.snapshot.tools.length, ...(u.era ? { era: u.era } : {}), ...(u.lastError ? { error: u.lastError } : {}) };
+    }
+    return out;
+  }
+
+  /** Ready when every enabled upstream is connected. */
+  ready(): boolean {
+    return !this.draining && [...this.upstreams.values()].every((u) => u.state === 'ready');
+  }
+
+  addPeer(peer: Peer): () => void {
+    this.peers.add(peer);
+    return () => this.peers.delete(peer);
+  }
+
+  onCatalogChange(fn: (c: Catalog) => void): () => void {
+    this.catalogListeners.add(fn);
+    return () => this.catalogListeners.delete(fn);
+  }
+
+  /** Answers one MCP request. Resolves with the result or rejects with a WardenError. */
+  async handle(req: GatewayRequest): Promise<Record<string, unknown>> {
+    if (this.draining) throw new WardenError('WARDEN_SHUTTING_DOWN');
+    this.active++;
+    try {
+      return await this.dispatch(req);
+    } finally {
+      if (--this.active === 0 && this.drained) this.drained();
+    }
+  }
+
+  private async dispatch(req: GatewayRequest): Promise<Record<string, unknown>> {
+    const view = (kind: 'tool' | 'prompt' | 'resource', exposed: string) =>
+      this.extensions.visible ? this.extensions.visible(req.agent, req.virtualServer, kind, exposed) : true;
+    const c = this._catalog;
+    const size = this.config.server.pageSize;
+    const cursor = req.params.cursor;
+    switch (req.method) {
+      case 'tools/list':
+        return paginate(c.tools.filter((t) => view('tool', t.exposed)).map((t) => t.definition), 'tools', cursor, size, c.version);
+      case 'prompts/list':
+        return paginate(c.prompts.filter((p) => view('prompt', p.exposed)).map((p) => p.definition), 'prompts', cursor, size, c.version);
+      case 'resources/list':
+        return paginate(c.resources.filter((r) => view('resource', r.exposed)).map((r) => r.definition), 'resources', cursor, size, c.version);
+      case 'resources/templates/list':
+        return paginate(c.templates.filter((t) => view('resource', t.exposed)).map((t) => t.definition), 'resourceTemplates', cursor, size, c.version);
+      case 'tools/call':
+      case 'prompts/get':
+      case 'resources/read':
+        return this.pipeline.run(this.newContext(req));
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return this.subscription(req, view);
+      case 'completion/complete':
+        return this.complete(req, view);
+      default:
+        throw new WardenError('WARDEN_METHOD_NOT_FOUND', req.method);
+    }
+  }
+
+  private newContext(req: GatewayRequest): CallContext {
+    const meta = req.params._meta as { progressToken?: string | number } | undefined;
+    const token = meta?.progressToken;
+    return {
+      requestId: req.id,
+      method: req.method,
+      agent: req.agent,
+      session: req.session,
+      virtualServer: req.virtualServer,
+      traceId: randomBytes(16).toString('hex'),
+      signal: req.signal,
+      startedAt: performance.now(),
+      params: req.params,
+      target: undefined,
+      result: undefined,
+      error: undefined,
+      hits: [],
+      timings: {},
+      state: new Map<string, unknown>([['channel', req.channel]]),
+      progress:
+        token === undefined
+          ? () => undefined
+          : (progress: number, message?: string) => void req.channel.notify('notifications/progress', { progressToken: token, progress, ...(message ? { message } : {}) }),
+    };
+  }
+
+  /** The terminal stage: calls the upstream with its own names, relaying progress. */
+  private forward = async (ctx: CallContext): Promise<Record<string, unknown>> => {
+    const target = ctx.target;
+    if (!target) throw new WardenError('WARDEN_INTERNAL');
+    const conn = this.upstreams.get(target.server);
+    if (!conn) throw new WardenError('WARDEN_UPSTREAM_UNAVAILABLE', undefined, { server: target.server });
+    const channel = ctx.state.get('channel') as CallChannel;
+    const params: Record<string, unknown> =
+      target.kind === 'resource' ? { ...ctx.params, uri: target.name } : { ...ctx.params, name: target.name };
+    // The agent's progress token stays with the agent: upstream progress is re-sent under it.
+    const meta = params._meta as Record<string, unknown> | undefined;
+    const token = meta?.progressToken;
+    const set = this.inflight.get(target.server) ?? new Set<CallChannel>();
+    this.inflight.set(target.server, set);
+    set.add(channel);
+    // Relayed progress must reach the agent before the result closes the response stream.
+    let relayed: Promise<void> = Promise.resolve();
+    try {
+      const result = await conn.request(ctx.method, params, {
+        signal: ctx.signal,
+        ...(token !== undefined
+          ? { onprogress: (p: { progress: number; total?: number; message?: string }) => void (relayed = relayed.then(() => channel.notify('notifications/progress', { ...p, progressToken: token }))) }
+          : {}),
+      });
+      await relayed;
+      if (target.kind === 'resource') return this.exposeReadResult(target.server, result);
+      return result;
+    } finally {
+      set.delete(channel);
+    }
+  };
+
+  private exposeReadResult(server: string, result: Record<string, unknown>): Record<string, unknown> {
+    const contents = result.contents;
+    if (!Array.isArray(contents)) return result;
+    return { ...result, contents: contents.map((c: { uri?: string }) => (typeof c?.uri === 'string' ? { ...c, uri: this._catalog.exposeResource(server, c.uri) } : c)) };
+  }
+
+  private async subscription(req: GatewayRequest, view: (k: 'resource', e: string) => boolean): Promise<Record<string, unknown>> {
+    const uri = req.params.uri;
+    if (typeof uri !== 'string') throw new WardenError('WARDEN_INVALID_PARAMS', 'uri must be a string');
+    const r = this._catalog.resolveResource(uri);
+    if (!r || !view('resource', uri)) throw new WardenError('WARDEN_UNKNOWN_RESOURCE', uri, { uri });
+    const conn = this.upstreams.get(r.server);
+    if (!conn) throw new WardenError('WARDEN_UPSTREAM_UNAVAILABLE');
+    if (req.method === 'resources/subscribe') req.peer?.subscriptions.add(uri);
+    else req.peer?.subscriptions.delete(uri);
+    // One upstream subscription serves every peer; unsubscribing upstream only when nobody is left.
+    const others = [...this.peers].some((p) => p !== req.peer && p.subscriptions.has(uri));
+    if (req.method === 'resources/subscribe' || !others) {
+      if (conn.snapshot.capabilities.resources?.subscribe) await conn.request(req.method, { uri: r.uri }, { signal: req.signal });
+    }
+    return {};
+  }
+
+  private async complete(req: GatewayRequest, view: (k: 'prompt' | 'resource', e: string) => boolean): Promise<Record<string, unknown>> {
+    const ref = req.params.ref as { type?: string; name?: string; uri?: string } | undefined;
+    let server: string | undefined;
+    let upstreamRef: Record<string, unknown> | undefined;
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const p = this._catalog.promptByName.get(ref.name);
+      if (p && view('prompt', ref.name)) [server, upstreamRef] = [p.server, { ...ref, name: p.name }];
+    } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const t = this._catalog.templates.find((x) => x.exposed === ref.uri);
+      if (t && view('resource', ref.uri)) [server, upstreamRef] = [t.server, { ...ref, uri: t.uriTemplate }];
+    }
+    if (!server || !upstreamRef) throw new WardenError('WARDEN_INVALID_PARAMS', 'unknown completion reference');
+    const conn = this.upstreams.get(server);
+    if (!conn?.snapshot.capabilities.completions) return { completion: { values: [], hasMore: false } };
+    return conn.request('completion/complete', { ...req.params, ref: upstreamRef }, { signal: req.signal });
+  }
+
+  private buildPipeline(): void {
+    const ext = this.extensions;
+    const route = createRouteStage({
+      catalog: () => this._catalog,
+      ...(ext.labelsFor ? { labelsFor: ext.labelsFor } : {}),
+      ...(ext.visible ? { visible: (ctx: CallContext, kind: 'tool' | 'prompt' | 'resource', e: string) => ext.visible!(ctx.agent, ctx.virtualServer, kind, e) } : {}),
+    });
+    this.pipeline = createPipeline({
+      stages: [route, ...(ext.stages ?? [])],
+      forward: this.forward,
+      ...(ext.onHold ? { onHold: ext.onHold } : {}),
+      observers: ext.observers ?? [],
+      onStageError: (stage, err) => this.log.error({ stage, err: (err as Error)?.message }, 'pipeline stage failed; call denied'),
+    });
+  }
+
+  private naming() {
+    const prefixes = new Map<string, string>();
+    for (const [name, s] of Object.entries(this.config.servers)) prefixes.set(name, s.prefix ?? name);
+    return { separator: this.config.server.namespaceSeparator, prefixes };
+  }
+
+  private async addUpstream(name: string, cfg: WardenConfig['servers'][string]): Promise<void> {
+    const conn = new UpstreamConnection(name, cfg, {
+      baseDir: this.loaded.baseDir,
+      log: this.log,
+      events: {
+        onChange: () => this.rebuildCatalog(),
+        onNotification: (server, method, params) => this.onUpstreamNotification(server, method, params),
+        onServerRequest: (server, method, params, signal) => this.onUpstreamRequest(server, method, params, signal),
+      },
+    });
+    this.upstreams.set(name, conn);
+    await conn.start();
+  }
+
+  private rebuildCatalog(): void {
+    const snaps = new Map<string, UpstreamSnapshot>();
+    // Config order decides who wins a collision, so it is stable across restarts.
+    for (const name of Object.keys(this.config.servers)) {
+      const u = this.upstreams.get(name);
+      if (u) snaps.set(name, u.snapshot);
+    }
+    const prev = this._catalog;
+    const next = buildCatalog(++this.catalogVersion, snaps, this.naming(), (m) => this.log.warn(m));
+    this._catalog = next;
+    const changed = (a: readonly unknown[], b: readonly unknown[]) => a.length !== b.length || JSON.stringify(a) !== JSON.stringify(b);
+    const kinds: string[] = [];
+    if (changed(prev.tools.map((t) => t.definition), next.tools.map((t) => t.definition))) kinds.push('tools');
+    if (changed(prev.prompts.map((p) => p.definition), next.prompts.map((p) => p.definition))) kinds.push('prompts');
+    if (changed(prev.resources.map((r) => r.definition), next.resources.map((r) => r.definition)) || changed(prev.templates.map((t) => t.definition), next.templates.map((t) => t.definition))) kinds.push('resources');
+    for (const fn of this.catalogListeners) fn(next);
+    for (const kind of kinds) for (const p of this.peers) p.notify(`notifications/${kind}/list_changed`);
+  }
+
+  private onUpstreamNotification(server: string, method: string, params: unknown): void {
+    if (method === 'notifications/resources/updated') {
+      const uri = (params as { uri?: string })?.uri;
+      if (typeof uri !== 'string') return;
+      const exposed = this._catalog.exposeResource(server, uri);
+      for (const p of this.peers) if (p.subscriptions.has(exposed)) p.notify(method, { ...(params as object), uri: exposed });
+      return;
+    }
+    if (method === 'notifications/message') {
+      // A log line belongs to whoever is calling that upstream; with several callers we cannot tell
+      // whose it is, and sending it to all would leak across agents.
+      const calls = this.inflight.get(server);
+      if (calls?.size === 1) for (const ch of calls) void ch.notify(method, params as Record<string, unknown>);
+      return;
+    }
+    this.log.debug({ server, method }, 'upstream notification not relayed');
+  }
+
+  private async onUpstreamRequest(server: string, method: string, params: unknown, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const calls = this.inflight.get(server);
+    if (!calls || calls.size === 0) throw new WardenError('WARDEN_METHOD_NOT_FOUND', `${method} outside a call`);
+    if (calls.size > 1) {
+      // Over stdio a server-to-client request carries no link to the call that caused it. Guessing
+      // could show one agent's elicitation to another user, so refuse.
+      throw new WardenError('WARDEN_UPSTREAM_ERROR', `${method} is ambiguous: several calls are in flight to ${server}`);
+    }
+    const [channel] = calls;
+    return channel!.request(method, params, signal);
+  }
+}

@@ -1,0 +1,3 @@
+export { Gateway } from './gateway.ts';
+export type { GatewayExtensions, GatewayRequest, UpstreamStatus } from './gateway.ts';
+export type { CallChannel, Peer } from './peers.ts';

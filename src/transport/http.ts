@@ -1,0 +1,292 @@
+/**
+ * The Streamable HTTP adapter: `/mcp` (and `/mcp/<virtual server>`) for both protocol eras,
+ * plus `/healthz` and `/readyz`. Edge checks and authentication run here, once per HTTP request;
+ * the MCP protocol itself is the SDK's; every decision is the gateway's.
+ *
+ * Era routing: a request with `Mcp-Session-Id` or an `initialize` is 2025-era and goes to its
+ * session's SDK transport; anything else is classified by the SDK (`isLegacyRequest`) and 2026-era
+ * requests go to `createMcpHandler`, one short-lived server per request.
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+import type { ServerConfig } from '../config/index.ts';
+import { WardenError, isWardenError } from '../errors/index.ts';
+import type { Gateway, Peer } from '../gateway/index.ts';
+import type { AgentIdentity, SessionRef } from '../pipeline/index.ts';
+import type { Logger } from '../telemetry/log.ts';
+import { checkOrigin, checkProtocolVersion, originPolicy, parseMessage, readBody, type OriginPolicy } from './edge.ts';
+import { createDownstreamServer } from './mcp-server.ts';
+
+export type AuthResult =
+  | { ok: true; agent: AgentIdentity }
+  | { ok: false; status: 401 | 403; code: 'WARDEN_UNAUTHENTICATED' | 'WARDEN_INSUFFICIENT_SCOPE' | 'WARDEN_FORBIDDEN'; wwwAuthenticate?: string; reason: string };
+
+export interface Authenticator {
+  authenticate(req: { headers: IncomingMessage['headers']; remoteAddress?: string | undefined }): Promise<AuthResult>;
+  /** RFC 9728 metadata, when Warden is an OAuth resource server. */
+  protectedResourceMetadata?(): object | undefined;
+}
+
+/** Local-only mode: everyone is the `local` agent. Refused on non-loopback binds by config checks. */
+export const localAuthenticator = (roles: readonly string[] = []): Authenticator => {
+  const agent: AgentIdentity = Object.freeze({ id: 'local', roles, via: 'local', scopes: [] });
+  const ok: AuthResult = { ok: true, agent };
+  return { authenticate: async () => ok };
+};
+
+/** Extra routes (metrics, admin API, well-known documents) mounted by later issues. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export interface HttpOptions {
+  readonly gateway: Gateway;
+  readonly server: ServerConfig;
+  readonly log: Logger;
+  readonly authenticator?: Authenticator;
+  readonly routes?: readonly Route[];
+  /** Header or `_meta` conversation id for 2026-era flow state; see docs/architecture.md. */
+  readonly conversationWindowMs?: number;
+}
+
+interface Session {
+  readonly id: string;
+  readonly agentId: string;
+  readonly virtualServer: string;
+  readonly transport: NodeStreamableHTTPServerTransport;
+  readonly peer: Peer;
+  lastSeen: number;
+  close(): Promise<void>;
+}
+
+const MCP_PATH = /^\/mcp(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/;
+
+export interface HttpGateway {
+  readonly server: HttpServer;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Closes listeners and sessions (the gateway's own drain happens in Gateway.stop). */
+  close(): Promise<void>;
+  readonly sessions: { readonly size: number };
+  setAuthenticator(a: Authenticator): void;
+}
+
+export function createHttpGateway(opts: HttpOptions): HttpGateway {
+  const { gateway, log } = opts;
+  let cfg = opts.server;
+  let authenticator = opts.authenticator ?? localAuthenticator();
+  const policy: OriginPolicy = originPolicy(cfg.host, cfg.allowedHosts, cfg.allowedOrigins);
+  const sessions = new Map<string, Session>();
+  const windowMs = opts.conversationWindowMs ?? 30 * 60_000;
+
+  const sessionRefFor = (agent: AgentIdentity) => (ctx: ServerContext): SessionRef => {
+    if (ctx.sessionId) return { key: `mcp:${ctx.sessionId}`, mcpSessionId: ctx.sessionId, era: 'legacy' };
+    // 2026-07-28 has no sessions: a conversation id the client sends, else the agent within a time window.
+    const h = ctx.http?.req?.headers.get('warden-conversation-id');
+    const meta = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.['warden/conversation'];
+    const conv = typeof meta === 'string' ? meta : h;
+    if (conv && /^[\w.:-]{1,128}$/.test(conv)) return { key: `conv:${agent.id}:${conv}`, mcpSessionId: undefined, era: 'modern' };
+    return { key: `agent:${agent.id}:${Math.floor(Date.now() / windowMs)}`, mcpSessionId: undefined, era: 'modern' };
+  };
+
+  const agentOf = (ctx: { http?: { authInfo?: AuthInfo } } | { authInfo?: AuthInfo }): AgentIdentity => {
+    const info = 'authInfo' in ctx ? ctx.authInfo : (ctx as { http?: { authInfo?: AuthInfo } }).http?.authInfo;
+    const agent = info?.extra?.agent as AgentIdentity | undefined;
+    if (!agent) throw new WardenError('WARDEN_UNAUTHENTICATED');
+    return agent;
+  };
+
+  // 2026-07-28: one short-lived server per request, built from the same gateway.
+  const modernByVs = new Map<string, { handler: McpHttpHandler; node: ReturnType<typeof toNodeHandler> }>();
+  const modernFor = (vs: string) => {
+    let m = modernByVs.get(vs);
+    if (!m) {
+      const handler = createMcpHandler(
+        (c) => {
+          const agent = agentOf(c);
+          return createDownstreamServer(gateway, { agent, virtualServer: vs, session: sessionRefFor(agent), onError: (e) => log.error({ err: e.message }, 'handler error') });
+        },
+        { legacy: 'reject', maxRequestBodySize: cfg.maxBodyBytes, onerror: (e) => log.debug({ err: e.message }, 'modern request rejected') },
+      );
+      m = { handler, node: toNodeHandler(handler, { maxRequestBodySize: cfg.maxBodyBytes }) };
+      modernByVs.set(vs, m);
+    }
+    return m;
+  };
+  gateway.onCatalogChange(() => {
+    for (const { handler } of modernByVs.values()) {
+      handler.notify.toolsChanged();
+      handler.notify.promptsChanged();
+      handler.notify.resourcesChanged();
+    }
+  });
+
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - cfg.sessionIdleMs;
+    for (const s of sessions.values()) if (s.lastSeen < cutoff) void s.close();
+  }, Math.min(60_000, cfg.sessionIdleMs)).unref();
+
+  async function newSession(agent: AgentIdentity, vs: string): Promise<Session> {
+    if (sessions.size >= cfg.maxSessions) throw new WardenError('WARDEN_SHUTTING_DOWN', 'session limit reached');
+    let session!: Session;
+    const subscriptions = new Set<string>();
+    const transport = new NodeStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id: string) => {
+        sessions.set(id, session);
+        (session as { id: string }).id = id;
+      },
+      onsessionclosed: (id: string) => void sessions.get(id)?.close(),
+    });
+    const peer: Peer = {
+      id: '',
+      agentId: agent.id,
+      subscriptions,
+      notify: (method, params) => void server.notification({ method, params } as never).catch(() => undefined),
+    };
+    const server = createDownstreamServer(gateway, { agent, virtualServer: vs, session: sessionRefFor(agent), peer, onError: (e) => log.error({ err: e.message }, 'handler error') });
+    const removePeer = gateway.addPeer(peer);
+    let closed = false;
+    session = {
+      id: '',
+      agentId: agent.id,
+      virtualServer: vs,
+      transport,
+      peer,
+      lastSeen: Date.now(),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        removePeer();
+        sessions.delete(session.id);
+        await server.close().catch(() => undefined);
+      },
+    };
+    transport.onclose = () => void session.close();
+    await server.connect(transport);
+    return session;
+  }
+
+  function sendError(res: ServerResponse, e: WardenError, id: string | number | null = null, headers: Record<string, string> = {}): void {
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    const body = JSON.stringify({ jsonrpc: '2.0', id, error: e.toJsonRpc() });
+    res.writeHead(e.http, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  function sendJson(res: ServerResponse, status: number, value: unknown): void {
+    const body = JSON.stringify(value);
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, vs: string): Promise<void> {
+    const edge = checkOrigin(req, policy) ?? checkProtocolVersion(req);
+    if (edge) return sendError(res, edge);
+    const method = req.method ?? 'GET';
+    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+      return sendError(res, new WardenError('WARDEN_METHOD_NOT_ALLOWED'), null, { allow: 'GET, POST, DELETE' });
+    }
+
+    const auth = await authenticator.authenticate({ headers: req.headers, remoteAddress: req.socket.remoteAddress });
+    if (!auth.ok) {
+      // No upstream traffic and no body read for a request we will not serve.
+      req.resume();
+      return sendError(res, new WardenError(auth.code), null, auth.wwwAuthenticate ? { 'www-authenticate': auth.wwwAuthenticate } : {});
+    }
+    const agent = auth.agent;
+    // The agent's token ends here: the SDK sees only who the agent is.
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: agent.id, scopes: [...agent.scopes], extra: { agent } };
+
+    const sid = req.headers['mcp-session-id'];
+    const sessionId = typeof sid === 'string' ? sid : undefined;
+
+    if (method !== 'POST') {
+      if (!sessionId) return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'));
+      const s = sessions.get(sessionId);
+      if (!s || s.agentId !== agent.id || s.virtualServer !== vs) return sendError(res, new WardenError('WARDEN_SESSION_NOT_FOUND'));
+      s.lastSeen = Date.now();
+      return s.transport.handleRequest(req, res);
+    }
+
+    const ct = req.headers['content-type'];
+    if (!ct || !/^application\/json\b/i.test(ct)) {
+      req.resume();
+      return sendError(res, new WardenError('WARDEN_UNSUPPORTED_MEDIA_TYPE'));
+    }
+    const body = await readBody(req, cfg.maxBodyBytes);
+    const msg = parseMessage(body, cfg.maxJsonDepth);
+    const id = msg.kind === 'request' ? msg.id : null;
+
+    if (sessionId) {
+      const s = sessions.get(sessionId);
+      // A session belongs to the agent that opened it; anyone else gets "not found".
+      if (!s || s.agentId !== agent.id || s.virtualServer !== vs) return sendError(res, new WardenError('WARDEN_SESSION_NOT_FOUND'), id);
+      s.lastSeen = Date.now();
+      return s.transport.handleRequest(req, res, msg.raw);
+    }
+    if (msg.kind === 'request' && msg.method === 'initialize') {
+      const s = await newSession(agent, vs);
+      await s.transport.handleRequest(req, res, msg.raw);
+      if (!sessions.has(s.transport.sessionId ?? '')) await s.close();
+      return;
+    }
+    const probe = new Request(`http://warden${req.url ?? '/mcp'}`, { method: 'POST', headers: req.headers as Record<string, string> });
+    if (await isLegacyRequest(probe, { parsedBody: msg.raw })) {
+      return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'), id);
+    }
+    return modernFor(vs).node(req as never, res as never, msg.raw);
+  }
+
+  const server = createServer(async (req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://warden');
+    } catch {
+      return sendError(res, new WardenError('WARDEN_NOT_FOUND'));
+    }
+    try {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/readyz') {
+        const ready = gateway.ready();
+        return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', upstreams: gateway.status() });
+      }
+      for (const route of opts.routes ?? []) if (await route(req, res, url)) return;
+      const m = MCP_PATH.exec(url.pathname);
+      if (m) return await handleMcp(req, res, m[1] ?? 'default');
+      req.resume();
+      return sendError(res, new WardenError('WARDEN_NOT_FOUND'));
+    } catch (err) {
+      if (isWardenError(err)) return sendError(res, err);
+      log.error({ err: (err as Error)?.message, stack: (err as Error)?.stack }, 'unhandled error in HTTP handler');
+      return sendError(res, new WardenError('WARDEN_INTERNAL'));
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // SSE streams and held calls stay open; calls have their own timeouts.
+
+  return {
+    server,
+    sessions,
+    setAuthenticator(a) {
+      authenticator = a;
+    },
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve(server.address() as AddressInfo));
+      });
+    },
+    async close() {
+      clearInterval(sweep);
+      await Promise.all([...sessions.values()].map((s) => s.close()));
+      await Promise.all([...modernByVs.values()].map((m) => m.handler.close()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
