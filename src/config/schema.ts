@@ -17,8 +17,11 @@ const restartSchema = z
   .default({ initialDelayMs: 500, maxDelayMs: 30_000 });
 
 const upstreamBase = {
-  /** Namespace prefix for this server's tools, prompts and resources; defaults to the server's key. */
-  prefix: z.string().regex(NAME, 'letters, digits, _ and - only').optional(),
+  /**
+   * Namespace prefix for this server's tools and prompts; defaults to the server's key.
+   * `""` means no namespace (a single server, or names known not to collide).
+   */
+  prefix: z.string().regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and - only').optional(),
   /** Per-call timeout, reset on progress. */
   timeoutMs: z.number().int().positive().default(60_000),
   /** Connection (initialize) timeout. */
@@ -49,6 +52,12 @@ const stdioUpstream = z
 const httpUpstream = z
   .object({
     ...upstreamBase,
+    /**
+     * Protocol era towards this server: `legacy` (2025-11-25 initialize, the default while the
+     * 2026 subscription model is not relayed), or `auto` (probe with server/discover, 2026-07-28
+     * when the server speaks it).
+     */
+    protocol: z.enum(['legacy', 'auto']).default('legacy'),
     /** `streamable-http` (default) or the legacy HTTP+SSE transport. */
     transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
     url: z.string().url(),

@@ -155,7 +155,10 @@ export function buildCatalog(
       for (const t of templates) {
         if (t.exposed === t.uriTemplate && t.matcher.match(exposed)) return { server: t.server, uri: exposed };
       }
-      return undefined;
+      // With a single resource server, it owns every URI it did not list (servers may serve
+      // unlisted URIs); with several, an unlisted URI is ambiguous and stays unknown.
+      const owners = [...snapshots].filter(([, s]) => s.capabilities.resources);
+      return owners.length === 1 ? { server: owners[0]![0], uri: exposed } : undefined;
     },
     exposeResource(server: string, uri: string) {
       const direct = byUri.get(uri);

@@ -10,14 +10,14 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createMcpHandler, isLegacyRequest, type AuthInfo, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
+import { createMcpHandler, PROTOCOL_VERSION_META_KEY, type AuthInfo, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import type { ServerConfig } from '../config/index.ts';
 import { WardenError, isWardenError } from '../errors/index.ts';
 import type { Gateway, Peer } from '../gateway/index.ts';
 import type { AgentIdentity, SessionRef } from '../pipeline/index.ts';
 import type { Logger } from '../telemetry/log.ts';
-import { checkOrigin, checkProtocolVersion, originPolicy, parseMessage, readBody, type OriginPolicy } from './edge.ts';
+import { checkOrigin, checkProtocolVersion, originPolicy, parseMessage, readBody, type JsonRpcMessage, type OriginPolicy } from './edge.ts';
 import { createDownstreamServer } from './mcp-server.ts';
 
 export type AuthResult =
@@ -58,6 +58,20 @@ interface Session {
   readonly peer: Peer;
   lastSeen: number;
   close(): Promise<void>;
+}
+
+/**
+ * A sessionless request is 2026-era when it says so: `server/discover`, the per-request `_meta`
+ * envelope, or a 2026 `MCP-Protocol-Version` header. Anything else without a session is a
+ * 2025-era client that skipped `initialize`.
+ */
+function isModern(req: IncomingMessage, msg: JsonRpcMessage): boolean {
+  if (msg.kind === 'response') return false;
+  if (msg.method === 'server/discover') return true;
+  const meta = (msg.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  if (meta && PROTOCOL_VERSION_META_KEY in meta) return true;
+  const v = req.headers['mcp-protocol-version'];
+  return typeof v === 'string' && v >= '2026-07-28';
 }
 
 const MCP_PATH = /^\/mcp(?:\/([A-Za-z0-9_-]{1,64}))?\/?$/;
@@ -234,10 +248,7 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       if (!sessions.has(s.transport.sessionId ?? '')) await s.close();
       return;
     }
-    const probe = new Request(`http://warden${req.url ?? '/mcp'}`, { method: 'POST', headers: req.headers as Record<string, string> });
-    if (await isLegacyRequest(probe, { parsedBody: msg.raw })) {
-      return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'), id);
-    }
+    if (!isModern(req, msg)) return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'), id);
     return modernFor(vs).node(req as never, res as never, msg.raw);
   }
 

@@ -92,7 +92,7 @@ export class UpstreamConnection {
 
   /** Swaps in a new config. A change to how the server is reached reconnects; other changes apply in place. */
   async reconfigure(config: UpstreamConfig): Promise<void> {
-    const reach = (c: UpstreamConfig) => JSON.stringify(isStdio(c) ? [c.command, c.env, c.cwd] : [c.url, c.transport, c.headers]);
+    const reach = (c: UpstreamConfig) => JSON.stringify(isStdio(c) ? [c.command, c.env, c.cwd] : [c.url, c.transport, c.headers, c.protocol]);
     const reconnect = reach(config) !== reach(this.config);
     this.config = config;
     if (reconnect) {
@@ -221,7 +221,7 @@ export class UpstreamConnection {
         // No `roots`: one upstream connection serves many agents, and a filesystem server would
         // otherwise take one client's roots as its allowed directories.
         capabilities: { sampling: {}, elicitation: { form: {}, url: {} } },
-        versionNegotiation: { mode: isStdio(this.config) ? 'legacy' : 'auto' },
+        versionNegotiation: { mode: isStdio(this.config) ? 'legacy' : this.config.protocol },
         listChanged: {
           tools: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refresh('tools') },
           prompts: { autoRefresh: false, debounceMs: 50, onChanged: () => void this.refresh('prompts') },

@@ -75,12 +75,11 @@ describe('gateway core against real MCP servers', () => {
     assert.ok(got.messages.length > 0);
   });
 
-  test('an unknown tool is a JSON-RPC error with the catalogue code', async () => {
-    await assert.rejects(client.callTool({ name: 'everything__nope', arguments: {} }), (e: { code: number; data?: { code?: string } }) => {
-      assert.equal(e.code, -32602);
-      assert.equal(e.data?.code, 'WARDEN_UNKNOWN_TOOL');
-      return true;
-    });
+  test('an unknown tool is a tool error carrying the catalogue code, and never reaches an upstream', async () => {
+    const r = await client.callTool({ name: 'everything__nope', arguments: {} });
+    assert.equal(r.isError, true);
+    assert.equal((r._meta?.['warden/error'] as { code?: string })?.code, 'WARDEN_UNKNOWN_TOOL');
+    assert.match(text(r), /Unknown tool: everything__nope/);
   });
 
   test('progress from the upstream reaches the client under the client’s own token', async () => {
