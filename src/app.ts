@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/index.ts';
 import { Gateway } from './gateway/index.ts';
+import { assemble } from './assemble.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { createHttpGateway, type HttpGateway } from './transport/http.ts';
 
@@ -41,7 +42,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   const log = opts.log ?? createLogger(loaded.config.logging.level);
   for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
 
-  const gateway = new Gateway(loaded, { log });
+  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, { log })).extensions });
   await gateway.start();
   const http = createHttpGateway({ gateway, server: loaded.config.server, log });
   const address = await http.listen(loaded.config.server.port, loaded.config.server.host);
@@ -60,7 +61,15 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       return { ok: false, problems };
     }
     for (const w of next.warnings) log.warn({ warning: w }, 'config warning');
-    await gateway.reload(next);
+    let assembly;
+    try {
+      assembly = await assemble(next.config, { log });
+    } catch (err) {
+      // A config that validates but cannot be built (e.g. a rule naming no detector) is refused too.
+      log.error({ err: (err as Error).message }, 'config reload refused; the running config stays');
+      return { ok: false, problems: [(err as Error).message] };
+    }
+    await gateway.reload(next, assembly.extensions);
     loaded = next;
     log.info('config reloaded');
     return { ok: true };

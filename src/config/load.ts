@@ -97,7 +97,8 @@ export function parseConfig(text: string, opts: { path?: string; env?: NodeJS.Pr
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
-        const path = i.code === 'unrecognized_keys' ? i.path : i.path;
+        // An unknown key is reported where the key itself stands.
+        const path = i.code === 'unrecognized_keys' && i.keys.length === 1 ? [...i.path, i.keys[0]!] : i.path;
         const line = lineOf(doc, counter, path);
         const where = path.length ? path.join('.') : '(top level)';
         return `${where}${line ? ` (line ${line})` : ''}: ${describe(i)}`;

@@ -4,6 +4,7 @@
  * imported from there so each folder keeps its schema next to its code.
  */
 import { z } from 'zod';
+import { guardrailsConfigSchema } from '../guardrails/config.ts';
 
 /** Tool, resource and prompt names must stay within the spec's allowed characters. */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -104,6 +105,7 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default({ level: 'info' }),
     servers: z.record(z.string().regex(NAME, 'server names: letters, digits, _ and - only'), upstreamSchema),
+    guardrails: guardrailsConfigSchema,
   })
   .strict();
 

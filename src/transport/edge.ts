@@ -42,6 +42,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  */
 export function jsonDepth(text: string, max: number): number {
   let depth = 0;
+  let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -50,10 +51,11 @@ export function jsonDepth(text: string, max: number): number {
       else if (c === 34 /* " */) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
-      if (++depth > max) return depth;
+      if (++depth > deepest) deepest = depth;
+      if (depth > max) return depth;
     } else if (c === 125 || c === 93) depth--;
   }
-  return depth;
+  return deepest;
 }
 
 export type JsonRpcMessage =

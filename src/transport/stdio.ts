@@ -9,9 +9,10 @@ import { Gateway, type Peer } from '../gateway/index.ts';
 import type { AgentIdentity } from '../pipeline/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createDownstreamServer } from './mcp-server.ts';
+import { assemble } from '../assemble.ts';
 
 export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void> {
-  const gateway = new Gateway(loaded, { log });
+  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, { log })).extensions });
   await gateway.start();
   const agent: AgentIdentity = { id: 'local', roles: [], via: 'local', scopes: [] };
   const subscriptions = new Set<string>();

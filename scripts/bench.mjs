@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run bench`: a tools/call through Warden against the same upstream called directly, in
+// one interleaved run, with ../shared/bench (wrk + the SDK upstream it starts). Prints the
+// yardstick's key=value line; the figures to quote are gateway_cpu_us_per_req and added_p50_ms.
+// Needs wrk (apt-get install -y wrk). Extra env knobs pass through (DURATION, REPEATS, …).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const bench = resolve(root, '../shared/bench/bench.sh');
+if (!existsSync(bench)) {
+  console.error(`missing ${bench}: the benchmark lives in ../shared/bench beside the project`);
+  process.exit(2);
+}
+const port = process.env.WARDEN_BENCH_PORT ?? '18080';
+const node = process.env.npm_node_execpath || process.execPath;
+const env = {
+  ...process.env,
+  GATEWAY_CMD: `${node} ${join(root, 'bin/warden.js')} start --config ${join(root, 'examples/bench.yaml')} --port ${port}`,
+  TARGET_TOOL: 'bench__fetch_doc',
+  TARGET_INIT: '1',
+};
+const r = spawnSync('bash', [bench, `http://127.0.0.1:${port}/mcp`], { stdio: 'inherit', env });
+process.exit(r.status ?? 1);

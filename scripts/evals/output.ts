@@ -1,0 +1,92 @@
+/**
+ * Evaluation of the output (tool-result) detectors on ../shared/evals:
+ * - prompt_injection on the TEST splits of BIPIA (per task), InjecAgent and AgentDojo
+ *   (hash-split halves, see scripts/injection-data.ts), plus the training splits labelled `train`
+ *   for comparison, and mcp-defense-bench result fixtures (no split);
+ * - secrets on gitleaks' rule examples (no split), under gitleaks' own per-rule convention and
+ *   with the whole ruleset.
+ * Run: node bin/run-ts.js scripts/eval.ts output
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EvalRow } from '../../src/guardrails/types.ts';
+import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
+import { createSecretsDetector } from '../../src/guardrails/output/secrets.ts';
+import { EVALS, agentdojo, bipia, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
+
+/** Recall when the threshold is the lowest one keeping FPR ≤ 1%. */
+export function recallAtFpr(pos: number[], neg: number[], fpr = 0.01): number {
+  const n = [...neg].sort((a, b) => b - a);
+  const allowed = Math.floor(n.length * fpr);
+  const t = n[allowed] ?? -Infinity; // scores strictly above the (allowed+1)-th highest negative
+  return pos.length ? pos.filter((s) => s > t).length / pos.length : 0;
+}
+
+function injectionRows(): EvalRow[] {
+  const det = createPromptInjectionDetector();
+  const rows: EvalRow[] = [];
+  const sets: [string, Split, () => Doc[], string?][] = [];
+  for (const split of ['test', 'train'] as const) {
+    sets.push(['bipia', split, () => bipia(split, split === 'train' ? { maxContexts: 200 } : {})]);
+    sets.push(['injecagent', split, () => injecagent(split)]);
+    sets.push(['agentdojo', split, () => agentdojo(split)]);
+  }
+  sets.push(['mcp-defense-bench', 'test', mcpDefenseBench, 'no split; never used in training']);
+  for (const [, split, load, note] of sets) {
+    const docs = load();
+    const groups = new Map<string, Doc[]>();
+    for (const d of docs) groups.set(d.dataset, [...(groups.get(d.dataset) ?? []), d]);
+    if (groups.size > 1) groups.set(`${docs[0]!.dataset.split('-')[0]}-all`, docs);
+    for (const [ds, g] of groups) {
+      const scored = g.map((d) => {
+        const s = det.score(d.text);
+        return { y: d.label, flagged: s.rules.length > 0 || s.modelScore >= det.threshold, score: s.score };
+      });
+      const pos = scored.filter((x) => x.y === 1);
+      const neg = scored.filter((x) => x.y === 0);
+      rows.push({
+        detector: 'prompt_injection',
+        dataset: ds,
+        split,
+        positives: pos.length,
+        negatives: neg.length,
+        recall: pos.filter((x) => x.flagged).length / Math.max(1, pos.length),
+        falsePositiveRate: neg.filter((x) => x.flagged).length / Math.max(1, neg.length),
+        recallAt1pctFpr: recallAtFpr(pos.map((x) => x.score), neg.map((x) => x.score)),
+        ...(note ? { note } : split === 'train' ? { note: 'training data (not a held-out figure)' } : {}),
+      });
+    }
+  }
+  return rows;
+}
+
+function secretRows(): EvalRow[] {
+  const ex = (JSON.parse(readFileSync(join(EVALS, 'gitleaks/rule_examples.json'), 'utf8')) as { examples: { rule_id: string; label: string; text: string }[] }).examples;
+  // The extracted file lists some rules' false-positive strings under both labels; a string that
+  // gitleaks' own tests list as a false positive is counted as one (never as a true positive).
+  const fpSet = new Set(ex.filter((x) => x.label !== 'secret').map((x) => `${x.rule_id}\0${x.text}`));
+  const tps = ex.filter((x) => x.label === 'secret' && !fpSet.has(`${x.rule_id}\0${x.text}`));
+  const fps = ex.filter((x) => x.label !== 'secret');
+  const det = createSecretsDetector();
+  const found = (x: { rule_id: string; text: string }, sameRule: boolean) =>
+    det.scan(x.text).some((f) => !sameRule || f.rule === `secrets.${x.rule_id}`);
+  const row = (sameRule: boolean, dataset: string, note: string): EvalRow => ({
+    detector: 'secrets',
+    dataset,
+    split: 'all',
+    positives: tps.length,
+    negatives: fps.length,
+    recall: tps.filter((x) => found(x, sameRule)).length / tps.length,
+    falsePositiveRate: fps.filter((x) => found(x, sameRule)).length / fps.length,
+    recallAt1pctFpr: null,
+    note,
+  });
+  return [
+    row(true, 'gitleaks-examples/per-rule', 'no split; gitleaks convention: the example\'s own rule must fire'),
+    row(false, 'gitleaks-examples/any-rule', 'no split; any of the 221 rules firing counts'),
+  ];
+}
+
+export default async function (): Promise<EvalRow[]> {
+  return [...injectionRows(), ...secretRows()];
+}

@@ -1,0 +1,91 @@
+/**
+ * The `guardrails:` config section: ordered rules for each direction, optional spotlighting of
+ * untrusted results, external classifiers, and scan bounds. Strict (unknown keys are errors);
+ * defaults live beside each key.
+ */
+import { z } from 'zod';
+
+const severity = z.enum(['low', 'medium', 'high', 'critical']);
+
+/** One guardrail rule: which detector, where it applies, and what happens when it fires. */
+export const guardrailRuleSchema = z
+  .object({
+    /** Stable id for errors, hits and the audit record; default `<direction>.<index>.<detector>`. */
+    id: z.string().min(1).optional(),
+    /** Detector name: prompt_injection, secrets, pii, shell, sql, path, ssrf, or a classifier's name. */
+    detector: z.string().min(1),
+    /** Only findings of these detector rule ids (e.g. `pii.email`, `secrets.github-pat`). */
+    rules: z.array(z.string().min(1)).optional(),
+    /** Applies only to tools carrying at least one of these labels (absent: every tool). */
+    on: z.array(z.string().min(1)).optional(),
+    /** Applies only to these upstream servers. */
+    servers: z.array(z.string().min(1)).optional(),
+    /** Glob patterns (`*`, `?`) over the tool's upstream or exposed name. */
+    tools: z.array(z.string().min(1)).optional(),
+    action: z.enum(['block', 'redact', 'label', 'require_approval', 'log']),
+    /** Session label added when the rule fires (action `label`; also allowed with others). */
+    label: z.string().min(1).optional(),
+    minSeverity: severity.default('low'),
+    /** Score-based findings below this are ignored (0..1). */
+    minScore: z.number().min(0).max(1).optional(),
+    /** Say nothing about the blocked content (field, finding) in the error sent to the agent. */
+    hideContent: z.boolean().default(true),
+    /** A detector that throws becomes a logged hit instead of a denial. */
+    failOpen: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => r.action !== 'label' || r.label !== undefined, { message: 'action "label" needs a `label`', path: ['label'] });
+
+export const spotlightSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Wrap results of tools with any of these labels (absent: every tool). */
+    on: z.array(z.string().min(1)).default(['untrusted_content']),
+    /** Also wrap any result a prompt_injection rule flagged, whatever the tool's labels. */
+    whenFlagged: z.boolean().default(true),
+  })
+  .strict();
+
+export const classifierSchema = z
+  .object({
+    /** Name rules use as `detector`. */
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+    kind: z.literal('http'),
+    /** Guard service endpoint: POST {"texts": [...]} → {"scores": [0..1, ...]}. */
+    url: z.string().url(),
+    timeoutMs: z.number().int().positive().max(60_000).default(2000),
+    threshold: z.number().min(0).max(1).default(0.5),
+    direction: z.enum(['input', 'output', 'both']).default('output'),
+    /** Header names and values sent with each request (e.g. an API key reference resolved by the lead). */
+    headers: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export const scanLimitsSchema = z
+  .object({
+    /** JSON nesting walked in arguments and structured results. */
+    maxDepth: z.number().int().positive().max(256).default(32),
+    /** String leaves scanned per call; more leaves fail closed. */
+    maxStrings: z.number().int().positive().default(5000),
+    /** Total characters scanned per call; more fails closed. */
+    maxChars: z.number().int().positive().default(4 * 1024 * 1024),
+    /** base64/hex decoding depth (0 disables) and total decoded characters per leaf. */
+    decodeDepth: z.number().int().min(0).max(4).default(2),
+    maxDecodedChars: z.number().int().positive().default(64 * 1024),
+  })
+  .strict();
+
+export const guardrailsConfigSchema = z
+  .object({
+    input: z.array(guardrailRuleSchema).default([]),
+    output: z.array(guardrailRuleSchema).default([]),
+    spotlight: spotlightSchema.prefault({}),
+    classifiers: z.array(classifierSchema).default([]),
+    limits: scanLimitsSchema.prefault({}),
+  })
+  .strict()
+  .prefault({});
+
+export type GuardrailRule = z.infer<typeof guardrailRuleSchema>;
+export type GuardrailsConfig = z.infer<typeof guardrailsConfigSchema>;
+export type ClassifierConfig = z.infer<typeof classifierSchema>;

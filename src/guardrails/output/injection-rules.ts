@@ -1,0 +1,104 @@
+/**
+ * The rule layer of the prompt-injection detector: phrasings that address the model reading a
+ * tool result rather than the person the text was written for. Each pattern runs on normalised,
+ * lower-cased text; gaps are bounded (`{0,n}`) and no quantified group contains another
+ * quantifier, so every rule is linear in the text.
+ */
+import type { Severity } from '../types.ts';
+
+export interface InjectionRule {
+  readonly id: string;
+  readonly re: RegExp;
+  readonly severity: Severity;
+  /** Score the rule alone gives (the learned model may raise it). */
+  readonly score: number;
+  readonly message: string;
+}
+
+const G = '[^.!?\\n]'; // a gap that stays inside one sentence
+
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  {
+    id: 'ignore-previous',
+    re: new RegExp(
+      `\\b(?:ignore|disregard|forget|override|bypass|neglect|skip)\\b${G}{0,40}?\\b(?:previous|prior|above|earlier|preceding|former|original|initial|system|all|any|your)\\b${G}{0,24}?\\b(?:instruct\\w{0,8}|prompts?|directions?|directives?|rules|guidelines|commands?|tasks?|orders)\\b`,
+      'g',
+    ),
+    severity: 'high',
+    score: 0.97,
+    message: 'asks the model to ignore its previous instructions',
+  },
+  {
+    id: 'role-marker',
+    re: /(?:^|\n)[ \t>#*]{0,8}\(?(?:system|assistant|developer)(?:[ _]message)?\)?[ \t]{0,3}:|<\|im_start\|>|<\|(?:system|assistant|user)\|>|\[\/?inst\]|<<\/?sys>>|<\/?(?:system|instructions?|information|admin)>|###[ \t]{0,3}\(?(?:system|instruction)/g,
+    severity: 'high',
+    score: 0.95,
+    message: 'contains a chat role or system marker',
+  },
+  {
+    id: 'new-instructions',
+    re: new RegExp(`\\b(?:new|updated|real|actual|additional|secret|hidden|urgent)[ \\t]{1,3}(?:instructions?|directives?|system prompt|tasks?)[ \\t]{0,3}:`, 'g'),
+    severity: 'high',
+    score: 0.9,
+    message: 'announces new instructions',
+  },
+  {
+    id: 'persona-override',
+    re: /\byou are now\b|\bfrom now on,? you\b|\bpretend (?:to be|you are)\b|\b(?:enter|switch to|activate|now in) (?:developer|admin|god|dan|jailbreak|debug|unrestricted) mode\b/g,
+    severity: 'high',
+    score: 0.9,
+    message: 'tries to change the model persona or mode',
+  },
+  {
+    id: 'important-message-to-model',
+    re: new RegExp(
+      `\\bimportant!{2,}|\\b(?:this is an? |an )?important (?:message|instructions?|notice)\\b${G}{0,40}?\\b(?:to you|for you|from me)\\b|\\bbefore you (?:can )?(?:solve|answer|complete|continue|proceed|finish|respond)\\b${G}{0,40}?\\b(?:task|question|request)\\b`,
+      'g',
+    ),
+    severity: 'high',
+    score: 0.95,
+    message: 'addresses an "important message" to the model',
+  },
+  {
+    id: 'addressed-to-model',
+    re: /\b(?:dear|hey|hello|attention|note to|message to|instructions? (?:to|for)) (?:the )?(?:ai|a\.i\.|assistant|llm|language model|chatbot|ai agent|gpt(?:-?\d)?|claude|gemini|copilot)\b|\bto you,? (?:the )?(?:ai|assistant|model|llm|gpt(?:-?\d)?|claude|gemini)\b|\bif you are an? (?:ai|assistant|llm|language model|agent)\b|\b(?:ai|llm) (?:assistant|agent)s? (?:reading|processing) this\b/g,
+    severity: 'high',
+    score: 0.9,
+    message: 'speaks to the AI model directly',
+  },
+  {
+    id: 'conceal-from-user',
+    re: /\b(?:do not|don't|never) (?:tell|inform|mention (?:this|it) to|reveal (?:this|it) to|notify|alert|show) (?:the )?user\b|\bwithout (?:telling|informing|notifying|alerting|asking) (?:the )?user\b|\bthe user (?:must|should) not (?:know|see|be told)\b/g,
+    severity: 'high',
+    score: 0.9,
+    message: 'asks the model to hide something from the user',
+  },
+  {
+    id: 'reveal-prompt',
+    re: /\b(?:reveal|print|show|output|repeat|leak|disclose|dump)\b[^.!?\n]{0,24}?\b(?:system prompt|your (?:instructions|system message|initial prompt|rules)|hidden prompt|previous instructions)\b/g,
+    severity: 'high',
+    score: 0.9,
+    message: 'asks the model to reveal its instructions',
+  },
+  {
+    id: 'tool-coercion',
+    re: /\b(?:call|use|invoke|run|execute|trigger)\s{1,3}(?:the\s{1,3})?[`'"]?[a-z][a-z0-9]{0,30}_[a-z0-9_]{1,40}[`'"]?\s{1,3}(?:tool|function|command)\b|\bexecute (?:the following|this) (?:command|code|script|shell)\b/g,
+    severity: 'medium',
+    score: 0.85,
+    message: 'tells the model which tool to call',
+  },
+  {
+    id: 'exfiltrate',
+    re: /\b(?:send|forward|e-?mail|upload|post|transfer|exfiltrate|leak)\b[^.!?\n]{0,60}?\b(?:password|passwords|api key|api keys|credentials?|secrets?|tokens?|private key|ssh key|security code|2fa code|verification code|session cookies?|conversation history|chat history|system prompt)\b[^.!?\n]{0,60}?\b(?:to|at)\s{1,3}(?:[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}\.|https?:\/\/)/g,
+    severity: 'high',
+    score: 0.9,
+    message: 'asks for credentials or history to be sent out',
+  },
+  {
+    id: 'answer-manipulation',
+    re: /\b(?:in|to|into|at the end of|at the start of) your (?:response|answer|reply|output|summary)\b|\byour (?:response|answer|reply|output) (?:in|into|using|with|must|should)\b|\b(?:respond|reply|answer) only with\b/g,
+    severity: 'medium',
+    score: 0.8,
+    message: 'tells the model how to write its answer',
+  },
+];

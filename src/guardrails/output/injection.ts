@@ -1,0 +1,122 @@
+/**
+ * Indirect prompt injection in tool results: the rule layer (injection-rules.ts) combined with a
+ * small learned model (features.ts; weights in injection-model.json, trained reproducibly by
+ * scripts/train-injection.ts on the training splits of ../shared/evals). The detector reports
+ * each rule that fires and, when the model's best-window score reaches the threshold chosen on
+ * training data for ≤1% false positives, a `prompt_injection.model` finding with that score.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Detector, Finding, ScanContext } from '../types.ts';
+import { normalizeText } from '../normalize.ts';
+import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
+import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
+
+/** The JSON the training script writes. */
+export interface InjectionModelFile {
+  readonly version: 1;
+  readonly dim: number;
+  readonly window: number;
+  readonly stride: number;
+  readonly bias: number;
+  readonly scale: number;
+  /** int16 little-endian weights, base64. */
+  readonly weights: string;
+  /** Model score at which a finding is reported (≤1% FPR on training negatives). */
+  readonly threshold: number;
+  readonly meta?: Record<string, unknown>;
+}
+
+export interface PromptInjectionOptions {
+  /** Model to use; `null` for rules only. Default: the shipped injection-model.json. */
+  readonly model?: InjectionModelFile | null;
+  /** Override the model's threshold (0..1). */
+  readonly threshold?: number;
+  /** Rule ids to disable. */
+  readonly disableRules?: readonly string[];
+}
+
+/** What the detector computes for one text, for evaluation and the stage. */
+export interface InjectionScore {
+  /** max(rule scores, model score), 0..1. */
+  readonly score: number;
+  readonly modelScore: number;
+  readonly rules: readonly string[];
+}
+
+export interface PromptInjectionDetector extends Detector {
+  /** Scores a text (normalised inside); `scan` reports findings from the same numbers. */
+  score(text: string): InjectionScore;
+  readonly threshold: number;
+}
+
+const MODEL_URL = new URL('./injection-model.json', import.meta.url);
+
+/** The shipped model, or null if it has not been trained yet. */
+export function loadInjectionModel(): InjectionModelFile | null {
+  if (!existsSync(MODEL_URL)) return null;
+  return JSON.parse(readFileSync(MODEL_URL, 'utf8')) as InjectionModelFile;
+}
+
+/** Builds the detector once: decodes weights, picks rules. */
+export function createPromptInjectionDetector(opts: PromptInjectionOptions = {}): PromptInjectionDetector {
+  const model = opts.model === undefined ? loadInjectionModel() : opts.model;
+  const weights = model ? decodeWeights(model.weights, model.scale, model.dim) : undefined;
+  const threshold = opts.threshold ?? model?.threshold ?? 0.5;
+  const disabled = new Set(opts.disableRules ?? []);
+  const rules = INJECTION_RULES.filter((r) => !disabled.has(r.id)).map((r) => ({ ...r, re: new RegExp(r.re.source, r.re.flags) }));
+
+  function analyse(text: string) {
+    const norm = normalizeText(text);
+    const lower = norm.toLowerCase();
+    const hits: { rule: InjectionRule; start: number; end: number }[] = [];
+    for (const r of rules) {
+      r.re.lastIndex = 0;
+      const m = r.re.exec(lower);
+      if (m) hits.push({ rule: r, start: m.index, end: m.index + m[0].length });
+    }
+    let modelScore = 0;
+    let span: [number, number] | undefined;
+    if (model && weights) {
+      const t = featurize(lower, model.dim);
+      const w = bestWindow(t, weights, model.bias, model.window, model.stride);
+      modelScore = sigmoid(w.logit);
+      if (t.count > 0) span = [t.starts[w.start]!, w.end >= t.count ? lower.length : t.starts[w.end]!];
+    }
+    return { hits, modelScore, span, sameOffsets: norm === text && lower.length === text.length };
+  }
+
+  return {
+    name: 'prompt_injection',
+    direction: 'output',
+    threshold,
+    score(text: string): InjectionScore {
+      const a = analyse(text);
+      const ruleMax = a.hits.reduce((m, h) => Math.max(m, h.rule.score), 0);
+      return { score: Math.max(ruleMax, a.modelScore), modelScore: a.modelScore, rules: a.hits.map((h) => h.rule.id) };
+    },
+    scan(text: string, _ctx?: ScanContext): Finding[] {
+      const a = analyse(text);
+      const out: Finding[] = a.hits.map((h) => ({
+        detector: 'prompt_injection',
+        rule: `prompt_injection.${h.rule.id}`,
+        severity: h.rule.severity,
+        message: h.rule.message,
+        score: h.rule.score,
+        kind: 'prompt_injection',
+        ...(a.sameOffsets ? { start: h.start, end: h.end } : {}),
+      }));
+      if (a.modelScore >= threshold) {
+        out.push({
+          detector: 'prompt_injection',
+          rule: 'prompt_injection.model',
+          severity: a.modelScore >= 0.9 ? 'high' : 'medium',
+          message: `learned model flags instructions aimed at the model (score ${a.modelScore.toFixed(2)})`,
+          score: a.modelScore,
+          kind: 'prompt_injection',
+          ...(a.sameOffsets && a.span ? { start: a.span[0], end: a.span[1] } : {}),
+        });
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPiiDetector, luhn, ibanValid } from './pii.ts';
+
+const pii = createPiiDetector();
+const kinds = (s: string) => pii.scan(s).map((f) => f.kind).sort();
+
+describe('pii detector', () => {
+  test('finds e-mail addresses with offsets', () => {
+    const s = 'Contact emma.johnson@bluesparrowtech.com today';
+    const [f] = pii.scan(s);
+    assert.equal(f?.rule, 'pii.email');
+    assert.equal(s.slice(f?.start, f?.end), 'emma.johnson@bluesparrowtech.com');
+  });
+
+  test('card numbers need a valid Luhn checksum', () => {
+    assert.equal(luhn('4111111111111111'), true);
+    assert.deepEqual(kinds('card 4111 1111 1111 1111 exp 12/26'), ['card']);
+    assert.deepEqual(kinds('order 4111 1111 1111 1112'), []);
+    assert.deepEqual(kinds('id 1234567890123456'), []);
+  });
+
+  test('IBANs need a valid mod-97 checksum', () => {
+    assert.equal(ibanValid('GB29NWBK60161331926819'), true);
+    assert.deepEqual(kinds('pay to GB29 NWBK 6016 1331 9268 19 please'), ['iban']);
+    assert.deepEqual(kinds('pay to DE89370400440532013000'), ['iban']);
+    assert.deepEqual(kinds('pay to GB29NWBK60161331926818'), []);
+  });
+
+  test('SSNs in valid ranges only', () => {
+    assert.deepEqual(kinds('SSN 123-45-6789'), ['ssn']);
+    assert.deepEqual(kinds('SSN 666-45-6789 and 000-12-3456 and 900-12-3456 and 123-00-4567'), []);
+  });
+
+  test('UK National Insurance numbers', () => {
+    assert.deepEqual(kinds('NI: AB 12 34 56 C'), ['nino']);
+    assert.deepEqual(kinds('NI: QQ123456C'), []);
+    assert.deepEqual(kinds('NI: GB123456A'), []);
+  });
+
+  test('phone numbers in international and NANP shapes', () => {
+    assert.deepEqual(kinds('call +44 20 7946 0958'), ['phone']);
+    assert.deepEqual(kinds('call (415) 555-2671'), ['phone']);
+    assert.deepEqual(kinds('total 98.70 on 2024-05-14'), []);
+  });
+
+  test('IPv4 and IPv6 addresses', () => {
+    assert.deepEqual(kinds('host 192.168.1.20 up'), ['ipv4']);
+    assert.deepEqual(kinds('host 2001:db8::8a2e:370:7334 up'), ['ipv6']);
+    assert.deepEqual(kinds('at 12:30:45 the version 1.2.3.4.5 shipped'), []);
+    assert.deepEqual(kinds('999.1.1.1'), []);
+  });
+
+  test('hostile input does not throw', () => {
+    assert.doesNotThrow(() => pii.scan('@'.repeat(10000) + 'a'.repeat(10000) + '1-'.repeat(5000)));
+  });
+
+  test('kinds option limits rules', () => {
+    const only = createPiiDetector({ kinds: ['email'] });
+    assert.deepEqual(only.scan('a@b.co 123-45-6789').map((f) => f.kind), ['email']);
+  });
+});
