@@ -4,15 +4,20 @@
 // yardstick's key=value line; the figures to quote are gateway_cpu_us_per_req and added_p50_ms.
 // Needs wrk (apt-get install -y wrk). Extra env knobs pass through (DURATION, REPEATS, …).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const bench = resolve(root, '../shared/bench/bench.sh');
-if (!existsSync(bench)) {
-  console.error(`missing ${bench}: the benchmark lives in ../shared/bench beside the project`);
+const shared = resolve(root, '../shared/bench');
+if (!existsSync(join(shared, 'bench.sh'))) {
+  console.error(`missing ${shared}: the benchmark lives in ../shared/bench beside the project`);
   process.exit(2);
 }
+// ../shared is read-only by convention: run a working copy (bench.sh installs its own deps there).
+const work = join(tmpdir(), 'warden-bench');
+cpSync(shared, work, { recursive: true, filter: (src) => !src.includes('node_modules') });
+const bench = join(work, 'bench.sh');
 const port = process.env.WARDEN_BENCH_PORT ?? '18080';
 const node = process.env.npm_node_execpath || process.execPath;
 const env = {

@@ -8,11 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/index.ts';
 import { Gateway } from './gateway/index.ts';
 import { assemble } from './assemble.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { createHttpGateway, type HttpGateway } from './transport/http.ts';
 
 export interface RunningWarden {
   readonly gateway: Gateway;
+  readonly runtime: Runtime;
   readonly http: HttpGateway;
   readonly address: AddressInfo;
   readonly url: string;
@@ -42,9 +44,25 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   const log = opts.log ?? createLogger(loaded.config.logging.level);
   for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
 
-  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, { log })).extensions });
+  const runtime = createRuntime(loaded, log);
+  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, runtime, { log })).extensions });
   await gateway.start();
-  const http = createHttpGateway({ gateway, server: loaded.config.server, log });
+  const metricsPath = loaded.config.telemetry.metrics.enabled ? loaded.config.telemetry.metrics.path : undefined;
+  const http = createHttpGateway({
+    gateway,
+    server: loaded.config.server,
+    log,
+    routes: [
+      async (req, res, u) => {
+        if (!metricsPath || u.pathname !== metricsPath || req.method !== 'GET') return false;
+        for (const [name, st] of Object.entries(gateway.status())) runtime.metrics.setUpstreamHealth(name, st.state === 'ready');
+        const body = await runtime.metrics.renderMetrics();
+        res.writeHead(200, { 'content-type': runtime.metrics.contentType });
+        res.end(body);
+        return true;
+      },
+    ],
+  });
   const address = await http.listen(loaded.config.server.port, loaded.config.server.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}/mcp`;
@@ -63,7 +81,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
     for (const w of next.warnings) log.warn({ warning: w }, 'config warning');
     let assembly;
     try {
-      assembly = await assemble(next.config, { log });
+      assembly = await assemble(next.config, runtime, { log });
     } catch (err) {
       // A config that validates but cannot be built (e.g. a rule naming no detector) is refused too.
       log.error({ err: (err as Error).message }, 'config reload refused; the running config stays');
@@ -71,6 +89,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
     }
     await gateway.reload(next, assembly.extensions);
     loaded = next;
+    void runtime.audit?.admin('config.reload', { path: opts.configPath }).catch(() => undefined);
     log.info('config reloaded');
     return { ok: true };
   };
@@ -92,6 +111,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
 
   return {
     gateway,
+    runtime,
     http,
     address,
     url,
@@ -101,6 +121,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       clearTimeout(debounce);
       await gateway.stop(loaded.config.server.shutdownGraceMs);
       await http.close();
+      await runtime.close();
     },
   };
 }

@@ -2,32 +2,48 @@
  * Assembles the pipeline from config: which stages run, in which order, and which observers
  * see every call. The order is the lifecycle in docs/architecture.md:
  *
- *   route → authorize → guardrails → flow → approval rules → [hold → approval] → forward
- *         ← guardrails (results) ← flow (labels) ←
- *   observers: audit, metrics (every path)
+ *   route → guardrails (arguments) → flow → forward → flow (labels) → guardrails (results)
+ *   observers, on every path: flow (late labels) → metrics → audit (awaited: durable before the answer)
  *
- * Everything here is built once per config load; a reload assembles anew and swaps.
+ * Stages are rebuilt on every config load; the long-lived pieces they use (store, flow state,
+ * detectors, integrity guard) come from the Runtime and survive reloads.
  */
 import type { WardenConfig } from './config/index.ts';
+import { createFlowStage } from './flow/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
-import { createGuardrailStage, loadDetectors } from './guardrails/index.ts';
-import type { Detector } from './guardrails/index.ts';
-import type { Stage } from './pipeline/index.ts';
+import { createGuardrailStage } from './guardrails/index.ts';
+import type { Observer, Stage } from './pipeline/index.ts';
+import type { Runtime } from './runtime.ts';
 import type { Logger } from './telemetry/log.ts';
 
 export interface Assembly {
   readonly extensions: GatewayExtensions;
 }
 
-let detectorsOnce: Promise<Detector[]> | undefined;
-
-export async function assemble(config: WardenConfig, _deps: { log: Logger }): Promise<Assembly> {
+export async function assemble(config: WardenConfig, runtime: Runtime, _deps: { log: Logger }): Promise<Assembly> {
   const stages: Stage[] = [];
+  const observers: Observer[] = [];
+
+  // Inspection first on the way in (after route): a call the agent may not make costs no detector
+  // time once authorization sits before it; then the deterministic flow rules.
   const g = config.guardrails;
   if (g.input.length || g.output.length || g.spotlight.enabled) {
-    // Detectors are stateless once built (compiled rules, the model's weights): build them once per process.
-    detectorsOnce ??= loadDetectors();
-    stages.push(createGuardrailStage(g, { detectors: await detectorsOnce }));
+    stages.push(createGuardrailStage(g, { detectors: await runtime.detectors() }));
   }
-  return { extensions: { stages } };
+  const flow = createFlowStage(config.flows, { store: runtime.flowStore, now: Date.now, servers: config.servers });
+  // Response stages run in reverse: listing flow after guardrails makes the flow stage see the
+  // result before the output guardrails redact it, and its observer commits their labels.
+  stages.push(flow);
+
+  observers.push(flow.observer, runtime.metrics.observer);
+  if (runtime.auditObserver) observers.push(runtime.auditObserver);
+
+  return {
+    extensions: {
+      stages,
+      observers,
+      labelsFor: (server, definition) => flow.labelsFor(server, definition),
+      reviewTools: (server, tools) => runtime.integrity.review(server, tools).allowed,
+    },
+  };
 }

@@ -19,7 +19,14 @@ const defaultIo: Io = { stdout: (s) => process.stdout.write(s.endsWith('\n') ? s
 type Command = (argv: string[], io: Io) => Promise<number>;
 
 /** Subcommands implemented in src/cli/commands/<name>.ts, loaded only when used. */
-const EXTERNAL: Record<string, string> = {};
+const EXTERNAL: Record<string, { module: string; help: string }> = {
+  audit: { module: './commands/audit.ts', help: 'verify | tail [--follow] | query | export --format jsonl|csv | session ID | checkpoint' },
+  servers: { module: './commands/servers.ts', help: 'list | pin | approve SERVER [TOOL]   tool pins and quarantine' },
+  scan: { module: './commands/scan.ts', help: '[--json]   tool-poisoning scan of the servers’ tool definitions' },
+  discover: { module: './commands/discover.ts', help: '[--json] [--fix]   find MCP servers configured on this machine outside Warden' },
+  report: { module: './commands/report.ts', help: 'grants [--days 30]   tools granted and never (or rarely) used' },
+  'explain-session': { module: './commands/explain-session.ts', help: 'SESSION.json   replay a session against the flow rules' },
+};
 
 const USAGE = `usage: warden <command> [options]
 
@@ -27,7 +34,7 @@ commands:
   start  --config FILE [--port N] [--host H]   run the gateway over HTTP
   stdio  --config FILE                         serve the same aggregate over stdio
   check  --config FILE                         validate config, print warnings (exit 1 on errors)
-${Object.keys(EXTERNAL).map((c) => `  ${c}`).join('\n')}`;
+${Object.entries(EXTERNAL).map(([c, e]) => `  ${c.padEnd(6)} ${e.help}`).join('\n')}`;
 
 const configOpt = { config: { type: 'string', short: 'c' } } as const;
 
@@ -105,11 +112,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     const builtin = BUILTIN[cmd];
     if (builtin) return await builtin(rest, io);
-    const mod = EXTERNAL[cmd];
-    if (mod) {
-      const { run } = (await import(mod)) as { run: Command };
+    const ext = EXTERNAL[cmd];
+    if (ext) {
+      const { run } = (await import(ext.module)) as { run: Command };
+      // `--config FILE` is common to every command: it is taken here and passed as io.configPath.
       const cfgIdx = rest.findIndex((a) => a === '--config' || a === '-c');
-      return await run(rest, { ...io, ...(cfgIdx >= 0 && rest[cfgIdx + 1] ? { configPath: rest[cfgIdx + 1]! } : {}) });
+      const configPath = cfgIdx >= 0 ? rest[cfgIdx + 1] : undefined;
+      const args = cfgIdx >= 0 ? [...rest.slice(0, cfgIdx), ...rest.slice(cfgIdx + 2)] : rest;
+      return await run(args, { ...io, ...(configPath ? { configPath } : {}) });
     }
     io.stderr(`unknown command: ${cmd}`);
     return usage(io);

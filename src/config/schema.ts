@@ -5,6 +5,10 @@
  */
 import { z } from 'zod';
 import { guardrailsConfigSchema } from '../guardrails/config.ts';
+import { flowsConfigSchema } from '../flow/config.ts';
+import { auditConfigSchema } from '../audit/config.ts';
+import { telemetryConfigSchema } from '../telemetry/config.ts';
+import { integrityConfigSchema } from '../integrity/config.ts';
 
 /** Tool, resource and prompt names must stay within the spec's allowed characters. */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -100,12 +104,26 @@ export const loggingSchema = z
   })
   .strict();
 
+export const storageSchema = z
+  .object({
+    /** Where the embedded SQLite store (audit, pins, keys, approvals) lives, relative to the config file. */
+    dataDir: z.string().min(1).default('.warden'),
+    /** SQLite `synchronous`: NORMAL survives a process crash (kill -9); FULL also survives power loss. */
+    synchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
     logging: loggingSchema.default({ level: 'info' }),
     servers: z.record(z.string().regex(NAME, 'server names: letters, digits, _ and - only'), upstreamSchema),
+    storage: storageSchema.prefault({}),
     guardrails: guardrailsConfigSchema,
+    flows: flowsConfigSchema,
+    audit: auditConfigSchema.prefault({}),
+    telemetry: telemetryConfigSchema.prefault({}),
+    integrity: integrityConfigSchema.prefault({}),
   })
   .strict();
 

@@ -9,9 +9,10 @@ import { WardenError } from '../errors/index.ts';
 import { createPipeline, type AgentIdentity, type CallContext, type Observer, type Pipeline, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
 import { buildCatalog, type Catalog } from '../registry/index.ts';
 import type { Logger } from '../telemetry/log.ts';
+import type { Tool } from '@modelcontextprotocol/server';
 import { UpstreamConnection, type UpstreamSnapshot } from '../upstreams/connection.ts';
 import type { CallChannel, Peer } from './peers.ts';
-import { createRouteStage, type RouteDeps } from './route-stage.ts';
+import { createRouteStage } from './route-stage.ts';
 import { paginate } from './paginate.ts';
 
 export interface GatewayRequest {
@@ -32,7 +33,10 @@ export interface GatewayExtensions {
   readonly stages?: readonly Stage[];
   readonly observers?: readonly Observer[];
   readonly onHold?: HoldHandler;
-  readonly labelsFor?: RouteDeps['labelsFor'];
+  /** Static labels of a tool from config and annotations; computed once per catalog build. */
+  readonly labelsFor?: (server: string, definition: Tool) => ReadonlySet<string>;
+  /** Reviews an upstream's tools on every load (pinning, poisoning scan); only what it returns is served. */
+  readonly reviewTools?: (server: string, tools: readonly Tool[]) => readonly Tool[];
   /** Which catalog entries an agent may see (the same function decides calls, via the route stage). */
   readonly visible?: (agent: AgentIdentity, virtualServer: string, kind: 'tool' | 'prompt' | 'resource', exposed: string) => boolean;
 }
@@ -67,6 +71,8 @@ export class Gateway {
   private active = 0;
   private drained: (() => void) | undefined;
   private catalogListeners = new Set<(c: Catalog) => void>();
+  /** Labels per exposed tool name for the current catalog. */
+  private toolLabels = new Map<string, ReadonlySet<string>>();
 
   constructor(loaded: LoadedConfig, opts: { log: Logger; extensions?: GatewayExtensions }) {
     this.loaded = loaded;
@@ -95,6 +101,7 @@ export class Gateway {
     this.loaded = next;
     if (extensions) this.extensions = extensions;
     this.buildPipeline();
+    this.rebuildCatalog();
     const wanted = new Map(Object.entries(next.config.servers).filter(([, s]) => !s.disabled));
     const work: Promise<void>[] = [];
     for (const [name, conn] of this.upstreams) {
@@ -286,7 +293,7 @@ export class Gateway {
     const ext = this.extensions;
     const route = createRouteStage({
       catalog: () => this._catalog,
-      ...(ext.labelsFor ? { labelsFor: ext.labelsFor } : {}),
+      labelsFor: (exposed) => this.toolLabels.get(exposed),
       ...(ext.visible ? { visible: (ctx: CallContext, kind: 'tool' | 'prompt' | 'resource', e: string) => ext.visible!(ctx.agent, ctx.virtualServer, kind, e) } : {}),
     });
     this.pipeline = createPipeline({
@@ -318,15 +325,27 @@ export class Gateway {
     await conn.start();
   }
 
+  /** Rebuilds the catalog from the upstreams' current lists (e.g. after a pin approval). */
+  refreshCatalog(): void {
+    this.rebuildCatalog();
+  }
+
   private rebuildCatalog(): void {
     const snaps = new Map<string, UpstreamSnapshot>();
+    const review = this.extensions.reviewTools;
     // Config order decides who wins a collision, so it is stable across restarts.
     for (const name of Object.keys(this.config.servers)) {
       const u = this.upstreams.get(name);
-      if (u) snaps.set(name, u.snapshot);
+      if (!u) continue;
+      const snap = u.snapshot;
+      snaps.set(name, review && snap.tools.length ? { ...snap, tools: review(name, snap.tools) } : snap);
     }
     const prev = this._catalog;
     const next = buildCatalog(++this.catalogVersion, snaps, this.naming(), (m) => this.log.warn(m));
+    const labelsFor = this.extensions.labelsFor;
+    const labels = new Map<string, ReadonlySet<string>>();
+    if (labelsFor) for (const t of next.tools) labels.set(t.exposed, labelsFor(t.server, { ...t.definition, name: t.name }));
+    this.toolLabels = labels;
     this._catalog = next;
     const changed = (a: readonly unknown[], b: readonly unknown[]) => a.length !== b.length || JSON.stringify(a) !== JSON.stringify(b);
     const kinds: string[] = [];

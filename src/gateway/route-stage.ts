@@ -9,8 +9,8 @@ import type { Catalog } from '../registry/index.ts';
 export interface RouteDeps {
   /** The current catalog (swapped on every rebuild). */
   catalog(): Catalog;
-  /** Labels of a tool (issue 5 fills these; empty by default). */
-  labelsFor?(server: string, tool: string): ReadonlySet<string>;
+  /** Precomputed labels of an exposed tool (config + annotations); empty when none. */
+  labelsFor?(exposed: string): ReadonlySet<string> | undefined;
   /** Whether this agent may see the name at all (issue 3's policy); default: everything visible. */
   visible?(ctx: CallContext, kind: CallTarget['kind'], exposed: string): boolean;
 }
@@ -37,7 +37,7 @@ export function createRouteStage(deps: RouteDeps): Stage {
         if (typeof name !== 'string') return { kind: 'deny', error: new WardenError('WARDEN_INVALID_PARAMS', 'name must be a string') };
         const t = catalog.toolByName.get(name);
         if (!t || !visible(ctx, 'tool', name)) return unknown('tool', name);
-        ctx.target = { kind: 'tool', server: t.server, name: t.name, exposed: name, labels: deps.labelsFor?.(t.server, t.name) ?? NO_LABELS };
+        ctx.target = { kind: 'tool', server: t.server, name: t.name, exposed: name, labels: deps.labelsFor?.(name) ?? NO_LABELS };
         return CONTINUE;
       }
       if (ctx.method === 'prompts/get') {

@@ -19,41 +19,16 @@ export * from './output/index.ts';
 
 import type { Detector } from './types.ts';
 import { createOutputDetectors } from './output/index.ts';
-
-function isDetector(x: unknown): x is Detector {
-  return !!x && typeof x === 'object' && typeof (x as Detector).name === 'string' && typeof (x as Detector).scan === 'function';
-}
+import { createInputDetectors } from './input/index.ts';
 
 /**
- * Every built-in detector: the output detectors plus the input ones exported by
- * `./input/index.ts` (each `create…Detector()` factory called with defaults, or a
- * `createInputDetectors()` list). Loaded dynamically so either folder can ship first.
+ * Every built-in detector, built once: the output detectors (injection model, gitleaks-derived
+ * secrets, PII) and the input ones (shell via tree-sitter-bash, SQL, path, SSRF). Async because
+ * the shell grammar is WebAssembly, loaded once.
  */
 export async function loadDetectors(): Promise<Detector[]> {
   const out = createOutputDetectors();
-  let mod: Record<string, unknown> | undefined;
-  try {
-    mod = (await import(new URL('./input/index.ts', import.meta.url).href)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  if (mod) {
-    const list = typeof mod.createInputDetectors === 'function' ? (mod.createInputDetectors as () => unknown)() : undefined;
-    const found: unknown[] = Array.isArray(list)
-      ? list
-      : Object.entries(mod)
-          .filter(([k, v]) => /^create\w+Detector$/.test(k) && typeof v === 'function')
-          .map(([, v]) => {
-            // A factory that needs arguments is the lead's to wire; an unknown detector name is
-            // then reported when the rules are compiled.
-            try {
-              return (v as () => unknown)();
-            } catch {
-              return undefined;
-            }
-          });
-    const names = new Set(out.map((d) => d.name));
-    for (const d of found) if (isDetector(d) && !names.has(d.name)) { out.push(d); names.add(d.name); }
-  }
+  const names = new Set(out.map((d) => d.name));
+  for (const d of (await createInputDetectors()).values()) if (!names.has(d.name)) out.push(d);
   return out;
 }

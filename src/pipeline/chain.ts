@@ -56,14 +56,27 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   }
 
-  function observe(ctx: CallContext, outcome: Outcome): void {
+  /**
+   * Runs every observer. An observer that returns a promise (the audit writer: "this record is
+   * durable") is awaited, and if it fails the call fails closed: an agent never sees the result
+   * of a call whose record could be lost.
+   */
+  async function observe(ctx: CallContext, outcome: Outcome): Promise<void> {
+    let pending: Promise<unknown>[] | undefined;
     for (const o of observers) {
       try {
         const r = o(ctx, outcome);
-        if (r instanceof Promise) r.catch((err) => opts.onStageError?.('observer', err, ctx));
+        if (r instanceof Promise) (pending ??= []).push(r);
       } catch (err) {
         opts.onStageError?.('observer', err, ctx);
       }
+    }
+    if (!pending) return;
+    const settled = await Promise.allSettled(pending);
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) {
+      opts.onStageError?.('observer', (failed as PromiseRejectedResult).reason, ctx);
+      throw new WardenError('WARDEN_AUDIT_UNAVAILABLE');
     }
   }
 
@@ -113,9 +126,15 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
           const r = await apply(v, ctx, 'response');
           if (r.stop) throw r.stop;
         }
-        observe(ctx, held ? 'approved' : 'allowed');
+        ctx.timings.total = Math.round((performance.now() - ctx.startedAt) * 1000);
+        await observe(ctx, held ? 'approved' : 'allowed');
         return ctx.result!;
       } catch (err) {
+        if (isWardenError(err) && err.code === 'WARDEN_AUDIT_UNAVAILABLE' && ctx.error === undefined && ctx.result !== undefined) {
+          // The call ran but its record is not durable: withhold the result.
+          ctx.error = err;
+          throw err;
+        }
         const e = isWardenError(err) ? err : new WardenError('WARDEN_INTERNAL');
         if (!isWardenError(err)) opts.onStageError?.('pipeline', err, ctx);
         ctx.error = e;
@@ -124,7 +143,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
           : e.code.startsWith('WARDEN_UPSTREAM') || e.code === 'WARDEN_INTERNAL' || e.code === 'WARDEN_STAGE_FAILED' ? 'failed'
           : held && e.code === 'WARDEN_APPROVAL_TIMEOUT' ? 'held'
           : 'denied';
-        observe(ctx, outcome);
+        ctx.timings.total = Math.round((performance.now() - ctx.startedAt) * 1000);
+        await observe(ctx, outcome);
         throw e;
       }
     },

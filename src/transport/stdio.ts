@@ -10,9 +10,11 @@ import type { AgentIdentity } from '../pipeline/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { createDownstreamServer } from './mcp-server.ts';
 import { assemble } from '../assemble.ts';
+import { createRuntime } from '../runtime.ts';
 
 export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void> {
-  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, { log })).extensions });
+  const runtime = createRuntime(loaded, log);
+  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, runtime, { log })).extensions });
   await gateway.start();
   const agent: AgentIdentity = { id: 'local', roles: [], via: 'local', scopes: [] };
   const subscriptions = new Set<string>();
@@ -27,4 +29,5 @@ export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void>
     void server.connect(transport);
   });
   await gateway.stop(loaded.config.server.shutdownGraceMs);
+  await runtime.close();
 }

@@ -1,0 +1,69 @@
+/**
+ * `warden keys create --agent ID [--label L]` (prints the key ONCE), `warden keys revoke ID`,
+ * `warden keys list`. Keys are stored as SHA-256 hashes in `<dataDir>/warden.db`; a running
+ * gateway sees a revoke within `auth.apiKeys.refreshSec`.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { createApiKeyStore } from '../../auth/index.ts';
+import { loadSections } from '../../policy/sections.ts';
+import type { CliIo } from './token.ts';
+
+const USAGE = 'usage: warden keys create --agent ID [--label L] | warden keys revoke KEY_ID | warden keys list   [--data-dir DIR]\n';
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let values: { agent?: string; label?: string; 'data-dir'?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { agent: { type: 'string' }, label: { type: 'string' }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const [cmd, ...rest] = positionals;
+  const valid = (cmd === 'create' && rest.length === 0 && values.agent) || (cmd === 'revoke' && rest.length === 1) || (cmd === 'list' && rest.length === 0);
+  if (!valid) {
+    io.stderr(USAGE);
+    return 2;
+  }
+  let db: Database.Database | undefined;
+  try {
+    const s = loadSections(io.configPath, values['data-dir'] ? { dataDir: values['data-dir'] } : {});
+    mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(join(s.dataDir, 'warden.db'));
+    db.pragma('journal_mode = WAL');
+    const store = createApiKeyStore(db);
+    if (cmd === 'create') {
+      if (!s.policy.agents[values.agent!]) io.stderr(`warning: agent '${values.agent}' is not in config; the key will grant no roles until it is\n`);
+      const k = store.create(values.agent!, values.label);
+      io.stdout(`${k.key}\n`);
+      io.stderr(`created ${k.id} for agent '${k.agent}'. This is the only time the key is shown; store it now.\n`);
+      return 0;
+    }
+    if (cmd === 'revoke') {
+      if (!store.revoke(rest[0]!)) {
+        io.stderr(`no active key with id ${rest[0]}\n`);
+        return 1;
+      }
+      io.stdout(`revoked ${rest[0]}\n`);
+      return 0;
+    }
+    const rows = store.list();
+    io.stdout(`${['ID', 'AGENT', 'LABEL', 'CREATED', 'REVOKED'].join('\t')}\n`);
+    for (const r of rows) {
+      io.stdout(`${[r.id, r.agent, r.label ?? '-', new Date(r.createdAt).toISOString(), r.revokedAt ? new Date(r.revokedAt).toISOString() : '-'].join('\t')}\n`);
+    }
+    return 0;
+  } catch (err) {
+    io.stderr(`${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    db?.close();
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Turns a tree-sitter-bash syntax tree into a flat list of simple commands with what the rules
+ * need: the effective command name (through sudo/env/xargs/timeout wrappers), unquoted
+ * arguments, redirections, the commands it pipes into, whether it runs inside a substitution,
+ * and the variables it expands. The walk is iterative-depth-bounded so hostile nesting cannot
+ * overflow the stack.
+ */
+import type { Node } from 'web-tree-sitter';
+
+export interface Redirect {
+  readonly op: string;
+  readonly target: string;
+}
+
+export interface Cmd {
+  /** Effective command name, lower-case, path stripped (`/usr/bin/ID` → `id`). */
+  name: string;
+  /** Name as written (unquoted), for path checks (`/tmp/x`). */
+  rawName: string;
+  /** Unquoted arguments after the effective name. */
+  args: string[];
+  /** Arguments as written (quotes and backslashes kept), for Windows paths the shell would unescape. */
+  rawArgs: string[];
+  redirects: Redirect[];
+  /** Commands in later stages of the same pipeline. */
+  downstream: Cmd[];
+  /** True when this command runs inside `$(…)`, backticks or `<(…)`. */
+  inSubstitution: boolean;
+  /** Commands nested in substitutions inside this command's words. */
+  nested: Cmd[];
+  /** Variable names expanded in this command's words (`IFS` for `${IFS}`). */
+  expands: string[];
+  /** Assignments before the command or standalone (`HISTFILE=/dev/null`). */
+  assigns: string[];
+  start: number;
+  end: number;
+}
+
+export interface Script {
+  cmds: Cmd[];
+  /** Function names defined, with the names their bodies call in a pipeline or background. */
+  functions: Array<{ name: string; calls: string[]; selfPipe: boolean }>;
+  /** Nesting exceeded the walk bound (the rest was not inspected). */
+  tooDeep: boolean;
+  hasError: boolean;
+}
+
+const MAX_DEPTH = 200;
+const WRAPPERS = new Set(['sudo', 'doas', 'env', 'nohup', 'time', 'nice', 'ionice', 'timeout', 'stdbuf', 'exec', 'command', 'builtin', 'xargs', 'busybox', 'strace', 'watch', 'unbuffer', 'setsid', 'chroot', 'torsocks', 'proxychains', 'proxychains4']);
+/** Wrapper options that take a value (`sudo -u root`, `xargs -I {}`, `timeout -s KILL 5`). */
+const VALUE_OPTS = new Set(['-u', '-g', '-i', '-n', '-p', '-P', '-d', '-s', '-L', '-E', '-I', '-C', '-r', '-a', '-c', '-k', '--signal', '--user']);
+
+/** Unquotes a word node the way the shell would (quotes removed, backslash escapes resolved). */
+export function wordText(n: Node): string {
+  switch (n.type) {
+    case 'raw_string':
+      return n.text.slice(1, -1);
+    case 'ansi_c_string':
+      return n.text.slice(2, -1);
+    case 'string':
+      return n.text.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
+    case 'concatenation':
+      return n.namedChildren.map((c) => (c ? wordText(c) : '')).join('');
+    case 'word':
+    case 'command_name':
+      return n.type === 'command_name' && n.namedChildren[0] ? wordText(n.namedChildren[0]) : n.text.replace(/\\(.)/g, '$1');
+    default:
+      return n.text;
+  }
+}
+
+const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
+
+/** Drops wrappers so `sudo -u root env X=1 rm -rf /` is seen as `rm -rf /`. */
+function unwrap(name: string, args: string[]): { name: string; rawName: string; args: string[] } {
+  let n = base(name);
+  let raw = name;
+  let rest = args;
+  for (let guard = 0; guard < 6 && WRAPPERS.has(n); guard++) {
+    let i = 0;
+    while (i < rest.length) {
+      const a = rest[i] as string;
+      if (a === '--') {
+        i++;
+        break;
+      }
+      if (a.startsWith('-')) {
+        i += VALUE_OPTS.has(a) ? 2 : 1;
+        continue;
+      }
+      if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
+        i++;
+        continue;
+      }
+      // timeout DURATION, nice ADJ, watch -n N: a leading number is an option value.
+      if ((n === 'timeout' || n === 'nice') && /^[0-9.]+[smhd]?$/.test(a)) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (i >= rest.length) return { name: n, rawName: raw, args: [] };
+    raw = rest[i] as string;
+    n = base(raw);
+    rest = rest.slice(i + 1);
+  }
+  return { name: n, rawName: raw, args: rest };
+}
+
+/** Walks a parsed program into commands. */
+export function extract(root: Node): Script {
+  const script: Script = { cmds: [], functions: [], tooDeep: false, hasError: root.hasError };
+
+  const visit = (n: Node, depth: number, inSub: boolean, owner: Cmd | undefined): Cmd[] => {
+    if (depth > MAX_DEPTH) {
+      script.tooDeep = true;
+      return [];
+    }
+    const made: Cmd[] = [];
+    const sub = inSub || n.type === 'command_substitution' || n.type === 'process_substitution';
+    if (n.type === 'command') {
+      const cmd = buildCommand(n, depth, sub);
+      made.push(cmd);
+      return made;
+    }
+    if (n.type === 'variable_assignment' && owner === undefined) {
+      const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [n.text], start: n.startIndex, end: n.endIndex };
+      collectWords(n, c, depth);
+      script.cmds.push(c);
+      return [c];
+    }
+    if (n.type === 'redirected_statement') {
+      const body = n.childForFieldName('body');
+      const inner = body ? visit(body, depth + 1, sub, owner) : [];
+      const target = inner[inner.length - 1];
+      for (const r of n.namedChildren) {
+        if (!r || r === body) continue;
+        if (r.type === 'file_redirect' || r.type === 'herestring_redirect' || r.type === 'heredoc_redirect') {
+          const op = r.children.find((c) => c && !c.isNamed)?.text ?? '';
+          const dest = r.namedChildren.filter((c) => c && c.type !== 'file_descriptor').map((c) => (c ? wordText(c) : '')).join(' ');
+          const red = { op, target: dest };
+          if (target) target.redirects.push(red);
+          else {
+            const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [red], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [], start: r.startIndex, end: r.endIndex };
+            script.cmds.push(c);
+            made.push(c);
+          }
+          for (const c of r.namedChildren) if (c) made.push(...visit(c, depth + 1, sub, target));
+        }
+      }
+      return [...inner, ...made];
+    }
+    if (n.type === 'pipeline') {
+      const stages = n.namedChildren.filter((c): c is Node => c !== null).map((c) => visit(c, depth + 1, sub, owner));
+      for (let i = 0; i < stages.length; i++) {
+        const later = stages.slice(i + 1).flat();
+        for (const c of stages[i] as Cmd[]) c.downstream.push(...later);
+      }
+      return stages.flat();
+    }
+    if (n.type === 'function_definition') {
+      const name = n.childForFieldName('name')?.text ?? '';
+      const body = n.childForFieldName('body');
+      const before = script.cmds.length;
+      const inner = body ? visit(body, depth + 1, sub, owner) : [];
+      const calls = script.cmds.slice(before).map((c) => c.name);
+      const selfPipe = script.cmds.slice(before).some((c) => c.name === name && c.downstream.some((d) => d.name === name));
+      script.functions.push({ name, calls, selfPipe });
+      return inner;
+    }
+    for (const c of n.namedChildren) if (c) made.push(...visit(c, depth + 1, sub, owner));
+    return made;
+  };
+
+  const collectWords = (n: Node, into: Cmd, depth: number): void => {
+    // Iterative scan of a command's subtree for expansions and substitutions.
+    const stack: Array<[Node, number, boolean]> = [[n, depth, false]];
+    let steps = 0;
+    while (stack.length > 0 && steps++ < 4000) {
+      const [cur, d, quoted] = stack.pop() as [Node, number, boolean];
+      if (d > MAX_DEPTH) {
+        script.tooDeep = true;
+        continue;
+      }
+      if (cur !== n && (cur.type === 'command_substitution' || cur.type === 'process_substitution')) {
+        into.nested.push(...visit(cur, d + 1, true, into));
+        continue;
+      }
+      if (cur.type === 'simple_expansion' || cur.type === 'expansion') {
+        const v = cur.namedChildren.find((c) => c && (c.type === 'variable_name' || c.type === 'special_variable_name'));
+        // Inside "…" an expansion is one word, so `$IFS` there is data, not a hidden separator.
+        if (v && !quoted) into.expands.push(v.text);
+      }
+      for (const c of cur.namedChildren) if (c) stack.push([c, d + 1, quoted || cur.type === 'string']);
+    }
+  };
+
+  const buildCommand = (n: Node, depth: number, sub: boolean): Cmd => {
+    const nameNode = n.childForFieldName('name');
+    // The first 256 arguments are inspected: each node access crosses into WASM, and no rule needs more.
+    const argNodes = n.childrenForFieldName('argument').filter((c): c is Node => c !== null).slice(0, 256);
+    const assigns = n.namedChildren.filter((c): c is Node => c !== null && c.type === 'variable_assignment').map((c) => c.text);
+    const rawArgs = argNodes.map(wordText);
+    const { name, rawName, args } = nameNode ? unwrap(wordText(nameNode), rawArgs) : { name: '', rawName: '', args: rawArgs };
+    const cmd: Cmd = { name, rawName, args, rawArgs: argNodes.map((x) => x.text), redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns, start: n.startIndex, end: n.endIndex };
+    script.cmds.push(cmd);
+    collectWords(n, cmd, depth);
+    return cmd;
+  };
+
+  visit(root, 0, false, undefined);
+  return script;
+}

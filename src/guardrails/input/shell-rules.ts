@@ -1,0 +1,149 @@
+/**
+ * Rules over parsed shell commands. Two families:
+ * - attacks (high/critical): destruction of the system, download-and-execute, reverse shells,
+ *   obfuscation, persistence, privilege, disk wipes, fork bombs, anti-forensics, credential files;
+ * - `shell.destructive` (medium): destructive but everyday commands (`rm -rf build`, `kill -9`,
+ *   `git reset --hard`), which a policy should route to approval, not count as attacks.
+ */
+import type { Finding, Severity } from '../types.ts';
+import { finding } from './common.ts';
+import type { Cmd, Script } from './shell-ast.ts';
+
+const D = 'shell';
+const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
+const INTERPRETERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'csh', 'tcsh', 'fish', 'ash', 'busybox', 'python', 'python2', 'python3', 'perl', 'ruby', 'php', 'node', 'nodejs', 'lua', 'source', '.', 'eval', 'powershell', 'pwsh', 'iex', 'cmd', 'osascript']);
+const DECODERS = new Set(['base64', 'base32', 'xxd', 'openssl', 'uudecode', 'gunzip', 'zcat', 'rev', 'tr']);
+const NETCATS = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']);
+const SYSTEM_DIRS = ['/', '/etc', '/usr', '/bin', '/sbin', '/boot', '/var', '/lib', '/lib64', '/home', '/root', '/sys', '/proc', '/dev', '/opt', '/srv', '/usr/bin', '/usr/lib', '/usr/local', '/var/lib', '/system', '/library', '/applications', '/users', 'c:', 'c:/', 'c:/windows'];
+const PERSIST_PATHS = ['/etc/cron', '/var/spool/cron', '/etc/crontab', '.ssh/authorized_keys', '.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.bash_login', '.bash_logout', '/etc/profile', '/etc/bash.bashrc', '/etc/systemd/', '.config/systemd/', '/lib/systemd/system', '/etc/init.d/', '/etc/rc.local', '/etc/ld.so.preload', '/etc/sudoers', '/etc/update-motd.d', '.config/autostart', 'launchagents/', 'launchdaemons/', '/etc/xdg/autostart'];
+const CREDENTIAL_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/passwd', '/etc/sudoers', '/etc/master.passwd', '/proc/self/environ', '.ssh/id_', '.aws/credentials', '.git-credentials', '.netrc', '.pgpass', '.kube/config', '.docker/config.json', '.gnupg/', '/var/run/secrets', '/repair/sam', 'system32/config/sam'];
+const HISTORY = ['.bash_history', '.zsh_history', '.history', '.sh_history', '/var/log/wtmp', '/var/log/btmp', '/var/log/lastlog', '/var/log/auth.log', '/var/log/secure'];
+const WRITERS = new Set(['tee', 'cp', 'mv', 'ln', 'install', 'rsync', 'sed', 'truncate']);
+
+const norm = (s: string): string => s.toLowerCase().replace(/\\/g, '/').replace(/\/+$/, '') || '/';
+const flagsOf = (args: string[]): string => args.filter((a) => /^-[A-Za-z]/.test(a)).map((a) => a.slice(1)).join('');
+const writes = (c: Cmd): string[] => c.redirects.filter((r) => r.op.includes('>')).map((r) => norm(r.target));
+
+function isSystemTarget(t: string): boolean {
+  if (t === '~' || t === '~/' || /^\$\{?HOME\}?\/?\*?$/.test(t) || t === '/*' || t === '*' || t === '.*' || t === '~/*') return true;
+  const p = norm(t).replace(/\/\*$/, '') || '/';
+  return SYSTEM_DIRS.includes(p) || /^\/(etc|boot|bin|sbin|lib|lib64|sys|proc|dev)(\/|$)/.test(p);
+}
+
+/** True when an interpreter downstream of a pipe reads its program from stdin (`| sh`, `| python -`, not `| python -m json.tool`). */
+function readsStdinCode(d: Cmd): boolean {
+  if (!INTERPRETERS.has(d.name)) return false;
+  if (d.name === 'eval' || d.name === 'source' || d.name === '.') return false;
+  const opts = d.args.filter((x) => x.startsWith('-'));
+  if (opts.some((o) => /^-[a-z]*[mce]$/i.test(o) || o === '-mjson.tool' || o.startsWith('-m'))) return false;
+  const positional = d.args.filter((x) => !x.startsWith('-'));
+  return positional.length === 0 || positional[0] === '-' || d.args.includes('-s');
+}
+
+/** Applies every rule to a parsed script. `inject` marks commands that came from an argument value. */
+export function applyRules(s: Script, out: Finding[]): void {
+  const push = (rule: string, severity: Severity, msg: string, c?: Cmd): void => {
+    out.push(finding(D, rule, severity, msg, c?.start, c?.end));
+  };
+  const names = new Set(s.cmds.map((c) => c.name));
+  for (const c of s.cmds) {
+    const n = c.name;
+    const a = c.args;
+    const al = a.map((x) => x.toLowerCase());
+    const flags = flagsOf(a);
+    const joined = al.join(' ');
+    const rawl = c.rawArgs.map(norm);
+    const allWords = [...al, ...rawl, ...writes(c)];
+
+    // --- destruction of the system ---
+    if (n === 'rm' || n === 'srm' || n === 'unlink' || n === 'rmdir') {
+      const rec = /[rRf]/.test(flags) || al.includes('--recursive') || al.includes('--force');
+      const targets = a.filter((x) => !x.startsWith('-'));
+      if (al.includes('--no-preserve-root') || (rec && !/i/.test(flags) && targets.some(isSystemTarget))) push('shell.rm-system', 'critical', 'recursive delete of the root, home or a system directory', c);
+      else if (rec || targets.some((t) => t.includes('*'))) push('shell.destructive', 'medium', 'recursive or wildcard delete', c);
+    }
+    if ((n === 'dd' && al.some((x) => /^of=\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|md|dm-|mapper)/.test(x))) || (/^mkfs/.test(n) || n === 'wipefs' || n === 'fdisk' || n === 'sfdisk' || n === 'parted') && al.some((x) => x.startsWith('/dev/'))) {
+      push('shell.disk-wipe', 'critical', 'writes to or formats a block device', c);
+    } else if (n === 'shred' && al.some((x) => x.startsWith('/dev/'))) push('shell.disk-wipe', 'critical', 'shreds a block device', c);
+    if (writes(c).some((w) => /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk)/.test(w))) push('shell.disk-wipe', 'critical', 'redirects output onto a block device', c);
+    const operands = a.filter((x) => !x.startsWith('-'));
+    if (n === 'chmod' && operands.slice(1).some((t) => t !== '*' && isSystemTarget(t)) && /(^|\s)(0?777|0?666|[ugoa]*[+=][rwx]*w|[ugoa]*\+[rwx]*s|[4-7][0-7]{3})(\s|$)/.test(joined)) {
+      push('shell.chmod-system', 'high', 'opens permissions on a system path', c);
+    } else if ((n === 'chown' || n === 'chgrp') && operands.slice(1).some((t) => t === '/' || SYSTEM_DIRS.includes(norm(t)))) {
+      push('shell.chmod-system', 'high', 'changes ownership of a system directory', c);
+    }
+    if (n === 'chmod' && /(^|\s)([ugoa]*u[ugoa]*\+[rwx]*s|\+[rwx]*s|[4-7][0-7]{3})(\s|$)/.test(joined)) {
+      push('shell.setuid', 'high', 'sets the setuid bit', c);
+    }
+
+    // --- download and execute ---
+    if (FETCHERS.has(n) && n !== 'openssl' && c.downstream.some(readsStdinCode)) push('shell.download-exec', 'critical', 'pipes downloaded content into an interpreter', c);
+    if (INTERPRETERS.has(n) && c.nested.some((d) => FETCHERS.has(d.name))) push('shell.download-exec', 'critical', 'executes the output of a download', c);
+    if ((c.rawName.includes('$(') || c.rawName.includes('`')) && c.nested.some((d) => FETCHERS.has(d.name))) push('shell.download-exec', 'critical', 'runs a command named by downloaded content', c);
+    if (INTERPRETERS.has(n) && c.redirects.some((r) => r.op === '<' && /^https?:|\/dev\/tcp/.test(r.target))) push('shell.download-exec', 'critical', 'feeds a network stream into an interpreter', c);
+
+    // --- encoded payloads ---
+    const decodes = (DECODERS.has(n) && /(^|\s)(-d|--decode|-r|-D|-rp|-p -r|base64 -d|enc -d)(\s|$)/.test(` ${joined} `)) || (n === 'openssl' && /base64/.test(joined) && /-d/.test(joined));
+    if (decodes && c.downstream.some(readsStdinCode)) push('shell.encoded-exec', 'critical', 'decodes an encoded payload into an interpreter', c);
+    if (INTERPRETERS.has(n) && c.nested.some((d) => DECODERS.has(d.name))) push('shell.encoded-exec', 'critical', 'executes decoded content', c);
+
+    // --- reverse shells ---
+    const devTcp = (x: string): boolean => /\/dev\/(tcp|udp)\//.test(x);
+    if (c.redirects.some((r) => devTcp(r.target)) || al.some(devTcp)) push('shell.reverse-shell', 'critical', 'connects a shell or data to /dev/tcp', c);
+    if (NETCATS.has(n) && (/[ec]/.test(flags) || al.includes('--exec') || al.includes('--sh-exec') || c.downstream.some((d) => INTERPRETERS.has(d.name)))) push('shell.reverse-shell', 'critical', 'netcat executing a shell', c);
+    if (n === 'socat' && /exec:|system:|pty/.test(joined)) push('shell.reverse-shell', 'critical', 'socat spawning a program on a socket', c);
+    if (/^(python[23]?|perl|ruby|php|node|lua)$/.test(n) && /socket|fsockopen|tcpsocket|net\.socket|require\(['"]net/.test(joined) && /(subprocess|pty|exec|dup2|spawn|\/bin\/|proc_open|system|popen|sh\b)/.test(joined)) {
+      push('shell.reverse-shell', 'critical', 'interpreter one-liner opening a socket to a shell', c);
+    }
+    if ((n === 'mkfifo' || (n === 'mknod' && al.includes('p'))) && [...names].some((x) => NETCATS.has(x) || x === 'telnet' || x === 'openssl')) push('shell.reverse-shell', 'critical', 'named pipe relayed through a network tool', c);
+    if (n === 'telnet' && c.downstream.some((d) => INTERPRETERS.has(d.name))) push('shell.reverse-shell', 'critical', 'telnet piped into a shell', c);
+    if (/^(bash|sh|zsh|dash)$/.test(n) && al.includes('-i') && c.redirects.some((r) => r.op.includes('&') || devTcp(r.target))) push('shell.reverse-shell', 'critical', 'interactive shell with redirected descriptors', c);
+
+    // --- obfuscation ---
+    if (c.expands.includes('IFS') && n !== 'read' && !c.assigns.some((x) => x.startsWith('IFS='))) push('shell.ifs-obfuscation', 'high', 'uses $IFS to hide spaces in a command', c);
+
+    // --- persistence ---
+    if (n === 'crontab') {
+      if (al.includes('-r')) push('shell.destructive', 'medium', 'removes a crontab', c);
+      else if (!al.includes('-l')) push('shell.persistence', 'high', 'installs or edits a crontab', c);
+    }
+    const written = [...writes(c), ...(WRITERS.has(n) ? al.filter((x) => !x.startsWith('-')).slice(n === 'tee' ? 0 : -1) : [])];
+    if (written.some((w) => PERSIST_PATHS.some((p) => w.includes(p)))) push('shell.persistence', 'high', 'writes a startup, cron, SSH key or service file', c);
+    if (n === 'systemctl' && /\benable\b/.test(joined)) push('shell.destructive', 'medium', 'enables a service at boot', c);
+
+    // --- anti-forensics ---
+    if ((n === 'history' && /(^|\s)-c|-w\s*\/dev\/null/.test(joined)) || (n === 'unset' && al.some((x) => x.startsWith('hist'))) || c.assigns.some((x) => /^HIST(FILE|SIZE|FILESIZE)=(\/dev\/null|0)?$/.test(x)) || (n === 'set' && joined.includes('+o history'))) {
+      push('shell.history-wipe', 'high', 'disables or clears shell history', c);
+    }
+    if ((n === 'rm' || n === 'shred' || n === 'ln' || n === 'truncate') && allWords.some((w) => HISTORY.some((h) => w.endsWith(h)))) push('shell.history-wipe', 'high', 'removes shell history or login records', c);
+    if (c.name === '' && writes(c).some((w) => HISTORY.some((h) => w.endsWith(h)))) push('shell.history-wipe', 'high', 'truncates shell history', c);
+
+    // --- credentials and account databases ---
+    if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
+
+    // --- Windows account, firewall and registry tampering ---
+    if (n === 'net' && /\/add\b/.test(joined) && /\b(user|localgroup)\b/.test(joined)) push('shell.account-change', 'high', 'adds a Windows user or group member', c);
+    if (n === 'netsh' && /(opmode|state)\s+(disable|off)/.test(joined)) push('shell.defense-evasion', 'high', 'disables the Windows firewall', c);
+    if (n === 'reg' && /^(add|delete|import)$/.test(al[0] ?? '') && /hklm|hkey_local_machine|currentversion\\run|terminal server/.test(c.rawArgs.join(' ').toLowerCase())) push('shell.persistence', 'high', 'changes machine-wide registry keys', c);
+
+    // --- destructive but legitimate ---
+    if ((n === 'kill' || n === 'pkill' || n === 'killall') && /(^|\s)-(9|kill|sigkill|s\s+kill)(\s|$)/.test(` ${joined} `)) push('shell.destructive', 'medium', 'force-kills processes', c);
+    else if (n === 'killall' || n === 'pkill') push('shell.destructive', 'medium', 'kills processes by name', c);
+    if (n === 'git' && (/reset --hard|clean -[a-z]*f|push .*(-f\b|--force)|branch -d|checkout -- \.|stash (drop|clear)/.test(joined))) push('shell.destructive', 'medium', 'discards git history or work', c);
+    if (/^(shutdown|reboot|halt|poweroff|init)$/.test(n)) push('shell.destructive', 'medium', 'stops or restarts the machine', c);
+    if (n === 'find' && (al.includes('-delete') || /-exec(dir)? (rm|shred)/.test(joined))) push('shell.destructive', 'medium', 'deletes files found by find', c);
+    if (n === 'rm' || n === 'shred' || n === 'truncate' || n === 'dd' || /^mkfs/.test(n) || n === 'wipefs') {
+      if (!out.some((f) => f.rule !== 'shell.destructive' && f.start === c.start)) push('shell.destructive', 'medium', `runs ${n}`, c);
+    }
+    if ((n === 'docker' || n === 'podman') && /\b(rm|rmi|prune|kill)\b/.test(joined)) push('shell.destructive', 'medium', 'removes containers or images', c);
+    if (n === 'kubectl' && /\b(delete|drain|scale)\b/.test(joined)) push('shell.destructive', 'medium', 'deletes cluster resources', c);
+    if ((n === 'chmod' || n === 'chown') && /(^|\s)-r/i.test(joined)) push('shell.destructive', 'medium', 'recursive permission change', c);
+    if (/^(userdel|deluser|groupdel|iptables|ufw)$/.test(n) && /-f|-d|--flush|del|-x|disable|reset/.test(joined)) push('shell.destructive', 'medium', 'changes accounts or firewall', c);
+    if (n === 'rsync' && al.includes('--delete')) push('shell.destructive', 'medium', 'mirror with delete', c);
+  }
+
+  // --- fork bomb: a function that pipes into itself in the background ---
+  for (const f of s.functions) {
+    if (f.selfPipe) out.push(finding(D, 'shell.fork-bomb', 'critical', 'function recursively pipes into itself (fork bomb)'));
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * Shell detector, built on a real shell grammar (tree-sitter-bash, through web-tree-sitter's WASM
+ * runtime). Two modes, chosen per field:
+ * - command fields (`command`, `cmd`, `script`, …) are parsed as scripts and every simple command
+ *   is checked against the rules in shell-rules.ts;
+ * - every other string is treated as a value a tool may splice into a command line: it is parsed
+ *   as if interpolated unquoted, inside '…' and inside "…"; a value that starts another command
+ *   (`x; id`, `$(id)`, `| nc …`) is an injection, and the injected commands get the same rules.
+ *
+ * Why not sh-syntax: its JS API exposes only statement positions (`Cmd` is `{Pos, End}`), it is
+ * async-only and instantiates a fresh WASM instance per call (reusing one crashes with "memory
+ * access out of bounds"). tree-sitter-bash is maintained, error-tolerant (hostile fragments still
+ * yield a tree), linear-time, and parses synchronously once initialised.
+ */
+import { createRequire } from 'node:module';
+import { Language, Parser } from 'web-tree-sitter';
+import type { Detector, Finding, ScanContext } from '../types.ts';
+import { bound, collapseRuns, decodedViews, finding, guarded, lowerAscii } from './common.ts';
+import { extract, type Script } from './shell-ast.ts';
+import { applyRules } from './shell-rules.ts';
+
+export interface ShellDetectorOptions {
+  /** Max characters of one field parsed (default 4 KiB: parsing is ~50 µs per short command, ~0.5 ms per KiB of hostile input). */
+  readonly maxScan?: number;
+  /** Field-name leaves treated as whole commands. */
+  readonly commandFields?: readonly string[];
+  /** Force a mode regardless of the field name. */
+  readonly mode?: 'command' | 'argument';
+}
+
+const D = 'shell';
+const DEFAULT_COMMAND_FIELDS = ['command', 'cmd', 'commands', 'script', 'shell', 'bash', 'sh', 'commandline', 'command_line', 'cmdline', 'run', 'exec', 'code'];
+const PLACEHOLDER = 'wardenarg';
+/** Names that make a spliced-in command an attack signal (recon, exfiltration, shells, Windows built-ins). */
+const KNOWN = new Set(
+  ('id whoami uname cat ls dir type net netstat ipconfig ifconfig systeminfo sysinfo ping nslookup dig host curl wget nc ncat netcat socat telnet ' +
+    'bash sh zsh dash ksh csh python python2 python3 perl ruby php node lua sleep echo printf rm cp mv chmod chown touch find grep egrep awk sed head tail ' +
+    'more less env printenv set export kill pkill killall ps ss ssh scp ftp tftp base64 xxd eval exec sudo su crontab pwd hostname tasklist taskkill reg ' +
+    'powershell pwsh cmd certutil bitsadmin wmic start nohup timeout vi vim nmap tee dd mkfifo openssl xterm gcc make git apt apt-get yum pip npm docker ' +
+    'kubectl mysql psql mail sendmail shutdown reboot halt systemctl service useradd usermod passwd which whereis locate w who last history source ' +
+    'tar zip unzip gzip rsync mount lsof strace nohup xargs chattr at schtasks runas icacls attrib del copy move ver set phpinfo uptime').split(' '),
+);
+
+const INLINE_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'su', 'runuser']);
+
+let language: Language | undefined;
+
+/** Loads the grammar once per process (the WASM runtime and grammar are shared by all detectors). */
+async function loadLanguage(): Promise<Language> {
+  if (language) return language;
+  await Parser.init();
+  const require = createRequire(import.meta.url);
+  language = await Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+  return language;
+}
+
+const fieldLeaf = (field: string | undefined): string | undefined => (field ? /([A-Za-z0-9_-]+)\W*$/.exec(field)?.[1]?.toLowerCase() : undefined);
+
+/** Text-level signals that are not shell syntax but arrive through the same arguments. */
+function textSignals(view: string, out: Finding[], asCommand: boolean): void {
+  const t = lowerAscii(view);
+  const trimmed = t.trimStart();
+  if (trimmed.startsWith('() {') || trimmed.startsWith('(){')) out.push(finding(D, 'shell.shellshock', 'critical', 'value is a Shellshock function-definition payload'));
+  if (t.includes('<!--#exec') || t.includes('<!--#include')) out.push(finding(D, 'shell.ssi', 'high', 'server-side include directive'));
+  // In a command field, awk's system() or grep patterns are ordinary; code-execution calls matter in data arguments.
+  if (asCommand) return;
+  for (const call of ['eval(', 'assert(', '${@', '$_get[', '$_post[', '$_request[', '<?php', '<?=', 'system(', 'shell_exec(', 'passthru(', 'popen(', 'proc_open(', 'pcntl_exec(', 'os.system(', 'subprocess.', '__import__(', 'runtime.getruntime().exec', 'child_process', 'phpinfo()', '{${', 'exec(']) {
+    const i = t.indexOf(call);
+    if (i >= 0 && (i === 0 || !/[a-z0-9_]/.test(t[i - 1] as string) || call.startsWith('.'))) {
+      out.push(finding(D, 'shell.code-exec', 'high', 'code-execution call in an argument'));
+      break;
+    }
+  }
+}
+
+const MAX_NESTING = 64;
+
+/**
+ * Cuts the source where bracket nesting passes {@link MAX_NESTING}: error recovery on deep
+ * `$($($(` chains is the parser's slow path, and no real command nests that deep. The cut is a
+ * medium finding, so the policy still sees that something was not inspected.
+ */
+function cutDeep(src: string, out: Finding[]): string {
+  let depth = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') depth = Math.max(0, depth - 1);
+    if (depth > MAX_NESTING) {
+      out.push(finding(D, 'shell.too-deep', 'medium', `brackets nest deeper than ${MAX_NESTING}; the rest was not parsed`));
+      return src.slice(0, i);
+    }
+  }
+  return src;
+}
+
+/** Creates the shell detector; async because the grammar is WASM. `scan` is synchronous. */
+export async function createShellDetector(opts: ShellDetectorOptions = {}): Promise<Detector> {
+  const lang = await loadLanguage();
+  const parser = new Parser();
+  parser.setLanguage(lang);
+  const maxScan = opts.maxScan ?? 4 * 1024;
+  const commandFields = new Set((opts.commandFields ?? DEFAULT_COMMAND_FIELDS).map((f) => f.toLowerCase()));
+
+  /** Parses, extracts and frees the tree (trees live in WASM memory and must be deleted). */
+  const parse = (src: string): Script | undefined => {
+    const tree = parser.parse(collapseRuns(src));
+    if (!tree) return undefined;
+    try {
+      return extract(tree.rootNode);
+    } finally {
+      tree.delete();
+    }
+  };
+
+  /** Applies the rules, then follows `sh -c '…'`, `eval '…'` and `su -c '…'` strings into their own parse (depth 2). */
+  const inspect = (s: Script, out: Finding[], depth: number): void => {
+    if (s.tooDeep) out.push(finding(D, 'shell.too-deep', 'medium', 'command nests deeper than the inspector follows'));
+    applyRules(s, out);
+    if (depth >= 2) return;
+    for (const c of s.cmds) {
+      let inner: string | undefined;
+      if (INLINE_SHELLS.has(c.name)) {
+        const i = c.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
+        if (i >= 0) inner = c.args[i + 1];
+      } else if (c.name === 'eval') inner = c.args.join(' ');
+      if (inner && inner.length > 0) {
+        const sub = parse(inner);
+        if (sub) inspect(sub, out, depth + 1);
+      }
+    }
+  };
+
+  const scanCommand = (src: string, out: Finding[]): void => {
+    const s = parse(cutDeep(src, out));
+    if (s) inspect(s, out, 0);
+  };
+
+  const scanArgument = (value: string, out: Finding[]): void => {
+    if (!/[;|&\n\r`$<>(){}]|\\n/.test(value)) return;
+    const variants = value.includes('\\n') ? [value, value.replace(/\\n/g, '\n')] : [value];
+    for (const v of variants) {
+      for (const src of [`${PLACEHOLDER} ${v}`, `${PLACEHOLDER} '${v}'`, `${PLACEHOLDER} "${v}"`]) {
+        const s = parse(cutDeep(src, out));
+        if (!s) continue;
+        const injected = s.cmds.filter((c) => c.name !== PLACEHOLDER && (c.name !== '' || c.redirects.length > 0 || c.assigns.length > 0));
+        const started = injected.filter((c) => KNOWN.has(c.name) || c.rawName.includes('/') || (c.inSubstitution && c.name !== ''));
+        if (started.length > 0) {
+          out.push(finding(D, 'shell.injection', 'high', 'argument value would start another shell command if spliced into a command line', started[0]?.start, started[0]?.end));
+          inspect({ ...s, cmds: injected }, out, 0);
+          return;
+        }
+      }
+    }
+  };
+
+  return {
+    name: D,
+    direction: 'input',
+    scan(text: string, ctx?: ScanContext): Finding[] {
+      return guarded(D, () => {
+        const out: Finding[] = [];
+        const body = bound(D, text, maxScan, out);
+        const leaf = fieldLeaf(ctx?.field);
+        const asCommand = opts.mode === 'command' || (opts.mode === undefined && leaf !== undefined && commandFields.has(leaf));
+        for (const view of decodedViews(body)) {
+          textSignals(view, out, asCommand);
+          // A data argument is also judged as the command it would be if something ran it (`nc -e /bin/sh`).
+          scanCommand(view, out);
+          if (!asCommand) scanArgument(view, out);
+        }
+        return out;
+      });
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * A linear SQL token scan for values that are not whole statements (fragments spliced into a
+ * query by a tool), plus NoSQL (MongoDB) operator and JavaScript-injection shapes.
+ * Strong signals are flagged as they are; weak ones go to the parser for confirmation.
+ */
+import type { Severity } from '../types.ts';
+
+export interface LexSignal {
+  readonly rule: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Flag without asking the parser. */
+  readonly strong: boolean;
+}
+
+interface Tok {
+  readonly t: 'w' | 'n' | 's' | 'q' | 'o' | 'c' | ';';
+  readonly v: string;
+}
+
+const MAX_TOKENS = 4096;
+
+function lex(s: string): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  while (i < s.length && out.length < MAX_TOKENS) {
+    const c = s[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (/[A-Za-z_@$]/.test(c)) {
+      let j = i + 1;
+      while (j < s.length && /[A-Za-z0-9_@$.]/.test(s[j] as string)) j++;
+      out.push({ t: 'w', v: s.slice(i, j).toUpperCase() });
+      i = j;
+    } else if (/[0-9]/.test(c)) {
+      let j = i + 1;
+      while (j < s.length && /[0-9a-fA-FxX.]/.test(s[j] as string)) j++;
+      out.push({ t: 'n', v: s.slice(i, j) });
+      i = j;
+    } else if (c === "'" || c === '"' || c === '`' || c === '\u2018' || c === '\u2019' || c === '\u201c' || c === '\u201d') {
+      // A quote is reported on its own: in a fragment we do not know which side of a literal we are on.
+      out.push({ t: 'q', v: c });
+      i++;
+    } else if (c === '-' && s[i + 1] === '-') {
+      out.push({ t: 'c', v: '--' });
+      i += 2;
+    } else if (c === '#' || (c === '/' && s[i + 1] === '*')) {
+      out.push({ t: 'c', v: c === '#' ? '#' : '/*' });
+      i += c === '#' ? 1 : 2;
+    } else if (c === ';') {
+      out.push({ t: ';', v: ';' });
+      i++;
+    } else {
+      let j = i + 1;
+      if (/[=<>!|&]/.test(c)) while (j < s.length && j - i < 3 && /[=<>!|&]/.test(s[j] as string)) j++;
+      out.push({ t: 'o', v: s.slice(i, j) });
+      i = j;
+    }
+  }
+  return out;
+}
+
+const TIME = new Set(['SLEEP', 'BENCHMARK', 'PG_SLEEP', 'DBMS_LOCK.SLEEP', 'DBMS_PIPE.RECEIVE_MESSAGE', 'RANDOMBLOB']);
+const OS = new Set(['XP_CMDSHELL', 'SP_OACREATE', 'SP_OAMETHOD', 'XP_DIRTREE', 'XP_FILEEXIST', 'XP_REGREAD', 'SP_MAKEWEBTASK', 'SYS_EXEC', 'SYS_EVAL']);
+const FILE_FUNCS = new Set(['LOAD_FILE', 'PG_READ_FILE', 'PG_LS_DIR', 'UTL_HTTP.REQUEST', 'UTL_INADDR.GET_HOST_ADDRESS', 'UTL_INADDR.GET_HOST_NAME', 'UTL_FILE.FOPEN', 'HTTPURITYPE', 'LO_IMPORT', 'LO_EXPORT', 'DBMS_XMLGEN.GETXML']);
+const ERROR_FUNCS = new Set(['EXTRACTVALUE', 'UPDATEXML', 'EXP', 'GTID_SUBSET', 'JSON_KEYS', 'CTXSYS.DRITHSX.SN', 'XMLTYPE']);
+const RECON = new Set(['INFORMATION_SCHEMA', '@@VERSION', '@@DATADIR', '@@HOSTNAME', 'SYSOBJECTS', 'SYSCOLUMNS', 'PG_CATALOG', 'PG_SHADOW', 'PG_USER', 'MYSQL.USER', 'SYS.USER$', 'ALL_TABLES', 'ALL_TAB_COLUMNS', 'DBA_USERS', 'SQLITE_MASTER', 'MASTER..SYSDATABASES', 'SYS.TABLES', 'CURRENT_USER', 'VERSION', 'USER', 'DATABASE', 'CURRENT_SETTING', 'DB_NAME', 'SYSTEM_USER', 'SESSION_USER', 'SCHEMA']);
+const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTER', 'CREATE', 'EXEC', 'EXECUTE', 'SHUTDOWN', 'DECLARE', 'GRANT', 'SELECT', 'WAITFOR', 'SET', 'COPY', 'CALL']);
+const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
+
+const sig = (rule: string, severity: Severity, message: string, strong: boolean): LexSignal => ({ rule, severity, message, strong });
+
+/** Injection signals in a value that is not a whole statement. */
+export function lexSignals(s: string): LexSignal[] {
+  const toks = lex(s);
+  const out: LexSignal[] = [];
+  let sawQuote = false;
+  let weak = 0;
+  const isCall = (i: number): boolean => toks[i + 1]?.v === '(';
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i] as Tok;
+    const next = toks[i + 1];
+    if (k.t === 'q') sawQuote = true;
+    if (k.t === 'w') {
+      if (TIME.has(k.v) && isCall(i)) out.push(sig('sql.time-delay', 'high', 'time-delay function (blind SQL injection)', true));
+      if (k.v === 'WAITFOR' && next?.v === 'DELAY') out.push(sig('sql.time-delay', 'high', 'WAITFOR DELAY (blind SQL injection)', true));
+      if (OS.has(k.v)) out.push(sig('sql.os-command', 'critical', 'database procedure that runs OS commands or touches the file system', true));
+      if (FILE_FUNCS.has(k.v) && isCall(i)) out.push(sig('sql.file-access', 'high', 'database function reading files or making network requests', true));
+      if (k.v === 'INTO' && (next?.v === 'OUTFILE' || next?.v === 'DUMPFILE')) out.push(sig('sql.file-access', 'high', 'INTO OUTFILE/DUMPFILE writes a file', true));
+      if (ERROR_FUNCS.has(k.v) && isCall(i) && (sawQuote || toks.some((x) => x.v === 'SELECT' || x.v === 'CONCAT'))) out.push(sig('sql.error-based', 'high', 'error-based extraction function', true));
+      if (k.v === 'UNION' && (next?.v === 'SELECT' || ((next?.v === 'ALL' || next?.v === 'DISTINCT') && toks[i + 2]?.v === 'SELECT') || (next?.v === '(' && toks[i + 2]?.v === 'SELECT'))) {
+        out.push(sig('sql.union', 'high', 'UNION SELECT appends attacker-chosen rows', true));
+      }
+      if (RECON.has(k.v) && (k.v.includes('_') || k.v.includes('@') || k.v.includes('.') || isCall(i)) && (sawQuote || toks.some((x) => x.v === 'SELECT'))) {
+        out.push(sig('sql.recon', 'high', 'reads database metadata or version', true));
+      }
+      if ((k.v === 'ORDER' || k.v === 'GROUP') && next?.v === 'BY' && toks[i + 2]?.t === 'n' && (sawQuote || i <= 2 || toks.some((x) => x.t === 'c'))) {
+        out.push(sig('sql.injection', 'high', 'ORDER BY/GROUP BY column probing', false));
+        weak++;
+      }
+      if (BOOL.has(k.v) && (sawQuote || i === 0 || toks[i - 1]?.v === ')')) {
+        // OR 1=1, OR 'a'='a', OR true, AND 0=benchmark(...)
+        let j = i + 1;
+        while (toks[j]?.v === '(' && j - i < 8) j++;
+        const a = toks[j];
+        const op = toks[j + 1];
+        const b = toks[j + 2];
+        const tautology = a?.v === 'TRUE' || a?.v === 'FALSE' || (op?.t === 'o' && /^(=|==|<>|!=|<|>|<=|>=)$/.test(op.v) && a !== undefined && b !== undefined) || (a?.t === 'q' || a?.t === 'n');
+        if (tautology) {
+          out.push(sig('sql.tautology', 'high', 'boolean condition spliced after a quote (auth bypass / blind injection)', false));
+          weak++;
+        }
+      }
+    }
+    if (k.t === 'o' && (k.v === '||' || k.v === '&&') && sawQuote && toks[i + 1]?.t === 'w' && isCall(i + 1)) {
+      out.push(sig('sql.injection', 'high', 'concatenated function call after a quote', false));
+      weak++;
+    }
+    if (k.t === ';' && next?.t === 'w' && STACKED.has(next.v)) out.push(sig('sql.stacked', 'high', 'stacked statement after the value', true));
+    if (k.t === 'c' && i > 0 && (toks[i - 1]?.t === 'q' || toks[i - 1]?.v === ')' || (sawQuote && (toks[i - 1]?.t === 'n' || toks[i - 1]?.t === 'w') && toks.slice(0, i).some((x) => x.t === 'w' && BOOL.has(x.v))))) {
+      out.push(sig('sql.comment-truncation', 'high', 'comment after a quote truncates the rest of the query', false));
+      weak++;
+    }
+    if (k.t === 'q' && (next?.t === 'o' && next.v === ')' ) && toks[i + 2]?.t === 'w' && BOOL.has((toks[i + 2] as Tok).v)) weak++;
+  }
+  // Two independent weak shapes (e.g. quote break + tautology + comment) are an injection without the parser.
+  if (weak >= 2) return out.map((x) => (x.strong ? x : { ...x, strong: true }));
+  return out;
+}
+
+const MONGO_OPS = ['$where', '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$in', '$regex', '$exists', '$or', '$and', '$nor', '$not', '$expr', '$function', '$accumulator', '$eq', '$elemmatch', '$size', '$type', '$mod', '$all', '$comment', '$lookup', '$text'];
+
+/** MongoDB operator injection (`{"$ne": 1}`, `[$ne]=1`) and server-side JavaScript shapes. */
+export function nosqlSignals(s: string): LexSignal[] {
+  const out: LexSignal[] = [];
+  const t = s.toLowerCase();
+  for (let i = t.indexOf('$'); i >= 0 && i < t.length; i = t.indexOf('$', i + 1)) {
+    let j = i + 1;
+    while (j < t.length && /[a-z]/.test(t[j] as string)) j++;
+    const op = t.slice(i, j);
+    if (!MONGO_OPS.includes(op)) continue;
+    // Operator as a key: `{$ne:`, `"$gt":`, `[$ne]=`, `$where:`.
+    const before = t.slice(Math.max(0, i - 2), i);
+    const after = t.slice(j, j + 3);
+    if (/[{[",\s']$/.test(before) || i === 0) {
+      if (/^\s*["']?\s*[:\]=]/.test(after) || op === '$where') {
+        out.push(sig(op === '$where' || op === '$function' || op === '$accumulator' ? 'sql.nosql-js' : 'sql.nosql-operator', 'high', 'MongoDB query operator inside a string argument', true));
+        break;
+      }
+    }
+  }
+  if (/&exists|\[\$[a-z]+\]/.test(t) && !out.length) out.push(sig('sql.nosql-operator', 'high', 'MongoDB query operator inside a string argument', true));
+  if (/this\.[a-z_$][\w$]*\.match\(|;\s*return\s|db\.[a-z_]\w*\.(insert|find|update|remove|drop|mapreduce)\(|['"]\s*==\s*['"]|\|\|\s*1\s*==\s*1|while\s*\(\s*pt\s*-|;\s*sleep\(\d/.test(t)) {
+    out.push(sig('sql.nosql-js', 'high', 'JavaScript injection into a server-side query', true));
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Finding } from '../types.ts';
+import { createSqlDetector } from './sql.ts';
+
+const sql = createSqlDetector();
+const attack = (f: Finding[]): boolean => f.some((x) => x.severity === 'high' || x.severity === 'critical');
+const rules = (f: Finding[]): string[] => f.map((x) => x.rule);
+const q = (s: string): Finding[] => sql.scan(s, { field: 'arguments.query' });
+
+describe('sql detector: whole statements', () => {
+  const cases: Array<[string, string]> = [
+    ['DROP TABLE users', 'sql.drop'],
+    ['TRUNCATE TABLE orders', 'sql.truncate'],
+    ['DELETE FROM users', 'sql.unbounded-write'],
+    ['UPDATE users SET admin = 1', 'sql.unbounded-write'],
+    ['DELETE FROM users WHERE 1=1', 'sql.unbounded-write'],
+    ['SELECT * FROM t; DROP TABLE t', 'sql.stacked'],
+    ["GRANT ALL ON *.* TO 'x'@'%'", 'sql.privilege'],
+    ['SELECT pg_sleep(10)', 'sql.time-delay'],
+    ['SELECT SLEEP(5)', 'sql.time-delay'],
+  ];
+  for (const [s, rule] of cases) test(`${s} → ${rule}`, () => assert.ok(rules(q(s)).includes(rule), rules(q(s)).join(',')));
+  test('ALTER is medium, not an attack', () => {
+    const f = q('ALTER TABLE users ADD COLUMN age INT');
+    assert.ok(rules(f).includes('sql.alter'));
+    assert.equal(attack(f), false);
+  });
+  test('ordinary queries pass', () => {
+    for (const s of ["SELECT id, name FROM users WHERE email = 'a@b.c'", 'UPDATE users SET name = \'x\' WHERE id = 3', 'SELECT a FROM t UNION SELECT b FROM u', 'INSERT INTO logs (msg) VALUES (\'hi\')']) assert.deepEqual(q(s), [], s);
+  });
+});
+
+describe('sql detector: injected fragments', () => {
+  for (const v of ["' OR 1=1 --", "admin' --", "' UNION SELECT username, password FROM users--", "1; DROP TABLE users", "') or ('1'='1", "1 AND SLEEP(5)", "'; exec master..xp_cmdshell 'dir'--", "' INTO OUTFILE '/tmp/x'--", "1' waitfor delay '0:0:5'--", '{"$where": "sleep(100)"}', '{"$ne": null}', 'username[$ne]=x', "' && this.password.match(/.*/)//"]) {
+    test(`flags ${v}`, () => assert.ok(attack(sql.scan(v, { field: 'arguments.username' })), rules(sql.scan(v, { field: 'arguments.username' })).join(',')));
+  }
+  test('non-SQL text and names with apostrophes are not findings', () => {
+    for (const v of ["O'Brien", "It's a nice day, isn't it?", 'Delete all hidden files in the directory tree', 'select the best option', 'price $5', 'I love rock & roll -- really', '#include <stdio.h>']) {
+      assert.equal(attack(sql.scan(v, { field: 'arguments.name' })), false, `${v}: ${rules(sql.scan(v)).join(',')}`);
+    }
+  });
+  test('hostile input completes (deep nesting, long runs)', () => {
+    for (const big of ['SELECT ' + '('.repeat(5000) + '1', "'".repeat(1 << 20), `' OR ${'('.repeat(100000)}`, 'SELECT a FROM t WHERE ' + 'a=1 OR '.repeat(2000) + '1']) {
+      assert.ok(Array.isArray(sql.scan(big)));
+    }
+    assert.ok(rules(sql.scan("'".repeat(1 << 20))).includes('sql.truncated'));
+  });
+  test('messages never echo the value', () => {
+    for (const f of sql.scan("' OR password='hunter2' --")) assert.ok(!f.message.includes('hunter2'));
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * SQL detector, built on node-sql-parser (MySQL, PostgreSQL and T-SQL grammars). An argument is
+ * read two ways:
+ * - as a whole statement (a `query` tool argument): parsed, then judged on its AST — stacked
+ *   statements, DROP/TRUNCATE, DELETE/UPDATE without WHERE or with a tautology, GRANT/REVOKE,
+ *   ALTER, and dangerous functions (sleep, benchmark, xp_cmdshell, load_file, INTO OUTFILE);
+ * - as a value a tool splices into a query: a token scan finds injection shapes (quote break
+ *   followed by OR/UNION/comment, stacked `; DROP`, time delays), then the value is placed into
+ *   `WHERE c = '…' AND d = 1` templates and parsed: if the parse succeeds and the query's shape
+ *   differs from the same template with a harmless value, the value rewrote the query.
+ * Text that is not SQL (a parse failure with no injection tokens) is not a finding.
+ */
+import nodeSqlParser from 'node-sql-parser';
+import type { Detector, Finding, ScanContext } from '../types.ts';
+import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
+import { lexSignals, nosqlSignals, type LexSignal } from './sql-lex.ts';
+import { astRules, shapeOf } from './sql-ast.ts';
+
+export interface SqlDetectorOptions {
+  /** Max characters of one field inspected lexically (default 16 KiB). */
+  readonly maxScan?: number;
+  /** Max characters handed to the SQL parser (default 2 KiB; the PEG parser is slow on long hostile input). */
+  readonly maxParse?: number;
+  /** Dialects tried, in order (node-sql-parser names). */
+  readonly dialects?: readonly string[];
+}
+
+const D = 'sql';
+const STATEMENT_START = /^\s*\(?\s*(select|insert|update|delete|drop|truncate|alter|grant|revoke|create|replace|merge|with|exec|execute|call|load|rename|shutdown|declare|set)\b/i;
+const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
+  ["SELECT a FROM t WHERE c = '", "' AND d = 1"],
+  ['SELECT a FROM t WHERE c = "', '" AND d = 1'],
+  ['SELECT a FROM t WHERE c = ', ' AND d = 1'],
+  ["SELECT a FROM t WHERE (c = '", "') AND d = 1"],
+  ['SELECT a FROM t WHERE (c = ', ') AND d = 1'],
+  ['SELECT a FROM t ORDER BY ', ' LIMIT 1'],
+];
+const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt?: { database?: string }): unknown } };
+
+/** Max nesting of parentheses handed to the parser: its recursion overflows the stack on deep nests. */
+function depthOk(s: string, max = 32): boolean {
+  let d = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') d++;
+    else if (s[i] === ')') d--;
+    if (d > max) return false;
+  }
+  return true;
+}
+
+/** Creates the SQL detector. The parser and templates' baseline shapes are built once here. */
+export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
+  const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
+  const maxParse = opts.maxParse ?? 2048;
+  // T-SQL is left out by default: its grammar accepts bare English words as variable assignments.
+  const dialects = opts.dialects ?? ['MySQL', 'PostgresQL'];
+  const parser = new Parser();
+
+  const tryParse = (sql: string, only?: readonly string[]): unknown[] | undefined => {
+    if (sql.length > maxParse * 2 || !depthOk(sql)) return undefined;
+    for (const database of only ?? dialects) {
+      try {
+        const ast = parser.astify(sql, { database });
+        return Array.isArray(ast) ? ast : [ast];
+      } catch {
+        // Not valid in this dialect; try the next.
+      }
+    }
+    return undefined;
+  };
+
+  const baselines = TEMPLATES.map(([pre, post]) => {
+    const ast = tryParse(`${pre}${pre.endsWith('BY ') ? '1' : 'x'}${post}`, dialects.slice(0, 1));
+    return ast ? shapeOf(ast) : undefined;
+  });
+
+  /** True when some template parses with the value and its shape differs from the harmless baseline. */
+  const rewritesQuery = (value: string): boolean => {
+    if (value.length > maxParse) return false;
+    for (let i = 0; i < TEMPLATES.length; i++) {
+      const [pre, post] = TEMPLATES[i] as readonly [string, string];
+      const base = baselines[i];
+      if (base === undefined) continue;
+      // One dialect for templates: the baseline and the probe must come from the same grammar.
+      const ast = tryParse(`${pre}${value}${post}`, dialects.slice(0, 1));
+      if (ast && shapeOf(ast) !== base) return true;
+    }
+    return false;
+  };
+
+  const fromSignals = (sigs: LexSignal[], out: Finding[]): void => {
+    for (const s of sigs) out.push(finding(D, s.rule, s.severity, s.message));
+  };
+
+  return {
+    name: D,
+    direction: 'input',
+    scan(text: string, _ctx?: ScanContext): Finding[] {
+      return guarded(D, () => {
+        const out: Finding[] = [];
+        const body = bound(D, text, maxScan, out);
+        for (const view of decodedViews(body)) {
+          fromSignals(nosqlSignals(view), out);
+          if (STATEMENT_START.test(view) && view.length <= maxParse) {
+            const ast = tryParse(view);
+            if (ast) {
+              astRules(ast, out);
+              continue;
+            }
+          }
+          const sigs = lexSignals(view);
+          if (sigs.length === 0) continue;
+          const strong = sigs.filter((s) => s.strong);
+          fromSignals(strong, out);
+          if (strong.length === sigs.length) continue;
+          // Weak shapes (quote break + OR, comment after a quote, UNION) need the parser to agree.
+          if (rewritesQuery(view)) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
+          else if (sigs.some((s) => s.rule === 'sql.injection' && s.severity === 'high')) fromSignals(sigs.filter((s) => !s.strong), out);
+        }
+        return out;
+      });
+    },
+  };
+}

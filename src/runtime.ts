@@ -1,0 +1,61 @@
+/**
+ * Long-lived resources of one Warden process, built once and kept across config reloads:
+ * the SQLite store, the audit log, metrics, the flow-state store (a reload must not wash a
+ * session's taint away), the integrity guard and the detectors.
+ */
+import type { LoadedConfig } from './config/index.ts';
+import { createAuditLog, createAuditObserver, type AuditLog } from './audit/index.ts';
+import { createMemoryFlowStore } from './flow/index.ts';
+import type { FlowStateStore } from './flow/index.ts';
+import { loadDetectors, type Detector } from './guardrails/index.ts';
+import { createIntegrityGuard, type IntegrityGuard } from './integrity/index.ts';
+import type { Observer } from './pipeline/index.ts';
+import { dataDirFor, openDatabase, type Database } from './store/sqlite.ts';
+import { createMetrics, type Metrics } from './telemetry/metrics.ts';
+import type { Logger } from './telemetry/log.ts';
+
+export interface Runtime {
+  readonly db: Database;
+  readonly dataDir: string;
+  readonly audit: AuditLog | undefined;
+  readonly auditObserver: Observer | undefined;
+  readonly metrics: Metrics;
+  readonly flowStore: FlowStateStore;
+  readonly integrity: IntegrityGuard;
+  detectors(): Promise<Detector[]>;
+  close(): Promise<void>;
+}
+
+export function createRuntime(loaded: LoadedConfig, log: Logger): Runtime {
+  const c = loaded.config;
+  const dataDir = dataDirFor(loaded.baseDir, c.storage.dataDir);
+  const db = openDatabase(dataDir, c.storage.synchronous);
+  const audit = c.audit.enabled
+    ? createAuditLog({ db, dataDir, onError: (err, what) => log.error({ what, err: (err as Error)?.message }, 'audit store problem') }, c.audit)
+    : undefined;
+  const auditObserver = audit ? createAuditObserver(audit) : undefined;
+  const metrics = createMetrics({ ...(audit ? { auditQueueDepth: () => audit.queueDepth(), auditStats: () => audit.stats() } : {}) });
+  const s = c.flows.session;
+  const flowStore = createMemoryFlowStore({
+    ttlMs: s.ttlMs, maxHistory: s.maxHistory, maxSessions: s.maxSessions, maxFingerprints: c.flows.dataflow.maxFingerprints,
+    onEvict: (key) => log.warn({ session: key.slice(0, 80) }, 'flow session evicted: its labels are lost'),
+  });
+  const integrity = createIntegrityGuard({
+    db,
+    config: c.integrity,
+    onEvent: (e) => {
+      if (e.type !== 'integrity.tool_pinned') log.warn({ type: e.type, server: e.server }, 'tool integrity event');
+      // A failing audit write is reported by the audit log itself; the decision is already stored.
+      void audit?.admin(e.type, { ...e }).catch(() => undefined);
+    },
+  });
+  let detectors: Promise<Detector[]> | undefined;
+  return {
+    db, dataDir, audit, auditObserver, metrics, flowStore, integrity,
+    detectors: () => (detectors ??= loadDetectors()),
+    async close() {
+      await audit?.close();
+      db.close();
+    },
+  };
+}
