@@ -7,7 +7,13 @@ import { watch, type FSWatcher } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfigFile, type LoadedConfig } from './config/index.ts';
 import { Gateway } from './gateway/index.ts';
-import { assemble } from './assemble.ts';
+import { assemble, type Assembly } from './assemble.ts';
+import { checkAuthBind } from './auth/bind.ts';
+import { createAuthenticator, protectedResourceMetadataPaths } from './auth/index.ts';
+import { ConfigError as WardenConfigError } from './config/index.ts';
+import { WardenError } from './errors/index.ts';
+import type { AgentIdentity } from './pipeline/index.ts';
+import type { Authenticator as EdgeAuthenticator, Route } from './transport/http.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { createHttpGateway, type HttpGateway } from './transport/http.ts';
@@ -36,7 +42,31 @@ export function loadWithOverrides(path: string, o: { port?: number; host?: strin
   const loaded = loadConfigFile(path, o.env);
   if (o.port === undefined && o.host === undefined) return loaded;
   const server = { ...loaded.config.server, ...(o.port !== undefined ? { port: o.port } : {}), ...(o.host !== undefined ? { host: o.host } : {}) };
+  // --host may move a local-only config off loopback: the same refusal as in the file.
+  const bind = checkAuthBind(loaded.config.auth, server.host);
+  if (bind) throw new WardenConfigError([bind]);
   return { ...loaded, config: Object.freeze({ ...loaded.config, server: Object.freeze(server) }) };
+}
+
+interface EdgeAuth {
+  readonly authenticator: EdgeAuthenticator & { close?(): void };
+  readonly endpoint: (agent: AgentIdentity, vs: string) => WardenError | undefined;
+}
+
+/** Identity at the edge: the authenticator for this config and the endpoint (virtual server) check. */
+function edgeAuth(loaded: LoadedConfig, runtime: Runtime, assembly: Assembly): EdgeAuth {
+  const authenticator = createAuthenticator(loaded.config.auth, {
+    db: runtime.db,
+    dataDir: runtime.dataDir,
+    rolesFor: (id) => assembly.policy()?.rolesFor(id),
+  });
+  const endpoint = (agent: AgentIdentity, vs: string) => {
+    const policy = assembly.policy();
+    if (!policy) return vs === 'default' ? undefined : new WardenError('WARDEN_NOT_FOUND');
+    if (!policy.hasVirtualServer(vs)) return new WardenError('WARDEN_NOT_FOUND');
+    return policy.allowsEndpoint(agent, vs) ? undefined : new WardenError('WARDEN_FORBIDDEN');
+  };
+  return { authenticator, endpoint };
 }
 
 export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
@@ -45,14 +75,29 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
 
   const runtime = createRuntime(loaded, log);
-  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, runtime, { log })).extensions });
+  let assembly = await assemble(loaded.config, runtime, { log });
+  const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();
+  let auth = edgeAuth(loaded, runtime, assembly);
   const metricsPath = loaded.config.telemetry.metrics.enabled ? loaded.config.telemetry.metrics.path : undefined;
+  // RFC 9728: where clients learn which authorization server issues tokens for Warden.
+  const wellKnown: Route = (req, res, u) => {
+    if (req.method !== 'GET' || !u.pathname.startsWith('/.well-known/oauth-protected-resource')) return false;
+    const meta = auth.authenticator.protectedResourceMetadata?.();
+    if (!meta || !protectedResourceMetadataPaths(loaded.config.auth.resource).includes(u.pathname)) return false;
+    const body = JSON.stringify(meta);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
+    res.end(body);
+    return true;
+  };
   const http = createHttpGateway({
     gateway,
     server: loaded.config.server,
     log,
+    authenticator: auth.authenticator,
+    endpoint: auth.endpoint,
     routes: [
+      wellKnown,
       async (req, res, u) => {
         if (!metricsPath || u.pathname !== metricsPath || req.method !== 'GET') return false;
         for (const [name, st] of Object.entries(gateway.status())) runtime.metrics.setUpstreamHealth(name, st.state === 'ready');
@@ -79,15 +124,21 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       return { ok: false, problems };
     }
     for (const w of next.warnings) log.warn({ warning: w }, 'config warning');
-    let assembly;
+    let nextAssembly: Assembly;
+    let nextAuth: EdgeAuth;
     try {
-      assembly = await assemble(next.config, runtime, { log });
+      nextAssembly = await assemble(next.config, runtime, { log, catalog: gateway.catalog });
+      nextAuth = edgeAuth(next, runtime, nextAssembly);
     } catch (err) {
       // A config that validates but cannot be built (e.g. a rule naming no detector) is refused too.
       log.error({ err: (err as Error).message }, 'config reload refused; the running config stays');
       return { ok: false, problems: [(err as Error).message] };
     }
-    await gateway.reload(next, assembly.extensions);
+    await gateway.reload(next, nextAssembly.extensions);
+    assembly = nextAssembly;
+    auth.authenticator.close?.();
+    auth = nextAuth;
+    http.setAuth(auth.authenticator, auth.endpoint);
     loaded = next;
     void runtime.audit?.admin('config.reload', { path: opts.configPath }).catch(() => undefined);
     log.info('config reloaded');
@@ -121,6 +172,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       clearTimeout(debounce);
       await gateway.stop(loaded.config.server.shutdownGraceMs);
       await http.close();
+      auth.authenticator.close?.();
       await runtime.close();
     },
   };

@@ -12,17 +12,35 @@ import type { WardenConfig } from './config/index.ts';
 import { createFlowStage } from './flow/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
 import { createGuardrailStage } from './guardrails/index.ts';
+import { compilePolicy, createAuthorizeStage, type Policy } from './policy/index.ts';
+import type { Catalog } from './registry/index.ts';
 import type { Observer, Stage } from './pipeline/index.ts';
 import type { Runtime } from './runtime.ts';
 import type { Logger } from './telemetry/log.ts';
 
 export interface Assembly {
   readonly extensions: GatewayExtensions;
+  /** The compiled policy for the current catalog; undefined when no policy is configured (local mode). */
+  policy(): Policy | undefined;
 }
 
-export async function assemble(config: WardenConfig, runtime: Runtime, _deps: { log: Logger }): Promise<Assembly> {
+/** Policy is enforced when roles or agents are configured, or whenever authentication is required. */
+export function policyEnforced(config: WardenConfig): boolean {
+  return config.auth.mode === 'required' || Object.keys(config.roles).length > 0 || Object.keys(config.agents).length > 0;
+}
+
+export async function assemble(config: WardenConfig, runtime: Runtime, deps: { log: Logger; catalog?: Catalog }): Promise<Assembly> {
   const stages: Stage[] = [];
   const observers: Observer[] = [];
+
+  // Least privilege: compiled once per config, and again (cheaply, conditions reused) per catalog.
+  let policy: Policy | undefined;
+  if (policyEnforced(config)) {
+    const { agents, roles, virtualServers, defaultDeny } = config;
+    policy = compilePolicy({ agents, roles, virtualServers, defaultDeny }, deps.catalog ?? { tools: [] });
+    for (const w of policy.warnings) deps.log.warn({ warning: w }, 'policy warning');
+    stages.push(createAuthorizeStage(() => policy!));
+  }
 
   // Inspection first on the way in (after route): a call the agent may not make costs no detector
   // time once authorization sits before it; then the deterministic flow rules.
@@ -39,9 +57,19 @@ export async function assemble(config: WardenConfig, runtime: Runtime, _deps: { 
   if (runtime.auditObserver) observers.push(runtime.auditObserver);
 
   return {
+    policy: () => policy,
     extensions: {
       stages,
       observers,
+      ...(policy
+        ? {
+            onCatalog: (c: Catalog) => void (policy = policy!.withCatalog(c)),
+            visible: (agent, vs, kind, exposed, server, name) => {
+              const v = policy!.view(agent, vs);
+              return kind === 'tool' ? v.has(exposed) : kind === 'prompt' ? v.hasPrompt(exposed) : v.hasResource(server, name);
+            },
+          }
+        : {}),
       labelsFor: (server, definition) => flow.labelsFor(server, definition),
       reviewTools: (server, tools) => runtime.integrity.review(server, tools).allowed,
     },

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isScalar, type Document } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, isStdio, type WardenConfig } from './schema.ts';
+import { checkAuthBind } from '../auth/bind.ts';
 
 export interface LoadedConfig {
   readonly config: WardenConfig;
@@ -106,6 +107,8 @@ export function parseConfig(text: string, opts: { path?: string; env?: NodeJS.Pr
     );
   }
   const config = parsed.data;
+  const bind = checkAuthBind(config.auth, config.server.host);
+  if (bind) throw new ConfigError([bind]);
   const warnings = collectWarnings(config);
   return { config: deepFreeze(config), warnings, path: opts.path ? resolve(opts.path) : undefined, baseDir };
 }
@@ -134,6 +137,12 @@ function collectWarnings(c: WardenConfig): string[] {
     }
   }
   if (Object.keys(c.servers).length === 0) w.push('servers: none configured; agents will see no tools');
+  if (c.auth.mode === 'none' && Object.keys(c.roles).length === 0) {
+    w.push('auth.mode is none and no roles are configured: the local agent sees and may call every tool');
+  }
+  if (c.auth.mode === 'required' && Object.keys(c.roles).length === 0) {
+    w.push('roles: none configured; with defaultDeny, authenticated agents see no tools');
+  }
   return w;
 }
 

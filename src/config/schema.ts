@@ -9,6 +9,8 @@ import { flowsConfigSchema } from '../flow/config.ts';
 import { auditConfigSchema } from '../audit/config.ts';
 import { telemetryConfigSchema } from '../telemetry/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
+import { authConfigSchema } from '../auth/config.ts';
+import { policyConfigSchema } from '../policy/config.ts';
 
 /** Tool, resource and prompt names must stay within the spec's allowed characters. */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -119,6 +121,10 @@ export const configSchema = z
     logging: loggingSchema.default({ level: 'info' }),
     servers: z.record(z.string().regex(NAME, 'server names: letters, digits, _ and - only'), upstreamSchema),
     storage: storageSchema.prefault({}),
+    /** Who agents are. Absent: local-only mode (`mode: none`), refused on non-loopback binds. */
+    auth: authConfigSchema.prefault({ mode: 'none' }),
+    // What they may do: agents, roles (grants with CEL conditions), virtual servers, defaultDeny.
+    ...policyConfigSchema.shape,
     guardrails: guardrailsConfigSchema,
     flows: flowsConfigSchema,
     audit: auditConfigSchema.prefault({}),

@@ -37,8 +37,13 @@ export interface GatewayExtensions {
   readonly labelsFor?: (server: string, definition: Tool) => ReadonlySet<string>;
   /** Reviews an upstream's tools on every load (pinning, poisoning scan); only what it returns is served. */
   readonly reviewTools?: (server: string, tools: readonly Tool[]) => readonly Tool[];
-  /** Which catalog entries an agent may see (the same function decides calls, via the route stage). */
-  readonly visible?: (agent: AgentIdentity, virtualServer: string, kind: 'tool' | 'prompt' | 'resource', exposed: string) => boolean;
+  /**
+   * Which catalog entries an agent may see (the same function decides calls, via the route stage).
+   * `server` and `name` are the upstream and its own name (or URI) for the entry.
+   */
+  readonly visible?: (agent: AgentIdentity, virtualServer: string, kind: 'tool' | 'prompt' | 'resource', exposed: string, server: string, name: string) => boolean;
+  /** Told of every new catalog before clients are notified (the policy recomputes its views). */
+  readonly onCatalog?: (catalog: Catalog) => void;
 }
 
 export interface UpstreamStatus {
@@ -101,7 +106,6 @@ export class Gateway {
     this.loaded = next;
     if (extensions) this.extensions = extensions;
     this.buildPipeline();
-    this.rebuildCatalog();
     const wanted = new Map(Object.entries(next.config.servers).filter(([, s]) => !s.disabled));
     const work: Promise<void>[] = [];
     for (const [name, conn] of this.upstreams) {
@@ -114,6 +118,8 @@ export class Gateway {
     for (const [name, cfg] of wanted) if (!this.upstreams.has(name)) work.push(this.addUpstream(name, cfg));
     await Promise.all(work);
     this.rebuildCatalog();
+    // Grants may have changed even where the catalog did not: every agent re-lists.
+    for (const p of this.peers) for (const kind of ['tools', 'prompts', 'resources']) p.notify(`notifications/${kind}/list_changed`);
   }
 
   /** Stops taking new calls, waits up to `graceMs` for in-flight ones, then closes upstreams. */
@@ -163,20 +169,21 @@ export class Gateway {
   }
 
   private async dispatch(req: GatewayRequest): Promise<Record<string, unknown>> {
-    const view = (kind: 'tool' | 'prompt' | 'resource', exposed: string) =>
-      this.extensions.visible ? this.extensions.visible(req.agent, req.virtualServer, kind, exposed) : true;
+    const visible = this.extensions.visible;
+    const view = (kind: 'tool' | 'prompt' | 'resource', exposed: string, server: string, name: string) =>
+      visible ? visible(req.agent, req.virtualServer, kind, exposed, server, name) : true;
     const c = this._catalog;
     const size = this.config.server.pageSize;
     const cursor = req.params.cursor;
     switch (req.method) {
       case 'tools/list':
-        return paginate(c.tools.filter((t) => view('tool', t.exposed)).map((t) => t.definition), 'tools', cursor, size, c.version);
+        return paginate(c.tools.filter((t) => view('tool', t.exposed, t.server, t.name)).map((t) => t.definition), 'tools', cursor, size, c.version);
       case 'prompts/list':
-        return paginate(c.prompts.filter((p) => view('prompt', p.exposed)).map((p) => p.definition), 'prompts', cursor, size, c.version);
+        return paginate(c.prompts.filter((p) => view('prompt', p.exposed, p.server, p.name)).map((p) => p.definition), 'prompts', cursor, size, c.version);
       case 'resources/list':
-        return paginate(c.resources.filter((r) => view('resource', r.exposed)).map((r) => r.definition), 'resources', cursor, size, c.version);
+        return paginate(c.resources.filter((r) => view('resource', r.exposed, r.server, r.uri)).map((r) => r.definition), 'resources', cursor, size, c.version);
       case 'resources/templates/list':
-        return paginate(c.templates.filter((t) => view('resource', t.exposed)).map((t) => t.definition), 'resourceTemplates', cursor, size, c.version);
+        return paginate(c.templates.filter((t) => view('resource', t.exposed, t.server, t.uriTemplate)).map((t) => t.definition), 'resourceTemplates', cursor, size, c.version);
       case 'tools/call':
       case 'prompts/get':
       case 'resources/read':
@@ -255,11 +262,11 @@ export class Gateway {
     return { ...result, contents: contents.map((c: { uri?: string }) => (typeof c?.uri === 'string' ? { ...c, uri: this._catalog.exposeResource(server, c.uri) } : c)) };
   }
 
-  private async subscription(req: GatewayRequest, view: (k: 'resource', e: string) => boolean): Promise<Record<string, unknown>> {
+  private async subscription(req: GatewayRequest, view: (k: 'resource', e: string, s: string, n: string) => boolean): Promise<Record<string, unknown>> {
     const uri = req.params.uri;
     if (typeof uri !== 'string') throw new WardenError('WARDEN_INVALID_PARAMS', 'uri must be a string');
     const r = this._catalog.resolveResource(uri);
-    if (!r || !view('resource', uri)) throw new WardenError('WARDEN_UNKNOWN_RESOURCE', uri, { uri });
+    if (!r || !view('resource', uri, r.server, r.uri)) throw new WardenError('WARDEN_UNKNOWN_RESOURCE', uri, { uri });
     const conn = this.upstreams.get(r.server);
     if (!conn) throw new WardenError('WARDEN_UPSTREAM_UNAVAILABLE');
     if (req.method === 'resources/subscribe') req.peer?.subscriptions.add(uri);
@@ -272,16 +279,16 @@ export class Gateway {
     return {};
   }
 
-  private async complete(req: GatewayRequest, view: (k: 'prompt' | 'resource', e: string) => boolean): Promise<Record<string, unknown>> {
+  private async complete(req: GatewayRequest, view: (k: 'prompt' | 'resource', e: string, s: string, n: string) => boolean): Promise<Record<string, unknown>> {
     const ref = req.params.ref as { type?: string; name?: string; uri?: string } | undefined;
     let server: string | undefined;
     let upstreamRef: Record<string, unknown> | undefined;
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const p = this._catalog.promptByName.get(ref.name);
-      if (p && view('prompt', ref.name)) [server, upstreamRef] = [p.server, { ...ref, name: p.name }];
+      if (p && view('prompt', ref.name, p.server, p.name)) [server, upstreamRef] = [p.server, { ...ref, name: p.name }];
     } else if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       const t = this._catalog.templates.find((x) => x.exposed === ref.uri);
-      if (t && view('resource', ref.uri)) [server, upstreamRef] = [t.server, { ...ref, uri: t.uriTemplate }];
+      if (t && view('resource', ref.uri, t.server, t.uriTemplate)) [server, upstreamRef] = [t.server, { ...ref, uri: t.uriTemplate }];
     }
     if (!server || !upstreamRef) throw new WardenError('WARDEN_INVALID_PARAMS', 'unknown completion reference');
     const conn = this.upstreams.get(server);
@@ -294,7 +301,7 @@ export class Gateway {
     const route = createRouteStage({
       catalog: () => this._catalog,
       labelsFor: (exposed) => this.toolLabels.get(exposed),
-      ...(ext.visible ? { visible: (ctx: CallContext, kind: 'tool' | 'prompt' | 'resource', e: string) => ext.visible!(ctx.agent, ctx.virtualServer, kind, e) } : {}),
+      ...(ext.visible ? { visible: (ctx: CallContext, kind: 'tool' | 'prompt' | 'resource', e: string, server: string, name: string) => ext.visible!(ctx.agent, ctx.virtualServer, kind, e, server, name) } : {}),
     });
     this.pipeline = createPipeline({
       stages: [route, ...(ext.stages ?? [])],
@@ -346,6 +353,7 @@ export class Gateway {
     const labels = new Map<string, ReadonlySet<string>>();
     if (labelsFor) for (const t of next.tools) labels.set(t.exposed, labelsFor(t.server, { ...t.definition, name: t.name }));
     this.toolLabels = labels;
+    this.extensions.onCatalog?.(next);
     this._catalog = next;
     const changed = (a: readonly unknown[], b: readonly unknown[]) => a.length !== b.length || JSON.stringify(a) !== JSON.stringify(b);
     const kinds: string[] = [];

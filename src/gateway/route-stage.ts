@@ -12,7 +12,7 @@ export interface RouteDeps {
   /** Precomputed labels of an exposed tool (config + annotations); empty when none. */
   labelsFor?(exposed: string): ReadonlySet<string> | undefined;
   /** Whether this agent may see the name at all (issue 3's policy); default: everything visible. */
-  visible?(ctx: CallContext, kind: CallTarget['kind'], exposed: string): boolean;
+  visible?(ctx: CallContext, kind: CallTarget['kind'], exposed: string, server: string, name: string): boolean;
 }
 
 const NO_LABELS: ReadonlySet<string> = new Set();
@@ -36,7 +36,7 @@ export function createRouteStage(deps: RouteDeps): Stage {
         const name = ctx.params.name;
         if (typeof name !== 'string') return { kind: 'deny', error: new WardenError('WARDEN_INVALID_PARAMS', 'name must be a string') };
         const t = catalog.toolByName.get(name);
-        if (!t || !visible(ctx, 'tool', name)) return unknown('tool', name);
+        if (!t || !visible(ctx, 'tool', name, t.server, t.name)) return unknown('tool', name);
         ctx.target = { kind: 'tool', server: t.server, name: t.name, exposed: name, labels: deps.labelsFor?.(name) ?? NO_LABELS };
         return CONTINUE;
       }
@@ -44,14 +44,14 @@ export function createRouteStage(deps: RouteDeps): Stage {
         const name = ctx.params.name;
         if (typeof name !== 'string') return { kind: 'deny', error: new WardenError('WARDEN_INVALID_PARAMS', 'name must be a string') };
         const p = catalog.promptByName.get(name);
-        if (!p || !visible(ctx, 'prompt', name)) return unknown('prompt', name);
+        if (!p || !visible(ctx, 'prompt', name, p.server, p.name)) return unknown('prompt', name);
         ctx.target = { kind: 'prompt', server: p.server, name: p.name, exposed: name, labels: NO_LABELS };
         return CONTINUE;
       }
       const uri = ctx.params.uri;
       if (typeof uri !== 'string') return { kind: 'deny', error: new WardenError('WARDEN_INVALID_PARAMS', 'uri must be a string') };
       const r = catalog.resolveResource(uri);
-      if (!r || !visible(ctx, 'resource', uri)) return unknown('resource', uri);
+      if (!r || !visible(ctx, 'resource', uri, r.server, r.uri)) return unknown('resource', uri);
       ctx.target = { kind: 'resource', server: r.server, name: r.uri, exposed: uri, labels: NO_LABELS };
       return CONTINUE;
     },

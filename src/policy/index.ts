@@ -11,3 +11,4 @@ export type { Condition, ConditionInput, ConditionResult } from './conditions.ts
 export { compileGlobs } from './glob.ts';
 export { DEFAULT_VIRTUAL_SERVER } from './virtual.ts';
 export type { AgentView, Catalog, CatalogPrompt, CatalogResource, CatalogTool, Decision, ExplainStep, Kind, Policy } from './types.ts';
+export { createAuthorizeStage } from './stage.ts';

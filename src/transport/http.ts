@@ -46,8 +46,8 @@ export interface HttpOptions {
   readonly log: Logger;
   readonly authenticator?: Authenticator;
   readonly routes?: readonly Route[];
-  /** Header or `_meta` conversation id for 2026-era flow state; see docs/architecture.md. */
-  readonly conversationWindowMs?: number;
+  /** May this agent use this endpoint? (policy: unknown virtual server → 404, not bound → 403) */
+  readonly endpoint?: (agent: AgentIdentity, virtualServer: string) => WardenError | undefined;
 }
 
 interface Session {
@@ -82,25 +82,27 @@ export interface HttpGateway {
   /** Closes listeners and sessions (the gateway's own drain happens in Gateway.stop). */
   close(): Promise<void>;
   readonly sessions: { readonly size: number };
-  setAuthenticator(a: Authenticator): void;
+  /** Swaps identity and endpoint checks on reload; open sessions stay open. */
+  setAuth(a: Authenticator, endpoint?: (agent: AgentIdentity, virtualServer: string) => WardenError | undefined): void;
 }
 
 export function createHttpGateway(opts: HttpOptions): HttpGateway {
   const { gateway, log } = opts;
-  let cfg = opts.server;
+  const cfg = opts.server;
   let authenticator = opts.authenticator ?? localAuthenticator();
   const policy: OriginPolicy = originPolicy(cfg.host, cfg.allowedHosts, cfg.allowedOrigins);
   const sessions = new Map<string, Session>();
-  const windowMs = opts.conversationWindowMs ?? 30 * 60_000;
+  let endpoint = opts.endpoint;
 
   const sessionRefFor = (agent: AgentIdentity) => (ctx: ServerContext): SessionRef => {
     if (ctx.sessionId) return { key: `mcp:${ctx.sessionId}`, mcpSessionId: ctx.sessionId, era: 'legacy' };
-    // 2026-07-28 has no sessions: a conversation id the client sends, else the agent within a time window.
+    // 2026-07-28 has no sessions: a conversation id the client sends, else the agent itself, whose
+    // flow state then lasts until `flows.session.ttlMs` of inactivity (more taint, never less).
     const h = ctx.http?.req?.headers.get('warden-conversation-id');
     const meta = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.['warden/conversation'];
     const conv = typeof meta === 'string' ? meta : h;
     if (conv && /^[\w.:-]{1,128}$/.test(conv)) return { key: `conv:${agent.id}:${conv}`, mcpSessionId: undefined, era: 'modern' };
-    return { key: `agent:${agent.id}:${Math.floor(Date.now() / windowMs)}`, mcpSessionId: undefined, era: 'modern' };
+    return { key: `agent:${agent.id}`, mcpSessionId: undefined, era: 'modern' };
   };
 
   const agentOf = (ctx: { http?: { authInfo?: AuthInfo } } | { authInfo?: AuthInfo }): AgentIdentity => {
@@ -212,6 +214,11 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       return sendError(res, new WardenError(auth.code), null, auth.wwwAuthenticate ? { 'www-authenticate': auth.wwwAuthenticate } : {});
     }
     const agent = auth.agent;
+    const denied = endpoint?.(agent, vs);
+    if (denied) {
+      req.resume();
+      return sendError(res, denied);
+    }
     // The agent's token ends here: the SDK sees only who the agent is.
     (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: agent.id, scopes: [...agent.scopes], extra: { agent } };
 
@@ -283,8 +290,9 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
   return {
     server,
     sessions,
-    setAuthenticator(a) {
+    setAuth(a, e) {
       authenticator = a;
+      endpoint = e;
     },
     listen(port, host) {
       return new Promise((resolve, reject) => {

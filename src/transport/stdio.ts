@@ -14,9 +14,13 @@ import { createRuntime } from '../runtime.ts';
 
 export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void> {
   const runtime = createRuntime(loaded, log);
-  const gateway = new Gateway(loaded, { log, extensions: (await assemble(loaded.config, runtime, { log })).extensions });
+  const assembly = await assemble(loaded.config, runtime, { log });
+  const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();
-  const agent: AgentIdentity = { id: 'local', roles: [], via: 'local', scopes: [] };
+  // stdio carries no credentials: whoever launched the process is the configured local agent.
+  const local = loaded.config.auth.local;
+  const roles = assembly.policy()?.rolesFor(local.agent) ?? local.roles ?? [];
+  const agent: AgentIdentity = { id: local.agent, roles, via: 'local', scopes: [] };
   const subscriptions = new Set<string>();
   const session = { key: `stdio:${process.pid}`, mcpSessionId: undefined, era: 'legacy' as const };
   const peer: Peer = { id: 'stdio', agentId: agent.id, subscriptions, notify: (method, params) => void server.notification({ method, params } as never).catch(() => undefined) };
