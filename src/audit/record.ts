@@ -120,7 +120,8 @@ export function callFields(s: CallSnapshot, maxFieldBytes: number): AuditFields 
     mcpSessionId: ctx.session.mcpSessionId,
     virtualServer: ctx.virtualServer,
     server: ctx.target?.server,
-    tool: ctx.target?.exposed,
+    // A call refused before routing (unknown or hidden tool) still records what was asked for.
+    tool: ctx.target?.exposed ?? requested(ctx.params),
     name: ctx.target?.name,
     method: ctx.method,
     requestId: ctx.requestId,
@@ -138,4 +139,9 @@ export function callFields(s: CallSnapshot, maxFieldBytes: number): AuditFields 
     outcome: s.outcome,
     errorCode: ctx.error?.code,
   };
+}
+
+function requested(params: Record<string, unknown>): string | undefined {
+  const v = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
+  return v?.slice(0, 256);
 }
