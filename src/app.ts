@@ -98,6 +98,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
     endpoint: auth.endpoint,
     routes: [
       wellKnown,
+      ...runtime.approvals.routes,
       async (req, res, u) => {
         if (!metricsPath || u.pathname !== metricsPath || req.method !== 'GET') return false;
         for (const [name, st] of Object.entries(gateway.status())) runtime.metrics.setUpstreamHealth(name, st.state === 'ready');
@@ -135,6 +136,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       return { ok: false, problems: [(err as Error).message] };
     }
     await gateway.reload(next, nextAssembly.extensions);
+    runtime.approvals.reload(next.config.approvals);
     assembly = nextAssembly;
     auth.authenticator.close?.();
     auth = nextAuth;

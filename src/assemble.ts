@@ -2,7 +2,8 @@
  * Assembles the pipeline from config: which stages run, in which order, and which observers
  * see every call. The order is the lifecycle in docs/architecture.md:
  *
- *   route → guardrails (arguments) → flow → forward → flow (labels) → guardrails (results)
+ *   route → authorize → guardrails (arguments) → flow → approval rules → [hold → approval]
+ *         → forward → flow (labels) → guardrails (results)
  *   observers, on every path: flow (late labels) → metrics → audit (awaited: durable before the answer)
  *
  * Stages are rebuilt on every config load; the long-lived pieces they use (store, flow state,
@@ -10,6 +11,7 @@
  */
 import type { WardenConfig } from './config/index.ts';
 import { createFlowStage } from './flow/index.ts';
+import { createApprovalRulesStage } from './approvals/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
 import { createGuardrailStage } from './guardrails/index.ts';
 import { compilePolicy, createAuthorizeStage, type Policy } from './policy/index.ts';
@@ -52,6 +54,8 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
   // Response stages run in reverse: listing flow after guardrails makes the flow stage see the
   // result before the output guardrails redact it, and its observer commits their labels.
   stages.push(flow);
+  // Holds by rule (label, tool, argument condition), on top of the holds flow and guardrails ask for.
+  if (config.approvals.rules.length) stages.push(createApprovalRulesStage(config.approvals));
 
   observers.push(flow.observer, runtime.metrics.observer);
   if (runtime.auditObserver) observers.push(runtime.auditObserver);
@@ -71,6 +75,7 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
           }
         : {}),
       labelsFor: (server, definition) => flow.labelsFor(server, definition),
+      onHold: runtime.approvals.onHold,
       reviewTools: (server, tools) => runtime.integrity.review(server, tools).allowed,
     },
   };

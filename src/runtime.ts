@@ -5,6 +5,7 @@
  */
 import type { LoadedConfig } from './config/index.ts';
 import { createAuditLog, createAuditObserver, type AuditLog } from './audit/index.ts';
+import { createApprovals, type Approvals } from './approvals/index.ts';
 import { createMemoryFlowStore } from './flow/index.ts';
 import type { FlowStateStore } from './flow/index.ts';
 import { loadDetectors, type Detector } from './guardrails/index.ts';
@@ -22,6 +23,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly flowStore: FlowStateStore;
   readonly integrity: IntegrityGuard;
+  /** Held calls live here, so approvals survive reloads (reload() swaps approvers and timeouts). */
+  readonly approvals: Approvals;
   detectors(): Promise<Detector[]>;
   close(): Promise<void>;
 }
@@ -34,7 +37,11 @@ export function createRuntime(loaded: LoadedConfig, log: Logger): Runtime {
     ? createAuditLog({ db, dataDir, onError: (err, what) => log.error({ what, err: (err as Error)?.message }, 'audit store problem') }, c.audit)
     : undefined;
   const auditObserver = audit ? createAuditObserver(audit) : undefined;
-  const metrics = createMetrics({ ...(audit ? { auditQueueDepth: () => audit.queueDepth(), auditStats: () => audit.stats() } : {}) });
+  const approvals = createApprovals({ db, config: c.approvals, log });
+  const metrics = createMetrics({
+    ...(audit ? { auditQueueDepth: () => audit.queueDepth(), auditStats: () => audit.stats() } : {}),
+    pendingApprovals: () => approvals.waiting,
+  });
   const s = c.flows.session;
   const flowStore = createMemoryFlowStore({
     ttlMs: s.ttlMs, maxHistory: s.maxHistory, maxSessions: s.maxSessions, maxFingerprints: c.flows.dataflow.maxFingerprints,
@@ -51,9 +58,10 @@ export function createRuntime(loaded: LoadedConfig, log: Logger): Runtime {
   });
   let detectors: Promise<Detector[]> | undefined;
   return {
-    db, dataDir, audit, auditObserver, metrics, flowStore, integrity,
+    db, dataDir, audit, auditObserver, metrics, flowStore, integrity, approvals,
     detectors: () => (detectors ??= loadDetectors()),
     async close() {
+      approvals.close();
       await audit?.close();
       db.close();
     },

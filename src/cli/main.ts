@@ -25,6 +25,11 @@ const EXTERNAL: Record<string, { module: string; help: string }> = {
   scan: { module: './commands/scan.ts', help: '[--json]   tool-poisoning scan of the servers’ tool definitions' },
   discover: { module: './commands/discover.ts', help: '[--json] [--fix]   find MCP servers configured on this machine outside Warden' },
   report: { module: './commands/report.ts', help: 'grants [--days 30]   tools granted and never (or rarely) used' },
+  approvals: { module: './commands/approvals.ts', help: 'list [--watch] | show ID | approve ID | deny ID [--reason R] [--scope call|session]' },
+  token: { module: './commands/token.ts', help: 'issue --agent ID [--ttl 1h]   a token signed with the local key' },
+  keys: { module: './commands/keys.ts', help: 'create --agent ID | revoke ID | list   API keys (stored hashed, shown once)' },
+  explain: { module: './commands/explain.ts', help: '--agent ID --tool SERVER__TOOL [--args JSON]   the decision and every rule behind it' },
+  agents: { module: './commands/agents.ts', help: 'each agent’s visible tools' },
   'explain-session': { module: './commands/explain-session.ts', help: 'SESSION.json   replay a session against the flow rules' },
 };
 

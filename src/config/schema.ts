@@ -11,6 +11,7 @@ import { telemetryConfigSchema } from '../telemetry/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
+import { approvalsConfigSchema } from '../approvals/config.ts';
 
 /** Tool, resource and prompt names must stay within the spec's allowed characters. */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -130,6 +131,7 @@ export const configSchema = z
     audit: auditConfigSchema.prefault({}),
     telemetry: telemetryConfigSchema.prefault({}),
     integrity: integrityConfigSchema.prefault({}),
+    approvals: approvalsConfigSchema.prefault({}),
   })
   .strict();
 

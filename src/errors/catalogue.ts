@@ -79,6 +79,15 @@ export const ERRORS = {
   WARDEN_INSPECTION_LIMIT: { rpc: JsonRpc.Forbidden, http: 200, message: 'Arguments or result exceed the inspection bounds', when: 'More string leaves, characters or nesting than `guardrails.limits` allows; content that cannot be inspected is not passed.' },
   WARDEN_TOOL_QUARANTINED: { rpc: JsonRpc.InvalidParams, http: 200, message: 'Unknown tool', when: 'Internal reason for a tool hidden because its definition changed; the agent sees it as unknown.' },
 
+  // --- approval channels (admin API, signed links, CLI): answers to people, not agents ---
+  WARDEN_APPROVAL_NOT_FOUND: { rpc: JsonRpc.InvalidParams, http: 404, message: 'Unknown approval request', when: 'An approval id that does not exist.' },
+  WARDEN_APPROVAL_ALREADY_DECIDED: { rpc: JsonRpc.InvalidRequest, http: 409, message: 'Approval request already decided', when: 'Approved or denied twice, a replayed link, or the losing side of an approve/deny race; nothing runs twice.' },
+  WARDEN_APPROVAL_EXPIRED: { rpc: JsonRpc.InvalidRequest, http: 410, message: 'Approval request expired', when: 'The request timed out, or an orphaned request (its call is gone after a restart) is past its expiry.' },
+  WARDEN_APPROVAL_FORBIDDEN: { rpc: JsonRpc.Forbidden, http: 403, message: 'Not allowed to decide this request', when: 'The approver is outside their rules or servers, or is the requesting agent.' },
+  WARDEN_APPROVAL_LINK_INVALID: { rpc: JsonRpc.Forbidden, http: 403, message: 'Invalid approval link', when: 'A forged or malformed signed approve/deny link.' },
+  WARDEN_APPROVAL_LINK_EXPIRED: { rpc: JsonRpc.InvalidRequest, http: 410, message: 'Approval link expired', when: 'The signed link is past its expiry.' },
+  WARDEN_APPROVAL_UNAVAILABLE: { rpc: JsonRpc.InternalError, http: 503, message: 'Approval store unavailable', when: 'The approvals store cannot be read or written; held calls are denied.' },
+
   // --- internal ---
   WARDEN_STAGE_FAILED: { rpc: JsonRpc.InternalError, http: 200, message: 'Request denied: a gateway check failed', when: 'A pipeline stage threw; the call fails closed.' },
   WARDEN_AUDIT_UNAVAILABLE: { rpc: JsonRpc.InternalError, http: 200, message: 'Request denied: audit store unavailable', when: 'The audit record could not be made durable; the call fails closed.' },

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import type { Client } from '@modelcontextprotocol/client';
 import { verifyAuditChain, queryAudit } from '../../src/audit/index.ts';
 import { ROOT, RUN_TS, connect, startTestWarden, until, type TestWarden } from '../helpers.ts';
@@ -61,7 +62,8 @@ servers:
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /text\/plain/);
     const text = await r.text();
-    const parse = (await import('parse-prometheus-text-format')).default as (t: string) => Array<{ name: string; metrics: unknown[] }>;
+    // A real Prometheus text-format parser (it ships no types).
+    const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (t: string) => Array<{ name: string; metrics: unknown[] }>;
     const families = parse(text);
     const names = families.map((f) => f.name);
     for (const n of ['warden_calls_total', 'warden_upstream_up']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);

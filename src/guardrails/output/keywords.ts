@@ -2,7 +2,12 @@
  * Aho-Corasick keyword matcher: finds every occurrence of any of a set of lower-case keywords in
  * one linear pass. The secrets detector uses it as gitleaks does its keyword prefilter, so only
  * the few rules whose keywords occur in a text ever run their regex, at a cost independent of
- * the number of rules.
+ * the number of rules; the prompt-injection detector uses it to gate its rule regexes.
+ *
+ * Built once into a dense DFA (failure links resolved at build time) over a compact alphabet:
+ * the characters that occur in some keyword, plus one class for everything else. Upper-case
+ * ASCII shares its lower-case letter's class, so callers need not lower-case the text first.
+ * Scanning is one table lookup per character: no maps, no failure-link loops, no allocation.
  */
 
 export interface KeywordHit {
@@ -13,64 +18,106 @@ export interface KeywordHit {
 }
 
 export interface KeywordMatcher {
-  /** Every occurrence in `lower` (already lower-cased), up to `limit` hits. */
-  find(lower: string, limit?: number): KeywordHit[];
+  /** Every occurrence in `text` (ASCII case-insensitive), up to `limit` hits. */
+  find(text: string, limit?: number): KeywordHit[];
+  /** Calls `hit(keyword, start)` for every occurrence, without allocating. */
+  each(text: string, hit: (keyword: number, start: number) => void): void;
+  /** First start offset of each keyword in `text`, -1 where absent. */
+  first(text: string): Int32Array;
 }
 
 export function createKeywordMatcher(keywords: readonly string[]): KeywordMatcher {
-  const next: Map<number, number>[] = [new Map()];
-  const fail: number[] = [0];
-  const out: number[][] = [[]];
+  // Alphabet: class 0 for "no keyword has this character"; ASCII upper folds to lower.
+  const cls = new Uint16Array(65536);
+  let alpha = 1;
+  for (const kw of keywords) {
+    for (let i = 0; i < kw.length; i++) {
+      const c = kw.charCodeAt(i);
+      if (cls[c] === 0) cls[c] = alpha++;
+    }
+  }
+  for (let c = 65; c <= 90; c++) if (cls[c] === 0 && cls[c + 32] !== 0) cls[c] = cls[c + 32]!;
+
+  // Trie with sparse children first, then failure links breadth-first, then the dense table.
+  const kids: Map<number, number>[] = [new Map()];
+  const outs: number[][] = [[]];
   keywords.forEach((kw, k) => {
     let s = 0;
     for (let i = 0; i < kw.length; i++) {
-      const c = kw.charCodeAt(i);
-      let t = next[s]!.get(c);
+      const a = cls[kw.charCodeAt(i)]!;
+      let t = kids[s]!.get(a);
       if (t === undefined) {
-        t = next.length;
-        next.push(new Map());
-        fail.push(0);
-        out.push([]);
-        next[s]!.set(c, t);
+        t = kids.length;
+        kids.push(new Map());
+        outs.push([]);
+        kids[s]!.set(a, t);
       }
       s = t;
     }
-    out[s]!.push(k);
+    outs[s]!.push(k);
   });
-  // Breadth-first failure links; outputs are merged so each state lists every keyword ending there.
-  const queue: number[] = [...next[0]!.values()];
+  const n = kids.length;
+  const delta = new Int32Array(n * alpha);
+  const fail = new Int32Array(n);
+  const queue: number[] = [];
+  for (const [a, t] of kids[0]!) {
+    delta[a] = t;
+    queue.push(t);
+  }
   for (let qi = 0; qi < queue.length; qi++) {
     const s = queue[qi]!;
-    for (const [c, t] of next[s]!) {
-      queue.push(t);
-      let f = fail[s]!;
-      while (f !== 0 && !next[f]!.has(c)) f = fail[f]!;
-      const g = next[f]!.get(c);
-      fail[t] = g !== undefined && g !== t ? g : 0;
-      out[t] = [...out[t]!, ...out[fail[t]!]!];
+    const f = fail[s]!;
+    outs[s] = [...outs[s]!, ...outs[f]!];
+    for (let a = 0; a < alpha; a++) {
+      const t = kids[s]!.get(a);
+      if (t === undefined) delta[s * alpha + a] = delta[f * alpha + a]!;
+      else {
+        fail[t] = delta[f * alpha + a]!;
+        delta[s * alpha + a] = t;
+        queue.push(t);
+      }
     }
   }
-  const lens = keywords.map((k) => k.length);
+  const out = outs.map((o) => Int32Array.from(o));
+  const lens = Int32Array.from(keywords, (k) => k.length);
+
+  function each(text: string, hit: (keyword: number, start: number) => void): void {
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+      const o = out[s]!;
+      for (let j = 0; j < o.length; j++) hit(o[j]!, i - lens[o[j]!]! + 1);
+    }
+  }
+
   return {
-    find(lower: string, limit = 100_000): KeywordHit[] {
+    each,
+    find(text: string, limit = 100_000): KeywordHit[] {
       const hits: KeywordHit[] = [];
       let s = 0;
-      for (let i = 0; i < lower.length; i++) {
-        const c = lower.charCodeAt(i);
-        let t = next[s]!.get(c);
-        while (t === undefined && s !== 0) {
-          s = fail[s]!;
-          t = next[s]!.get(c);
-        }
-        s = t ?? 0;
+      for (let i = 0; i < text.length && hits.length < limit; i++) {
+        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+        const o = out[s]!;
+        for (let j = 0; j < o.length && hits.length < limit; j++) hits.push({ keyword: o[j]!, start: i - lens[o[j]!]! + 1 });
+      }
+      return hits;
+    },
+    first(text: string): Int32Array {
+      const firsts = new Int32Array(keywords.length).fill(-1);
+      let left = keywords.length;
+      let s = 0;
+      for (let i = 0; i < text.length && left > 0; i++) {
+        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
         const o = out[s]!;
         for (let j = 0; j < o.length; j++) {
           const k = o[j]!;
-          hits.push({ keyword: k, start: i - lens[k]! + 1 });
-          if (hits.length >= limit) return hits;
+          if (firsts[k] === -1) {
+            firsts[k] = i - lens[k]! + 1;
+            left--;
+          }
         }
       }
-      return hits;
+      return firsts;
     },
   };
 }

@@ -163,21 +163,27 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     direction: 'both',
     scan(text: string): Finding[] {
       const out: Finding[] = [];
-      const hits = matcher.find(text.toLowerCase(), 50_000);
       const small = text.length <= windowThreshold;
+      // Per rule: the windows its keywords open (merged as they come, hits arrive in order).
+      // Every hit is used, however many: a cap here would silently stop scanning the tail.
       const windows = new Map<number, [number, number][]>();
-      for (const h of hits) {
-        for (const r of keywordRules[h.keyword]!) {
+      matcher.each(text, (k, start) => {
+        const rs = keywordRules[k]!;
+        for (let i = 0; i < rs.length; i++) {
+          const r = rs[i]!;
           let w = windows.get(r);
           if (!w) windows.set(r, (w = []));
           if (small) continue;
-          const s = Math.max(0, h.start - WINDOW_BEFORE);
-          const e = Math.min(text.length, h.start + WINDOW_AFTER);
+          const s = Math.max(0, start - WINDOW_BEFORE);
+          const e = Math.min(text.length, start + WINDOW_AFTER);
           const last = w[w.length - 1];
-          if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+          if (last && s <= last[1]) {
+            last[0] = Math.min(last[0], s);
+            last[1] = Math.max(last[1], e);
+          }
           else w.push([s, e]);
         }
-      }
+      });
       for (const r of alwaysRun) windows.set(r, []);
       for (const [r, w] of [...windows].sort((a, b) => a[0] - b[0])) {
         const rule = rules[r]!;
