@@ -25,8 +25,12 @@ export const auditConfigSchema = z
     enabled: z.boolean().default(true),
     /** Largest recorded form of arguments, result or approval (bytes of canonical JSON); longer values are cut, their hash kept. */
     maxFieldBytes: z.number().int().positive().default(16_384),
-    /** A batch is committed at most this long after its first record was queued. */
-    batchMs: z.number().int().nonnegative().default(2),
+    /**
+     * A batch is committed at most this long after its first record was queued. 0 (default): at the
+     * end of the current event-loop turn — records finished in the same turn share one commit
+     * (group commit under load) and a lone call waits for no timer.
+     */
+    batchMs: z.number().int().nonnegative().default(0),
     /** A batch is committed as soon as it holds this many records. */
     batchMax: z.number().int().positive().default(512),
     /** Most records waiting for commit; beyond it calls fail closed (or are dropped and counted with failOpen). */

@@ -67,8 +67,13 @@ export const scanLimitsSchema = z
     maxDepth: z.number().int().positive().max(256).default(32),
     /** String leaves scanned per call; more leaves fail closed. */
     maxStrings: z.number().int().positive().default(5000),
-    /** Total characters scanned per call; more fails closed. */
-    maxChars: z.number().int().positive().default(4 * 1024 * 1024),
+    /**
+     * Total characters scanned per call; more fails closed (WARDEN_INSPECTION_LIMIT). With the
+     * per-leaf bound this caps detector work per call at a few tens of milliseconds.
+     */
+    maxChars: z.number().int().positive().default(1024 * 1024),
+    /** Longest single string leaf scanned; a longer one fails closed (WARDEN_INSPECTION_LIMIT). */
+    maxLeafChars: z.number().int().positive().default(256 * 1024),
     /** base64/hex decoding depth (0 disables) and total decoded characters per leaf. */
     decodeDepth: z.number().int().min(0).max(4).default(2),
     maxDecodedChars: z.number().int().positive().default(64 * 1024),

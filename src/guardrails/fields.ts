@@ -16,12 +16,14 @@ export interface WalkLimits {
   readonly maxDepth: number;
   readonly maxStrings: number;
   readonly maxChars: number;
+  /** Longest single string scanned; a longer one fails closed (bounds per-leaf detector work). */
+  readonly maxLeafChars?: number;
 }
 
 export interface WalkResult {
   readonly leaves: Leaf[];
   /** Set when a bound was hit; the walk stopped there. */
-  readonly overflow?: 'depth' | 'strings' | 'chars';
+  readonly overflow?: 'depth' | 'strings' | 'chars' | 'leaf';
 }
 
 const IDENT = /^[A-Za-z_$][\w$]*$/;
@@ -37,6 +39,7 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
     if (overflow) return;
     if (typeof v === 'string') {
       if (leaves.length >= lim.maxStrings) { overflow = 'strings'; return; }
+      if (lim.maxLeafChars !== undefined && v.length > lim.maxLeafChars) { overflow = 'leaf'; return; }
       chars += v.length;
       if (chars > lim.maxChars) { overflow = 'chars'; return; }
       leaves.push({ field, keys, value: v });

@@ -57,7 +57,22 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
   // Latin extended / IPA
   ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ʏ: 'y', ᴀ: 'A', ʀ: 'R', ꜱ: 's', ᴄ: 'c', ᴏ: 'o', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z',
 };
-const HOMOGLYPH_RE = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
+// Folding table (code unit → ASCII code, 0 = keep): one array lookup per character instead of a
+// regex replace that calls a function per look-alike letter.
+const FOLD = new Uint8Array(65536);
+for (const [k, v] of Object.entries(HOMOGLYPHS)) FOLD[k.charCodeAt(0)] = v.charCodeAt(0);
+
+function foldHomoglyphs(t: string): string {
+  let i = 0;
+  while (i < t.length && FOLD[t.charCodeAt(i)] === 0) i++;
+  if (i === t.length) return t;
+  const buf = new Uint16Array(t.length);
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    buf[k] = FOLD[c] || c;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf16le');
+}
 
 function decodeTag(m: string): string {
   const c = m.charCodeAt(1) - 0xdc00;
@@ -75,7 +90,7 @@ export function normalizeText(s: string): string {
   let t = s.replace(TAGS, decodeTag).replace(INVISIBLE, '');
   t = t.normalize('NFKC');
   // NFKC can produce new invisibles (rare compatibility mappings); one more strip is cheap.
-  return t.replace(INVISIBLE, '').replace(HOMOGLYPH_RE, (c) => HOMOGLYPHS[c] ?? c);
+  return foldHomoglyphs(t.replace(INVISIBLE, ''));
 }
 
 /** True when `s` contains characters whose only purpose in ordinary text would be to hide. */
@@ -88,10 +103,130 @@ export function hasHiddenCharacters(s: string): boolean {
   return r;
 }
 
-// Runs of base64/base64url (optionally padded) and of hex digit pairs. Single character-class
-// runs: linear, no backtracking beyond the run.
-const BASE64_RUN = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
-const HEX_RUN = /(?:0x)?[0-9a-fA-F]{16,}/g;
+/**
+ * A normalised view of a text with a map back to the raw text, so a finding in the normalised
+ * view still redacts exactly the raw characters it came from. `starts[i]`/`ends[i]` bound the
+ * raw span that produced normalised character `i`; absent when the text did not change.
+ */
+export interface MappedText {
+  readonly text: string;
+  readonly starts?: Int32Array;
+  readonly ends?: Int32Array;
+}
+
+/**
+ * {@link normalizeText} with an offset map. ASCII characters map one to one; each maximal run
+ * of non-ASCII characters (with the ASCII character before it, which a combining mark may
+ * compose with) is normalised as a unit, and every character it produces maps to the whole run.
+ * The text equals `normalizeText(s)`: NFKC never composes or reorders across an ASCII character.
+ */
+const CHUNK_GAP = 8;
+const CHUNK_MAX = 256;
+
+export function normalizeMapped(s: string): MappedText {
+  if (!NON_ASCII.test(s)) return { text: s };
+  let starts = new Int32Array(s.length + 16);
+  let ends = new Int32Array(s.length + 16);
+  const parts: string[] = [];
+  let n = 0;
+  let asciiFrom = 0; // start of the pending ASCII stretch
+  const push = (from: number, to: number, count: number, one: boolean) => {
+    if (n + count > starts.length) {
+      const cap = Math.max(starts.length * 2, n + count);
+      const ns = new Int32Array(cap);
+      ns.set(starts);
+      starts = ns;
+      const ne = new Int32Array(cap);
+      ne.set(ends);
+      ends = ne;
+    }
+    for (let k = 0; k < count; k++) {
+      starts[n] = one ? from + k : from;
+      ends[n] = one ? from + k + 1 : to;
+      n++;
+    }
+  };
+  let i = 0;
+  while (i < s.length) {
+    if (s.charCodeAt(i) < 0x80) {
+      i++;
+      continue;
+    }
+    const segFrom = i > asciiFrom ? i - 1 : i;
+    if (segFrom > asciiFrom) {
+      parts.push(s.slice(asciiFrom, segFrom));
+      push(asciiFrom, segFrom, segFrom - asciiFrom, true);
+    }
+    // The run, extended over short ASCII gaps (up to a bounded length): dense mixes such as
+    // zero-width characters between letters then cost one normalisation per chunk, not per
+    // character, at the price of coarser redaction spans inside such a chunk.
+    let j = i;
+    for (;;) {
+      while (j < s.length && s.charCodeAt(j) >= 0x80) j++;
+      let g = j;
+      while (g < s.length && g - j < CHUNK_GAP && s.charCodeAt(g) < 0x80) g++;
+      if (g >= s.length || g - j >= CHUNK_GAP || g - segFrom >= CHUNK_MAX) break;
+      j = g;
+    }
+    if (j < s.length && (s.charCodeAt(j) & 0xfc00) === 0xdc00) j++; // never split a surrogate pair
+    const seg = normalizeText(s.slice(segFrom, j));
+    parts.push(seg);
+    push(segFrom, j, seg.length, false);
+    asciiFrom = i = j;
+  }
+  if (asciiFrom < s.length) {
+    parts.push(s.slice(asciiFrom));
+    push(asciiFrom, s.length, s.length - asciiFrom, true);
+  }
+  const text = parts.join('');
+  if (text === s) return { text: s };
+  return { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) };
+}
+
+/** Maps a `[start, end)` span of a {@link MappedText} back to raw offsets. */
+export function mapSpan(m: MappedText, start: number, end: number): [number, number] {
+  if (!m.starts || !m.ends || m.starts.length === 0) return [start, end];
+  const last = m.starts.length - 1;
+  const a = m.starts[Math.min(Math.max(start, 0), last)]!;
+  const b = end <= start ? a : m.ends[Math.min(Math.max(end - 1, 0), last)]!;
+  return [a, Math.max(a, b)];
+}
+
+/** A text a detector scans: the normalised leaf (with its map to raw offsets) or a decoded blob. */
+export interface ScanView extends MappedText {
+  /** True when findings' offsets (mapped through starts/ends) index the raw leaf. */
+  readonly raw: boolean;
+  /** True when `text` is normalizeText()'s output (detectors need not normalise again). */
+  readonly normalized: boolean;
+}
+
+/**
+ * The views of `s` detectors scan, built in one pass each: the normalised text mapped to raw
+ * offsets (index 0), then decoded base64/hex blobs (normalised, no raw offsets). Replaces
+ * scanning raw and normalised text separately: ASCII text is its own normal form, and other
+ * text's findings map back to the raw characters. With `withRaw`, the raw text is added too when
+ * normalisation changed it (for detectors whose semantics depend on the exact characters).
+ */
+export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw = false): ScanView[] {
+  const lim = { ...DEFAULT_EXPAND_LIMITS, ...limits };
+  const m = normalizeMapped(s);
+  const views: ScanView[] = [{ ...m, raw: true, normalized: true }];
+  if (withRaw && m.text !== s) views.push({ text: s, raw: true, normalized: false });
+  if (lim.maxDepth <= 0) return views;
+  const blobs: string[] = [];
+  collectBlobs(m.text, 1, lim, { chars: lim.maxDecodedChars, blobs: lim.maxBlobs }, blobs);
+  for (const b of blobs) views.push({ text: b, raw: false, normalized: true });
+  return views;
+}
+
+// Base64/base64url alphabet and hex digits, as lookup tables (the blob scan is a hand-written
+// single pass: a `[...]{16,}` regex retries at every position inside each shorter word).
+const B64 = new Uint8Array(128);
+const HEX = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') B64[c.charCodeAt(0)] = 1;
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
+const isB64 = (c: number) => c < 128 && B64[c] === 1;
+const isHex = (c: number) => c < 128 && HEX[c] === 1;
 
 /** Decoded bytes read as UTF-8 text, or undefined if they do not look like text. */
 function asText(bytes: Buffer): string | undefined {
@@ -134,6 +269,60 @@ export function expandForScan(s: string, limits: Partial<ExpandLimits> = {}): st
   return views;
 }
 
+/**
+ * Blob runs of `s` in one pass: maximal base64-alphabet runs (plus up to two `=`) of at least
+ * `minBase64Length`, and inside them hex runs (optionally `0x`-prefixed) of at least
+ * `minHexLength` digits. Base64 candidates come first, then hex, as [start, end) pairs.
+ */
+function blobRuns(s: string, lim: ExpandLimits): { b64: number[]; hex: number[] } {
+  const b64: number[] = [];
+  const hex: number[] = [];
+  const len = s.length;
+  let i = 0;
+  while (i < len) {
+    if (!isB64(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < len && isB64(s.charCodeAt(j))) j++;
+    // Hex runs inside [i, j): leftmost-longest like /(?:0x)?[0-9a-f]{16,}/.
+    if (j - i >= lim.minHexLength) {
+      let k = i;
+      while (k < j) {
+        const c = s.charCodeAt(k);
+        if (c === 48 && s.charCodeAt(k + 1) === 120 && k + 2 < j && isHex(s.charCodeAt(k + 2))) {
+          let q = k + 2;
+          while (q < j && isHex(s.charCodeAt(q))) q++;
+          if (q - k - 2 >= 16 && q - k >= lim.minHexLength) hex.push(k, q);
+          k = q;
+          continue;
+        }
+        if (!isHex(c)) {
+          k++;
+          continue;
+        }
+        let q = k;
+        while (q < j && isHex(s.charCodeAt(q))) q++;
+        if (q - k >= 16) {
+          if (q - k >= lim.minHexLength) hex.push(k, q);
+          k = q;
+          continue;
+        }
+        // A short run may end in the "0" of a "0x" prefix.
+        const next = s.charCodeAt(q) === 120 && s.charCodeAt(q - 1) === 48 ? q - 1 : q;
+        k = next > k ? next : k + 1;
+      }
+    }
+    let e = j;
+    if (s.charCodeAt(e) === 61) e++;
+    if (s.charCodeAt(e) === 61) e++;
+    if (j - i >= 16 && e - i >= lim.minBase64Length) b64.push(i, e);
+    i = j;
+  }
+  return { b64, hex };
+}
+
 function collectBlobs(
   s: string,
   depth: number,
@@ -142,17 +331,15 @@ function collectBlobs(
   out: string[],
 ): void {
   const found: string[] = [];
-  for (const re of [BASE64_RUN, HEX_RUN]) {
-    re.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = re.exec(s)) !== null) {
+  const runs = blobRuns(s, lim);
+  for (const isHexRun of [false, true]) {
+    const list = isHexRun ? runs.hex : runs.b64;
+    for (let r = 0; r < list.length; r += 2) {
       if (budget.blobs <= 0 || budget.chars <= 0) break;
-      const run = m[0];
-      const isHex = re === HEX_RUN;
-      if (run.length < (isHex ? lim.minHexLength : lim.minBase64Length)) continue;
+      const run = s.slice(list[r]!, list[r + 1]!);
       // Decode at most what the budget allows (base64: 4 chars → 3 bytes; hex: 2 → 1).
-      const maxIn = isHex ? budget.chars * 2 : Math.ceil((budget.chars * 4) / 3 / 4) * 4;
-      const text = isHex ? decodeHex(run.slice(0, maxIn)) : decodeBase64(run.slice(0, maxIn));
+      const maxIn = isHexRun ? budget.chars * 2 : Math.ceil((budget.chars * 4) / 3 / 4) * 4;
+      const text = isHexRun ? decodeHex(run.slice(0, maxIn)) : decodeBase64(run.slice(0, maxIn));
       if (text === undefined) continue;
       budget.blobs--;
       budget.chars -= text.length;

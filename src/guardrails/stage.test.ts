@@ -141,6 +141,24 @@ describe('guardrail stage: response leg', () => {
     assert.ok(result.content[0]?.text?.includes(GH_TOKEN), 'the original result is not mutated');
   });
 
+  test('an over-long result leaf fails closed instead of being scanned in part', () => {
+    const stage = createGuardrailStage(cfg({ output: [{ detector: 'pii', action: 'redact' }], limits: { maxLeafChars: 1000 } }), { detectors });
+    const c = ctx({ result: text(`${'x'.repeat(1000)} mail bob@example.com`) });
+    const v = sync(stage.response!(c));
+    assert.equal(v.kind, 'deny');
+    if (v.kind === 'deny') assert.equal(v.error.code, 'WARDEN_INSPECTION_LIMIT');
+    assert.equal(sync(stage.response!(ctx({ result: text('x'.repeat(1000)) }))).kind, 'continue');
+  });
+
+  test('a finding in the normalised view redacts exactly the raw characters it came from', () => {
+    const stage = createGuardrailStage(cfg({ output: [{ detector: 'pii', action: 'redact' }] }), { detectors });
+    // Fullwidth '＠' and a zero-width space hide the address from a raw-text matcher.
+    const raw = 'Café owner: bob\u200b＠example.com, thanks';
+    const v = sync(stage.response!(ctx({ result: text(raw) })));
+    assert.equal(v.kind, 'modify');
+    if (v.kind === 'modify') assert.equal((v.result as { content: { text: string }[] }).content[0]!.text, 'Café owner: [REDACTED:email], thanks');
+  });
+
   test('a finding in a decoded view redacts the whole leaf', () => {
     const stage = createGuardrailStage(cfg({ output: [{ detector: 'secrets', action: 'redact' }] }), { detectors });
     const blob = Buffer.from(`GITHUB_TOKEN=${GH_TOKEN}`).toString('base64');

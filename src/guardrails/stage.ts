@@ -19,7 +19,7 @@ import type { CallContext, Stage, Verdict } from '../pipeline/types.ts';
 import { CONTINUE } from '../pipeline/types.ts';
 import type { Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
-import { expandForScan } from './normalize.ts';
+import { mapSpan, scanViews, type ScanView } from './normalize.ts';
 import { redactSpans, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
 import { createHttpClassifier, type Classifier } from './output/classifier.ts';
 
@@ -118,13 +118,20 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return overflow ? { leaves, overflow } : { leaves };
   }
 
-  function scanSync(det: Detector, leaves: readonly Leaf[], views: string[][], ctx: CallContext): Hit[] {
+  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext): Hit[] {
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
-      const sctx: ScanContext = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels };
-      views[li]!.forEach((v, vi) => {
-        for (const f of det.scan(v, sctx)) hits.push({ leaf, finding: f, raw: vi === 0 && f.start !== undefined && f.end !== undefined });
-      });
+      const base = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels };
+      const plain: ScanContext = base;
+      const normal: ScanContext = { ...base, normalized: true };
+      for (const v of views[li]!) {
+        for (const f of det.scan(v.text, v.normalized ? normal : plain)) {
+          if (v.raw && f.start !== undefined && f.end !== undefined) {
+            const [start, end] = mapSpan(v, f.start, f.end);
+            hits.push({ leaf, finding: start === f.start && end === f.end ? f : { ...f, start, end }, raw: true });
+          } else hits.push({ leaf, finding: f, raw: false });
+        }
+      }
     });
     return hits;
   }
@@ -203,7 +210,10 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
       return { kind: 'deny', error: new WardenError('WARDEN_INSPECTION_LIMIT', `${dir === 'input' ? 'arguments' : 'result'} too large to inspect`, { rule: 'guardrails.limits' }), rule: 'guardrails.limits' };
     }
     const leaves = walked.leaves;
-    const views = leaves.map((l) => expandForScan(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }));
+    // One normalised view per leaf (mapped to raw offsets) plus decoded blobs; arguments also
+    // keep their raw text when it differs, since input detectors (paths, shell words) can depend
+    // on the exact characters. Output detectors look for ASCII phrasings and formats only.
+    const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, dir === 'input'));
     const results = new Map<CompiledRule, Hit[] | Error>();
     const byDetector = new Map<Detector, Hit[] | Error>();
     const pending: Promise<void>[] = [];
@@ -221,7 +231,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         results.set(r, got);
       } else if (r.classifier) {
         const c = r.classifier;
-        const texts = views.flat();
+        const texts = views.flatMap((vs) => vs.map((v) => v.text));
         const owner = views.flatMap((vs, li) => vs.map(() => leaves[li]!));
         pending.push(
           c.classify(texts, ctx.signal).then(

@@ -34,6 +34,8 @@ export interface ScanContext {
   readonly roots?: readonly string[];
   /** Labels of the tool (e.g. external_sink). */
   readonly labels?: ReadonlySet<string>;
+  /** The text is already normalizeText()'s output (the stage scans normalised views). */
+  readonly normalized?: boolean;
 }
 
 export interface Detector {

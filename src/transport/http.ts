@@ -11,7 +11,9 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { createMcpHandler, PROTOCOL_VERSION_META_KEY, type AuthInfo, type McpHttpHandler, type ServerContext } from '@modelcontextprotocol/server';
-import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import { SessionTransport } from './session-transport.ts';
 import type { ServerConfig } from '../config/index.ts';
 import { WardenError, isWardenError } from '../errors/index.ts';
 import type { Gateway, Peer } from '../gateway/index.ts';
@@ -54,7 +56,7 @@ interface Session {
   readonly id: string;
   readonly agentId: string;
   readonly virtualServer: string;
-  readonly transport: NodeStreamableHTTPServerTransport;
+  readonly transport: SessionTransport;
   readonly peer: Peer;
   lastSeen: number;
   close(): Promise<void>;
@@ -144,18 +146,11 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
 
   async function newSession(agent: AgentIdentity, vs: string): Promise<Session> {
     if (sessions.size >= cfg.maxSessions) throw new WardenError('WARDEN_SHUTTING_DOWN', 'session limit reached');
-    let session!: Session;
+    const id = randomUUID();
+    const transport = new SessionTransport(id);
     const subscriptions = new Set<string>();
-    const transport = new NodeStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id: string) => {
-        sessions.set(id, session);
-        (session as { id: string }).id = id;
-      },
-      onsessionclosed: (id: string) => void sessions.get(id)?.close(),
-    });
     const peer: Peer = {
-      id: '',
+      id,
       agentId: agent.id,
       subscriptions,
       notify: (method, params) => void server.notification({ method, params } as never).catch(() => undefined),
@@ -163,8 +158,8 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
     const server = createDownstreamServer(gateway, { agent, virtualServer: vs, session: sessionRefFor(agent), peer, onError: (e) => log.error({ err: e.message }, 'handler error') });
     const removePeer = gateway.addPeer(peer);
     let closed = false;
-    session = {
-      id: '',
+    const session: Session = {
+      id,
       agentId: agent.id,
       virtualServer: vs,
       transport,
@@ -174,12 +169,13 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
         if (closed) return;
         closed = true;
         removePeer();
-        sessions.delete(session.id);
+        sessions.delete(id);
         await server.close().catch(() => undefined);
       },
     };
     transport.onclose = () => void session.close();
     await server.connect(transport);
+    sessions.set(id, session);
     return session;
   }
 
@@ -225,12 +221,20 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
     const sid = req.headers['mcp-session-id'];
     const sessionId = typeof sid === 'string' ? sid : undefined;
 
+    const authInfo = (req as IncomingMessage & { auth?: AuthInfo }).auth;
     if (method !== 'POST') {
       if (!sessionId) return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'));
       const s = sessions.get(sessionId);
       if (!s || s.agentId !== agent.id || s.virtualServer !== vs) return sendError(res, new WardenError('WARDEN_SESSION_NOT_FOUND'));
       s.lastSeen = Date.now();
-      return s.transport.handleRequest(req, res);
+      if (method === 'DELETE') {
+        await s.close();
+        res.writeHead(200).end();
+        return;
+      }
+      const accept = req.headers.accept ?? '';
+      if (!accept.includes('text/event-stream')) return sendError(res, new WardenError('WARDEN_NOT_ACCEPTABLE'));
+      return s.transport.handleGet(res);
     }
 
     const ct = req.headers['content-type'];
@@ -247,13 +251,11 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       // A session belongs to the agent that opened it; anyone else gets "not found".
       if (!s || s.agentId !== agent.id || s.virtualServer !== vs) return sendError(res, new WardenError('WARDEN_SESSION_NOT_FOUND'), id);
       s.lastSeen = Date.now();
-      return s.transport.handleRequest(req, res, msg.raw);
+      return s.transport.handlePost(req, res, msg.raw as JSONRPCMessage, authInfo, false);
     }
     if (msg.kind === 'request' && msg.method === 'initialize') {
       const s = await newSession(agent, vs);
-      await s.transport.handleRequest(req, res, msg.raw);
-      if (!sessions.has(s.transport.sessionId ?? '')) await s.close();
-      return;
+      return s.transport.handlePost(req, res, msg.raw as JSONRPCMessage, authInfo, true);
     }
     if (!isModern(req, msg)) return sendError(res, new WardenError('WARDEN_SESSION_REQUIRED'), id);
     return modernFor(vs).node(req as never, res as never, msg.raw);

@@ -11,6 +11,7 @@ import { isStdio, type UpstreamConfig } from '../config/index.ts';
 import { WardenError } from '../errors/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { passthrough } from './passthrough.ts';
+import { LeanHttpTransport } from './http-transport.ts';
 
 export type UpstreamState = 'connecting' | 'ready' | 'down' | 'stopped';
 
@@ -206,9 +207,11 @@ export class UpstreamConnection {
     }
     const headers = { ...c.headers };
     const requestInit: RequestInit = { headers };
-    return c.transport === 'sse'
-      ? new SSEClientTransport(new URL(c.url), { requestInit })
-      : new StreamableHTTPClientTransport(new URL(c.url), { requestInit });
+    if (c.transport === 'sse') return new SSEClientTransport(new URL(c.url), { requestInit });
+    // 2025-era Streamable HTTP: Warden's lean node:http transport (see http-transport.ts for why);
+    // `protocol: auto` keeps the SDK's transport, which carries the 2026-07-28 machinery.
+    if (c.protocol === 'legacy') return new LeanHttpTransport(new URL(c.url), { headers, headersTimeoutMs: c.connectTimeoutMs });
+    return new StreamableHTTPClientTransport(new URL(c.url), { requestInit });
   }
 
   private async connect(): Promise<void> {

@@ -42,10 +42,14 @@ export interface Script {
   functions: Array<{ name: string; calls: string[]; selfPipe: boolean }>;
   /** Nesting exceeded the walk bound (the rest was not inspected). */
   tooDeep: boolean;
+  /** More than {@link MAX_CMDS} commands: the rest was not inspected. */
+  tooMany?: boolean;
   hasError: boolean;
 }
 
 const MAX_DEPTH = 200;
+/** Commands extracted per parse: each costs many WASM node reads, and no legitimate argument holds more. */
+export const MAX_CMDS = 64;
 const WRAPPERS = new Set(['sudo', 'doas', 'env', 'nohup', 'time', 'nice', 'ionice', 'timeout', 'stdbuf', 'exec', 'command', 'builtin', 'xargs', 'busybox', 'strace', 'watch', 'unbuffer', 'setsid', 'chroot', 'torsocks', 'proxychains', 'proxychains4']);
 /** Wrapper options that take a value (`sudo -u root`, `xargs -I {}`, `timeout -s KILL 5`). */
 const VALUE_OPTS = new Set(['-u', '-g', '-i', '-n', '-p', '-P', '-d', '-s', '-L', '-E', '-I', '-C', '-r', '-a', '-c', '-k', '--signal', '--user']);
@@ -61,9 +65,12 @@ export function wordText(n: Node): string {
       return n.text.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
     case 'concatenation':
       return n.namedChildren.map((c) => (c ? wordText(c) : '')).join('');
+    case 'command_name': {
+      const inner = n.namedChildren[0];
+      return inner ? wordText(inner) : n.text.replace(/\\(.)/g, '$1');
+    }
     case 'word':
-    case 'command_name':
-      return n.type === 'command_name' && n.namedChildren[0] ? wordText(n.namedChildren[0]) : n.text.replace(/\\(.)/g, '$1');
+      return n.text.replace(/\\(.)/g, '$1');
     default:
       return n.text;
   }
@@ -72,7 +79,7 @@ export function wordText(n: Node): string {
 const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
 
 /** Drops wrappers so `sudo -u root env X=1 rm -rf /` is seen as `rm -rf /`. */
-function unwrap(name: string, args: string[]): { name: string; rawName: string; args: string[] } {
+export function unwrap(name: string, args: string[]): { name: string; rawName: string; args: string[] } {
   let n = base(name);
   let raw = name;
   let rest = args;
@@ -116,20 +123,26 @@ export function extract(root: Node): Script {
       script.tooDeep = true;
       return [];
     }
+    if (script.cmds.length >= MAX_CMDS) {
+      script.tooMany = true;
+      return [];
+    }
     const made: Cmd[] = [];
-    const sub = inSub || n.type === 'command_substitution' || n.type === 'process_substitution';
-    if (n.type === 'command') {
+    // Each `type` read crosses into WASM: read it once.
+    const t = n.type;
+    const sub = inSub || t === 'command_substitution' || t === 'process_substitution';
+    if (t === 'command') {
       const cmd = buildCommand(n, depth, sub);
       made.push(cmd);
       return made;
     }
-    if (n.type === 'variable_assignment' && owner === undefined) {
+    if (t === 'variable_assignment' && owner === undefined) {
       const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [n.text], start: n.startIndex, end: n.endIndex };
       collectWords(n, c, depth);
       script.cmds.push(c);
       return [c];
     }
-    if (n.type === 'redirected_statement') {
+    if (t === 'redirected_statement') {
       const body = n.childForFieldName('body');
       const inner = body ? visit(body, depth + 1, sub, owner) : [];
       const target = inner[inner.length - 1];
@@ -150,7 +163,7 @@ export function extract(root: Node): Script {
       }
       return [...inner, ...made];
     }
-    if (n.type === 'pipeline') {
+    if (t === 'pipeline') {
       const stages = n.namedChildren.filter((c): c is Node => c !== null).map((c) => visit(c, depth + 1, sub, owner));
       for (let i = 0; i < stages.length; i++) {
         const later = stages.slice(i + 1).flat();
@@ -158,7 +171,7 @@ export function extract(root: Node): Script {
       }
       return stages.flat();
     }
-    if (n.type === 'function_definition') {
+    if (t === 'function_definition') {
       const name = n.childForFieldName('name')?.text ?? '';
       const body = n.childForFieldName('body');
       const before = script.cmds.length;
@@ -178,20 +191,21 @@ export function extract(root: Node): Script {
     let steps = 0;
     while (stack.length > 0 && steps++ < 4000) {
       const [cur, d, quoted] = stack.pop() as [Node, number, boolean];
+      const t = cur.type;
       if (d > MAX_DEPTH) {
         script.tooDeep = true;
         continue;
       }
-      if (cur !== n && (cur.type === 'command_substitution' || cur.type === 'process_substitution')) {
+      if (cur !== n && (t === 'command_substitution' || t === 'process_substitution')) {
         into.nested.push(...visit(cur, d + 1, true, into));
         continue;
       }
-      if (cur.type === 'simple_expansion' || cur.type === 'expansion') {
+      if (t === 'simple_expansion' || t === 'expansion') {
         const v = cur.namedChildren.find((c) => c && (c.type === 'variable_name' || c.type === 'special_variable_name'));
         // Inside "…" an expansion is one word, so `$IFS` there is data, not a hidden separator.
         if (v && !quoted) into.expands.push(v.text);
       }
-      for (const c of cur.namedChildren) if (c) stack.push([c, d + 1, quoted || cur.type === 'string']);
+      for (const c of cur.namedChildren) if (c) stack.push([c, d + 1, quoted || t === 'string']);
     }
   };
 

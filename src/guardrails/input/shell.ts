@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, collapseRuns, decodedViews, finding, guarded, lowerAscii } from './common.ts';
-import { extract, type Script } from './shell-ast.ts';
+import { extract, MAX_CMDS, type Script } from './shell-ast.ts';
+import { reHead, simpleScript } from './shell-fast.ts';
 import { applyRules } from './shell-rules.ts';
 
 export interface ShellDetectorOptions {
@@ -41,6 +42,10 @@ const KNOWN = new Set(
     'tar zip unzip gzip rsync mount lsof strace nohup xargs chattr at schtasks runas icacls attrib del copy move ver set phpinfo uptime').split(' '),
 );
 
+/** Characters that can end a word or open a substitution when a value is spliced in unquoted. */
+const ARG_SYNTAX = /[;|&\n\r`$<>(){}]|\\n/;
+/** Value starts that parse differently in command position than as an argument. */
+const COMMAND_POSITION = /^\s*(?:[({!]|[\w.:-]+\s*\(\s*\)|(?:if|for|while|until|case|function|select|coproc|time)\s)/;
 const INLINE_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'su', 'runuser']);
 
 let language: Language | undefined;
@@ -113,9 +118,13 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
     }
   };
 
+  /** Syntax-free text is split on blanks (no parse); anything else is parsed once. */
+  const script = (src: string, out: Finding[]): Script | undefined => simpleScript(src) ?? parse(cutDeep(src, out));
+
   /** Applies the rules, then follows `sh -c '…'`, `eval '…'` and `su -c '…'` strings into their own parse (depth 2). */
   const inspect = (s: Script, out: Finding[], depth: number): void => {
     if (s.tooDeep) out.push(finding(D, 'shell.too-deep', 'medium', 'command nests deeper than the inspector follows'));
+    if (s.tooMany) out.push(finding(D, 'shell.too-complex', 'medium', `more than ${MAX_CMDS} commands in one value; the rest was not inspected`));
     applyRules(s, out);
     if (depth >= 2) return;
     for (const c of s.cmds) {
@@ -125,31 +134,54 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
         if (i >= 0) inner = c.args[i + 1];
       } else if (c.name === 'eval') inner = c.args.join(' ');
       if (inner && inner.length > 0) {
-        const sub = parse(inner);
+        const sub = script(inner, out);
         if (sub) inspect(sub, out, depth + 1);
       }
     }
   };
 
-  const scanCommand = (src: string, out: Finding[]): void => {
-    const s = parse(cutDeep(src, out));
-    if (s) inspect(s, out, 0);
+  /** Commands of a `wardenarg …` parse that the value started (a spliced value breaking out of its word). */
+  const injectionIn = (s: Script, out: Finding[], follow: boolean): boolean => {
+    const injected = s.cmds.filter((c) => c.name !== PLACEHOLDER && (c.name !== '' || c.redirects.length > 0 || c.assigns.length > 0));
+    const started = injected.find((c) => KNOWN.has(c.name) || c.rawName.includes('/') || (c.inSubstitution && c.name !== ''));
+    if (!started) return false;
+    const shift = PLACEHOLDER.length + 1;
+    out.push(finding(D, 'shell.injection', 'high', 'argument value would start another shell command if spliced into a command line', Math.max(0, started.start - shift), Math.max(0, started.end - shift)));
+    if (follow) inspect({ ...s, cmds: injected }, out, 0);
+    return true;
   };
 
+  /**
+   * A data argument: parsed once as `wardenarg VALUE` (the value spliced unquoted), which answers
+   * both questions — did it start another command, and what would it do if something ran it (the
+   * placeholder is re-headed to the value's first word). Inside '…' only a `'` can break out and
+   * inside "…" only `"`, `` ` `` or `$`, so those parses happen only for values holding them.
+   */
   const scanArgument = (value: string, out: Finding[]): void => {
-    if (!/[;|&\n\r`$<>(){}]|\\n/.test(value)) return;
+    if (!ARG_SYNTAX.test(value)) {
+      const s = script(value, out);
+      if (s) inspect(s, out, 0);
+      return;
+    }
     const variants = value.includes('\\n') ? [value, value.replace(/\\n/g, '\n')] : [value];
+    let injected = false;
     for (const v of variants) {
-      for (const src of [`${PLACEHOLDER} ${v}`, `${PLACEHOLDER} '${v}'`, `${PLACEHOLDER} "${v}"`]) {
-        const s = parse(cutDeep(src, out));
-        if (!s) continue;
-        const injected = s.cmds.filter((c) => c.name !== PLACEHOLDER && (c.name !== '' || c.redirects.length > 0 || c.assigns.length > 0));
-        const started = injected.filter((c) => KNOWN.has(c.name) || c.rawName.includes('/') || (c.inSubstitution && c.name !== ''));
-        if (started.length > 0) {
-          out.push(finding(D, 'shell.injection', 'high', 'argument value would start another shell command if spliced into a command line', started[0]?.start, started[0]?.end));
-          inspect({ ...s, cmds: injected }, out, 0);
-          return;
-        }
+      const plain = parse(cutDeep(`${PLACEHOLDER} ${v}`, out));
+      if (plain && !injected) injected = injectionIn(plain, out, false);
+      if (plain && reHead(plain, PLACEHOLDER)) inspect(plain, out, 0);
+      // Syntax that means something else in command position (`(…)`, `{ …; }`, `f() {…}`, `! x`) gets its own parse.
+      if (COMMAND_POSITION.test(v)) {
+        const s = parse(cutDeep(v, out));
+        if (s) inspect(s, out, 0);
+      }
+      if (injected) continue;
+      if (v.includes("'")) {
+        const s = parse(cutDeep(`${PLACEHOLDER} '${v}'`, out));
+        if (s) injected = injectionIn(s, out, true);
+      }
+      if (!injected && /["`$]/.test(v)) {
+        const s = parse(cutDeep(`${PLACEHOLDER} "${v}"`, out));
+        if (s) injected = injectionIn(s, out, true);
       }
     }
   };
@@ -165,9 +197,10 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
         const asCommand = opts.mode === 'command' || (opts.mode === undefined && leaf !== undefined && commandFields.has(leaf));
         for (const view of decodedViews(body)) {
           textSignals(view, out, asCommand);
-          // A data argument is also judged as the command it would be if something ran it (`nc -e /bin/sh`).
-          scanCommand(view, out);
-          if (!asCommand) scanArgument(view, out);
+          if (asCommand) {
+            const s = script(view, out);
+            if (s) inspect(s, out, 0);
+          } else scanArgument(view, out);
         }
         return out;
       });

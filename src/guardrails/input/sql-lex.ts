@@ -66,6 +66,10 @@ const FILE_FUNCS = new Set(['LOAD_FILE', 'PG_READ_FILE', 'PG_LS_DIR', 'UTL_HTTP.
 const ERROR_FUNCS = new Set(['EXTRACTVALUE', 'UPDATEXML', 'EXP', 'GTID_SUBSET', 'JSON_KEYS', 'CTXSYS.DRITHSX.SN', 'XMLTYPE']);
 const RECON = new Set(['INFORMATION_SCHEMA', '@@VERSION', '@@DATADIR', '@@HOSTNAME', 'SYSOBJECTS', 'SYSCOLUMNS', 'PG_CATALOG', 'PG_SHADOW', 'PG_USER', 'MYSQL.USER', 'SYS.USER$', 'ALL_TABLES', 'ALL_TAB_COLUMNS', 'DBA_USERS', 'SQLITE_MASTER', 'MASTER..SYSDATABASES', 'SYS.TABLES', 'CURRENT_USER', 'VERSION', 'USER', 'DATABASE', 'CURRENT_SETTING', 'DB_NAME', 'SYSTEM_USER', 'SESSION_USER', 'SCHEMA']);
 const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTER', 'CREATE', 'EXEC', 'EXECUTE', 'SHUTDOWN', 'DECLARE', 'GRANT', 'SELECT', 'WAITFOR', 'SET', 'COPY', 'CALL']);
+/** Tables holding password hashes or logins. */
+const CREDENTIAL_TABLES = new Set(['PG_SHADOW', 'PG_AUTHID', 'SYSUSERS', 'SYSLOGINS', 'SQL_LOGINS', 'DBA_USERS', 'USER$', 'SYSXLOGINS']);
+const PRIVILEGE_PROCS = new Set(['SP_ADDSRVROLEMEMBER', 'SP_ADDLOGIN', 'SP_ADDROLEMEMBER', 'SP_CONFIGURE', 'SP_PASSWORD', 'SP_GRANTLOGIN']);
+const DROP_OBJECTS = new Set(['TABLE', 'DATABASE', 'SCHEMA', 'FUNCTION', 'PROCEDURE', 'VIEW', 'USER', 'INDEX', 'TRIGGER']);
 const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
 
 const sig = (rule: string, severity: Severity, message: string, strong: boolean): LexSignal => ({ rule, severity, message, strong });
@@ -81,14 +85,26 @@ export function lexSignals(s: string): LexSignal[] {
     const k = toks[i] as Tok;
     const next = toks[i + 1];
     if (k.t === 'q') sawQuote = true;
+    if (k.t === 'w' && k.v.includes('.')) {
+      // `master..xp_cmdshell`, `information_schema.tables`: the dangerous part is one component of a dotted name.
+      for (const part of k.v.split('.')) {
+        if (OS.has(part)) out.push(sig('sql.os-command', 'critical', 'database procedure that runs OS commands or touches the file system', true));
+        if (CREDENTIAL_TABLES.has(part)) out.push(sig('sql.credential-table', 'high', 'reads a credential table', true));
+        if (part === 'INFORMATION_SCHEMA' && (sawQuote || toks.some((x) => x.v === 'SELECT'))) out.push(sig('sql.recon', 'high', 'reads database metadata', true));
+      }
+    }
     if (k.t === 'w') {
+      if (CREDENTIAL_TABLES.has(k.v)) out.push(sig('sql.credential-table', 'high', 'reads a credential table', true));
+      if (PRIVILEGE_PROCS.has(k.v)) out.push(sig('sql.privilege', 'high', 'procedure that grants server roles or logins', true));
+      if (k.v === 'DROP' && next?.t === 'w' && DROP_OBJECTS.has(next.v)) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
+      if (k.v === 'BACKUP' && next?.t === 'w' && (next.v === 'DATABASE' || next.v === 'LOG')) out.push(sig('sql.file-access', 'high', 'BACKUP writes the database to a (possibly remote) file', true));
       if (TIME.has(k.v) && isCall(i)) out.push(sig('sql.time-delay', 'high', 'time-delay function (blind SQL injection)', true));
       if (k.v === 'WAITFOR' && next?.v === 'DELAY') out.push(sig('sql.time-delay', 'high', 'WAITFOR DELAY (blind SQL injection)', true));
       if (OS.has(k.v)) out.push(sig('sql.os-command', 'critical', 'database procedure that runs OS commands or touches the file system', true));
       if (FILE_FUNCS.has(k.v) && isCall(i)) out.push(sig('sql.file-access', 'high', 'database function reading files or making network requests', true));
       if (k.v === 'INTO' && (next?.v === 'OUTFILE' || next?.v === 'DUMPFILE')) out.push(sig('sql.file-access', 'high', 'INTO OUTFILE/DUMPFILE writes a file', true));
       if (ERROR_FUNCS.has(k.v) && isCall(i) && (sawQuote || toks.some((x) => x.v === 'SELECT' || x.v === 'CONCAT'))) out.push(sig('sql.error-based', 'high', 'error-based extraction function', true));
-      if (k.v === 'UNION' && (next?.v === 'SELECT' || ((next?.v === 'ALL' || next?.v === 'DISTINCT') && toks[i + 2]?.v === 'SELECT') || (next?.v === '(' && toks[i + 2]?.v === 'SELECT'))) {
+      if (k.v === 'UNION' && (next?.v === 'SELECT' || ((next?.v === 'ALL' || next?.v === 'DISTINCT') && toks[i + 2]?.v.startsWith('SELECT')) || ((next?.v === 'ALL' || next?.v === 'DISTINCT') && toks[i + 2]?.v === 'SELECT') || (next?.v === '(' && toks[i + 2]?.v === 'SELECT'))) {
         out.push(sig('sql.union', 'high', 'UNION SELECT appends attacker-chosen rows', true));
       }
       if (RECON.has(k.v) && (k.v.includes('_') || k.v.includes('@') || k.v.includes('.') || isCall(i)) && (sawQuote || toks.some((x) => x.v === 'SELECT'))) {
@@ -98,6 +114,8 @@ export function lexSignals(s: string): LexSignal[] {
         out.push(sig('sql.injection', 'high', 'ORDER BY/GROUP BY column probing', false));
         weak++;
       }
+      if (k.v === 'WHERE' && toks[i + 2]?.v === '=' && toks[i + 1]?.t === 'n' && toks[i + 1]?.v === toks[i + 3]?.v) out.push(sig('sql.tautology', 'high', 'WHERE with a self-comparison', true));
+      if (k.v === 'COPY' && toks.slice(i + 1, i + 6).some((x, j, arr) => (x.v === 'FROM' || x.v === 'TO') && (arr[j + 1]?.t === 'q' || arr[j + 1]?.v === 'PROGRAM'))) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
       if (BOOL.has(k.v) && (sawQuote || i === 0 || toks[i - 1]?.v === ')')) {
         // OR 1=1, OR 'a'='a', OR true, AND 0=benchmark(...)
         let j = i + 1;
@@ -105,6 +123,11 @@ export function lexSignals(s: string): LexSignal[] {
         const a = toks[j];
         const op = toks[j + 1];
         const b = toks[j + 2];
+        // `1=1`, `x=x`, `7300=7300`: a comparison of a literal with itself is an injected always-true (or probe) clause.
+        const same = a !== undefined && b !== undefined && op?.v === '=' && (a.t === 'n' || a.t === 'w') && a.t === b.t && a.v === b.v;
+        if (same || (toks[i - 1]?.t === 'q' && op?.t === 'o' && /^(=|==|<>|!=|<|>|<=|>=)$/.test(op.v))) {
+          out.push(sig('sql.tautology', 'high', 'quote break or self-comparison followed by a boolean clause', true));
+        }
         const tautology = a?.v === 'TRUE' || a?.v === 'FALSE' || (op?.t === 'o' && /^(=|==|<>|!=|<|>|<=|>=)$/.test(op.v) && a !== undefined && b !== undefined) || (a?.t === 'q' || a?.t === 'n');
         if (tautology) {
           out.push(sig('sql.tautology', 'high', 'boolean condition spliced after a quote (auth bypass / blind injection)', false));
@@ -154,4 +177,42 @@ export function nosqlSignals(s: string): LexSignal[] {
     out.push(sig('sql.nosql-js', 'high', 'JavaScript injection into a server-side query', true));
   }
   return out;
+}
+
+const esc = (w: string): string => w.replace(/[.$@]/g, (c) => `\\${c}`);
+const TRIGGER_WORDS = [...TIME, 'WAITFOR', ...OS, ...FILE_FUNCS, 'INTO', ...ERROR_FUNCS, 'UNION', ...RECON, 'ORDER', 'GROUP', ...BOOL, ...CREDENTIAL_TABLES, ...PRIVILEGE_PROCS, 'DROP', 'BACKUP', 'COPY', 'WHERE'].filter((w) => /^[A-Z_@$]/.test(w));
+/**
+ * Everything {@link lexSignals} keys on: quotes, `;`, comments, `||`/`&&` and its keywords. A
+ * value matching none of them cannot produce a signal, so the token scan (and the parser) is
+ * skipped. The word boundary is looser than the lexer's on the left (a digit or dot may precede),
+ * which only makes the pre-check fire more often, never less.
+ */
+const TRIGGER = new RegExp(`['"\`;#\\u2018-\\u201d]|--|/\\*|\\|\\||&&|(?<![A-Za-z_@$])(?:${TRIGGER_WORDS.map(esc).join('|')})(?![A-Za-z0-9_@$.])`, 'i');
+
+/** False when `s` cannot produce any lexical SQL signal (see {@link TRIGGER}). */
+export const maySignal = (s: string): boolean => TRIGGER.test(s);
+
+const STATEMENT_DANGER = new Set(['COPY', ...CREDENTIAL_TABLES, ...PRIVILEGE_PROCS, 'BACKUP', 'DROP', 'TRUNCATE', 'GRANT', 'REVOKE', 'ALTER', 'DELETE', 'UPDATE', 'INTO', 'UNION', 'OR', 'XOR', 'TRUE', 'SLEEP', 'BENCHMARK', 'PG_SLEEP', 'LOAD_FILE', 'PG_READ_FILE', 'LO_IMPORT', 'XP_CMDSHELL', 'INFORMATION_SCHEMA', '@@VERSION', 'PG_CATALOG', ...TIME, ...OS, ...FILE_FUNCS, ...ERROR_FUNCS]);
+
+/**
+ * True when a whole statement could trip an AST rule and so must be parsed: a `;` or comment,
+ * a destructive, privileged, file or delay keyword, `OR`/`TRUE`, or a comparison of two literals
+ * or of a name with itself (tautologies). A plain `SELECT … WHERE col = 'x' AND n > 2` is not.
+ */
+export function statementNeedsParse(s: string): boolean {
+  const toks = lex(s);
+  if (toks.length >= MAX_TOKENS) return true;
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i] as Tok;
+    if (k.t === ';' || k.t === 'c') return true;
+    if (k.t === 'w' && (STATEMENT_DANGER.has(k.v) || (k.v.includes('.') && k.v.split('.').some((p) => STATEMENT_DANGER.has(p))))) return true;
+    if ((k.t === 'o' && /^(=|==|<=>|!=|<>)$/.test(k.v)) || (k.t === 'w' && (k.v === 'IS' || k.v === 'LIKE'))) {
+      const l = toks[i - 1];
+      const r = toks[i + 1];
+      if (!l || !r) continue;
+      if ((l.t === 'q' || l.t === 'n') && (r.t === 'q' || r.t === 'n')) return true;
+      if (l.t === 'w' && r.t === 'w' && l.v === r.v) return true;
+    }
+  }
+  return false;
 }

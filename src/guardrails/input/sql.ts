@@ -13,7 +13,7 @@
 import nodeSqlParser from 'node-sql-parser';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
-import { lexSignals, nosqlSignals, type LexSignal } from './sql-lex.ts';
+import { lexSignals, maySignal, nosqlSignals, statementNeedsParse, type LexSignal } from './sql-lex.ts';
 import { astRules, shapeOf } from './sql-ast.ts';
 
 export interface SqlDetectorOptions {
@@ -34,7 +34,14 @@ const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
   ["SELECT a FROM t WHERE (c = '", "') AND d = 1"],
   ['SELECT a FROM t WHERE (c = ', ') AND d = 1'],
   ['SELECT a FROM t ORDER BY ', ' LIMIT 1'],
+  // The value appended after a complete parameter (`id=1` + value, `name='x'` + value): how payload lists are used.
+  ['SELECT a FROM t WHERE c = 1', ' AND d = 1 ORDER BY e'],
+  ["SELECT a FROM t WHERE c = 'x'", ' AND d = 1 ORDER BY e'],
 ];
+/** Harmless value per template for the baseline shape. */
+const BASELINE_VALUE = (pre: string): string => (pre.endsWith('BY ') ? '1' : pre.endsWith('1') || pre.endsWith("'x'") ? '' : 'x');
+/** Lexical signals that hold even inside a statement that parses (a `query` argument may legitimately be SQL, not these). */
+const STATEMENT_LEX_RULES = new Set(['sql.os-command', 'sql.privilege', 'sql.credential-table', 'sql.file-access']);
 const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt?: { database?: string }): unknown } };
 
 /** Max nesting of parentheses handed to the parser: its recursion overflows the stack on deep nests. */
@@ -70,7 +77,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   };
 
   const baselines = TEMPLATES.map(([pre, post]) => {
-    const ast = tryParse(`${pre}${pre.endsWith('BY ') ? '1' : 'x'}${post}`, dialects.slice(0, 1));
+    const ast = tryParse(`${pre}${BASELINE_VALUE(pre)}${post}`, dialects.slice(0, 1));
     return ast ? shapeOf(ast) : undefined;
   });
 
@@ -102,12 +109,17 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
         for (const view of decodedViews(body)) {
           fromSignals(nosqlSignals(view), out);
           if (STATEMENT_START.test(view) && view.length <= maxParse) {
+            // A plain statement with nothing an AST rule looks for is not worth a ~200 µs parse.
+            if (!statementNeedsParse(view)) continue;
             const ast = tryParse(view);
             if (ast) {
               astRules(ast, out);
+              fromSignals(lexSignals(view).filter((x) => STATEMENT_LEX_RULES.has(x.rule)), out);
               continue;
             }
           }
+          // Most values hold no quote, comment, operator or SQL keyword: nothing to scan.
+          if (!maySignal(view)) continue;
           const sigs = lexSignals(view);
           if (sigs.length === 0) continue;
           const strong = sigs.filter((s) => s.strong);

@@ -29,6 +29,8 @@ const METADATA_PATHS = ['169.254.169.254', '/latest/meta-data', '/computemetadat
 const DEFAULT_HOST_FIELDS = ['host', 'hostname', 'ip', 'address', 'addr', 'server', 'domain', 'target', 'endpoint', 'url', 'uri', 'link', 'href', 'webhook', 'callback'];
 
 const D = 'ssrf';
+/** Characters of URL text inspected per view (a few dozen real URLs; hostile overlapping spans stop here). */
+const URL_BUDGET = 32 * 1024;
 
 /** Creates the SSRF detector. Tables are built once here. */
 export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
@@ -67,7 +69,16 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
         const leaf = fieldLeaf(ctx?.field);
         for (const view of decodedViews(body)) {
           // Every `scheme://` (and `scheme:` for file/jar/netdoc) occurrence, including URLs nested in query strings.
-          for (const [start, end] of urlSpans(view)) inspectUrl(view.slice(start, end), start, out);
+          // Overlapping spans (`http://http://…`) could cost 256 × 2 KiB URL parses: bound the total.
+          let budget = URL_BUDGET;
+          for (const [start, end] of urlSpans(view)) {
+            budget -= end - start;
+            if (budget < 0) {
+              out.push(finding(D, 'ssrf.too-many-urls', 'medium', `more than ${URL_BUDGET} characters of URLs in one value; the rest was not inspected`));
+              break;
+            }
+            inspectUrl(view.slice(start, end), start, out);
+          }
           const trimmed = view.trim();
           if (leaf !== undefined && hostFields.has(leaf) && trimmed !== '' && !/\s/.test(trimmed) && !trimmed.includes('://')) {
             judge(stripPort(trimmed.startsWith('//') ? trimmed.slice(2).split('/')[0] ?? '' : trimmed.split('/')[0] ?? ''), out, 0);

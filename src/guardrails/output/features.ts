@@ -9,9 +9,9 @@
  * diluted by the rest of it. Window sums use prefix sums: linear in the text.
  */
 
-/** 0 = space, 1 = [a-z0-9], 2 = anything else (punctuation, symbols, non-Latin letters). */
+/** 0 = space, 1 = [a-z0-9] (and A-Z, folded), 2 = anything else (punctuation, symbols, non-Latin letters). */
 function charClass(c: number): 0 | 1 | 2 {
-  if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return 1;
+  if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) return 1;
   if (c <= 32 || c === 0xa0 || c === 0x85 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x3000) return 0;
   return 2;
 }
@@ -25,19 +25,18 @@ export interface Tokens {
 }
 
 
-/** Most tokens a single scan considers: bounds work on huge results (the rest is still rule-scanned). */
-export const MAX_TOKENS = 200_000;
-
 /**
- * Tokenises already normalised text (lower-casing here) into hashed feature indices for `dim`
- * buckets: runs of [a-z0-9] are words; runs of other non-space characters are punctuation
+ * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
+ * of it: the stage bounds how much text reaches a detector, so nothing is dropped). ASCII
+ * letters are folded to lower case here; text with other upper-case letters must be lower-cased
+ * by the caller (String#toLowerCase), so ASCII text needs no lower-cased copy: runs of [a-z0-9] are words; runs of other non-space characters are punctuation
  * tokens hashed on their first three characters (table rules, ascii art). One pass over the
  * characters with the FNV-1a hash computed inline: no regex, no substrings.
  */
 export function featurize(text: string, dim: number): Tokens {
-  const lower = text.toLowerCase();
+  const lower = text;
   const mask = dim - 1;
-  const cap = Math.min(MAX_TOKENS, lower.length);
+  const cap = lower.length;
   const feats = new Uint32Array(cap * 2);
   const starts = new Uint32Array(cap);
   let n = 0;
@@ -53,13 +52,14 @@ export function featurize(text: string, dim: number): Tokens {
     const start = i;
     let h = 0x811c9dc5;
     let taken = 0;
-    while (i < len && charClass(lower.charCodeAt(i)) === k) {
+    let c = lower.charCodeAt(i);
+    while (i < len && charClass(c) === k) {
       if (k === 1 || taken < 3) {
-        h ^= lower.charCodeAt(i);
+        h ^= c >= 65 && c <= 90 ? c + 32 : c;
         h = Math.imul(h, 0x01000193);
         taken++;
       }
-      i++;
+      c = lower.charCodeAt(++i);
     }
     h >>>= 0;
     feats[2 * n] = h & mask;

@@ -13,6 +13,13 @@ export interface InjectionRule {
   /** Score the rule alone gives (the learned model may raise it). */
   readonly score: number;
   readonly message: string;
+  /**
+   * Lower-case strings of which every match contains at least one: the detector runs the regex
+   * only when one occurs (one Aho-Corasick pass gates all rules). Keep in step with `re`.
+   */
+  readonly keys: readonly string[];
+  /** Every match starts at one of `keys`, so the regex may start at the first occurrence. */
+  readonly anchored?: boolean;
 }
 
 const G = '[^.!?\\n]'; // a gap that stays inside one sentence
@@ -27,6 +34,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.97,
     message: 'asks the model to ignore its previous instructions',
+    keys: ['ignore', 'disregard', 'forget', 'override', 'bypass', 'neglect', 'skip'],
+    anchored: true,
   },
   {
     id: 'role-marker',
@@ -34,6 +43,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.95,
     message: 'contains a chat role or system marker',
+    keys: ['system', 'assistant', 'developer', '<|', 'inst]', 'sys>>', 'instruction', 'information', 'admin>', '###'],
   },
   {
     id: 'new-instructions',
@@ -41,6 +51,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'announces new instructions',
+    keys: ['instruction', 'directive', 'system prompt', 'task'],
   },
   {
     id: 'persona-override',
@@ -48,6 +59,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'tries to change the model persona or mode',
+    keys: ['you are now', 'from now on', 'pretend ', ' mode'],
   },
   {
     id: 'important-message-to-model',
@@ -58,6 +70,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.95,
     message: 'addresses an "important message" to the model',
+    keys: ['important', 'before you'],
   },
   {
     id: 'addressed-to-model',
@@ -65,6 +78,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'speaks to the AI model directly',
+    keys: ['dear', 'hey', 'hello', 'attention', 'note to', 'message to', 'instruction', 'to you', 'if you are a', 'reading this', 'processing this'],
   },
   {
     id: 'conceal-from-user',
@@ -72,6 +86,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'asks the model to hide something from the user',
+    keys: ['user'],
   },
   {
     id: 'reveal-prompt',
@@ -79,6 +94,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'asks the model to reveal its instructions',
+    keys: ['reveal', 'print', 'show', 'output', 'repeat', 'leak', 'disclose', 'dump'],
+    anchored: true,
   },
   {
     id: 'tool-coercion',
@@ -86,6 +103,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'medium',
     score: 0.85,
     message: 'tells the model which tool to call',
+    keys: ['call', 'use', 'invoke', 'run', 'execute', 'trigger'],
+    anchored: true,
   },
   {
     id: 'exfiltrate',
@@ -93,6 +112,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'high',
     score: 0.9,
     message: 'asks for credentials or history to be sent out',
+    keys: ['send', 'forward', 'email', 'e-mail', 'upload', 'post', 'transfer', 'exfiltrate', 'leak'],
+    anchored: true,
   },
   {
     id: 'answer-manipulation',
@@ -100,5 +121,6 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     severity: 'medium',
     score: 0.8,
     message: 'tells the model how to write its answer',
+    keys: ['your response', 'your answer', 'your reply', 'your output', 'your summary', 'only with'],
   },
 ];

@@ -9,7 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { normalizeText } from '../normalize.ts';
 import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
+
+const NON_ASCII = /[^\x00-\x7F]/;
 import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
+import { createKeywordMatcher } from './keywords.ts';
 
 /** The JSON the training script writes. */
 export interface InjectionModelFile {
@@ -65,24 +68,41 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
   const disabled = new Set(opts.disableRules ?? []);
   const rules = INJECTION_RULES.filter((r) => !disabled.has(r.id)).map((r) => ({ ...r, re: new RegExp(r.re.source, r.re.flags) }));
 
-  function analyse(text: string) {
-    const norm = normalizeText(text);
-    const lower = norm.toLowerCase();
+  // One keyword pass gates every rule: a rule's regex runs only if one of its keys occurs
+  // (every match contains one), from the first occurrence when every match starts at one.
+  const keys = [...new Set(rules.flatMap((r) => r.keys))];
+  const ruleKeys = rules.map((r) => r.keys.map((k) => keys.indexOf(k)));
+  const matcher = createKeywordMatcher(keys);
+
+  function analyse(text: string, normalized = false) {
+    const norm = normalized ? text : normalizeText(text);
+    // The keyword gate and the tokeniser fold ASCII case themselves: a lower-cased copy is made
+    // only for text with other letters, or when a rule's regex has to run.
+    const ascii = !NON_ASCII.test(norm);
+    let lower = ascii ? undefined : norm.toLowerCase();
     const hits: { rule: InjectionRule; start: number; end: number }[] = [];
-    for (const r of rules) {
-      r.re.lastIndex = 0;
+    const first = matcher.first(lower ?? norm);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      let from = -1;
+      for (const k of ruleKeys[i]!) if (first[k]! >= 0 && (from < 0 || first[k]! < from)) from = first[k]!;
+      if (from < 0) continue;
+      lower ??= norm.toLowerCase();
+      r.re.lastIndex = r.anchored && lower.length === norm.length ? from : 0;
       const m = r.re.exec(lower);
       if (m) hits.push({ rule: r, start: m.index, end: m.index + m[0].length });
     }
+    const feat = lower ?? norm;
     let modelScore = 0;
     let span: [number, number] | undefined;
     if (model && weights) {
-      const t = featurize(lower, model.dim);
+      const t = featurize(feat, model.dim);
       const w = bestWindow(t, weights, model.bias, model.window, model.stride);
       modelScore = sigmoid(w.logit);
-      if (t.count > 0) span = [t.starts[w.start]!, w.end >= t.count ? lower.length : t.starts[w.end]!];
+      if (t.count > 0) span = [t.starts[w.start]!, w.end >= t.count ? feat.length : t.starts[w.end]!];
     }
-    return { hits, modelScore, span, sameOffsets: norm === text && lower.length === text.length };
+    const sameOffsets = norm === text && feat.length === text.length;
+    return { hits, modelScore, span, sameOffsets };
   }
 
   return {
@@ -94,8 +114,8 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
       const ruleMax = a.hits.reduce((m, h) => Math.max(m, h.rule.score), 0);
       return { score: Math.max(ruleMax, a.modelScore), modelScore: a.modelScore, rules: a.hits.map((h) => h.rule.id) };
     },
-    scan(text: string, _ctx?: ScanContext): Finding[] {
-      const a = analyse(text);
+    scan(text: string, ctx?: ScanContext): Finding[] {
+      const a = analyse(text, ctx?.normalized === true);
       const out: Finding[] = a.hits.map((h) => ({
         detector: 'prompt_injection',
         rule: `prompt_injection.${h.rule.id}`,
