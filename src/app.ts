@@ -74,7 +74,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   const log = opts.log ?? createLogger(loaded.config.logging.level);
   for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
 
-  const runtime = createRuntime(loaded, log);
+  const runtime = await createRuntime(loaded, log);
   let assembly = await assemble(loaded.config, runtime, { log });
   const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();

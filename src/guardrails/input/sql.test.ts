@@ -50,3 +50,39 @@ describe('sql detector: injected fragments', () => {
     for (const f of sql.scan("' OR password='hunter2' --")) assert.ok(!f.message.includes('hunter2'));
   });
 });
+
+describe('sql detector: shapes added in the recall pass', () => {
+  const v = (s: string): Finding[] => sql.scan(s, { field: 'arguments.username' });
+  const cases: Array<[string, string]> = [
+    ["exec master..xp_cmdshell 'net+view'", 'sql.os-command'],
+    [' AND 1083=1083 AND (1427=1427', 'sql.tautology'],
+    [' AS INJECTX WHERE 1=1 AND 1=0', 'sql.tautology'],
+    ["' or 1=1 \u2013", 'sql.tautology'],
+    ["copy myfile from '/etc/passwd'; ", 'sql.file-access'],
+    ['select * from pg_shadow;', 'sql.credential-table'],
+    ["' exec sp_addsrvrolemember 'name' , 'sysadmin' --", 'sql.privilege'],
+    ['IF(7423=7424) SELECT 7423 ELSE DROP FUNCTION xcjl--', 'sql.drop'],
+    [' AND 5650=CONVERT(INT,(UNION ALL SELECTCHAR(88)))', 'sql.union'],
+  ];
+  for (const [s, rule] of cases) {
+    test(`flags ${JSON.stringify(s).slice(0, 50)} as ${rule}`, () => {
+      const f = v(s);
+      assert.ok(rules(f).includes(rule), rules(f).join(','));
+      assert.ok(attack(f));
+    });
+  }
+  test('a value appended after a numeric parameter that rewrites the query is an injection', () => {
+    assert.ok(attack(v(' AND 1=0-- ')));
+    assert.ok(attack(v(' OR x=y#')));
+  });
+  test('benign shapes the pre-checks no longer flag', () => {
+    for (const s of ['Copy "src" to "dest" if "src" is newer than "dest"', "create a compressed archive of a target directory excluding '<dir1>' and '<dir2>'", 'Rename "a" in "v_1", "v_2", and "v_3" to "v_1.txt"']) {
+      assert.equal(attack(v(s)), false, `${s}: ${rules(v(s)).join(',')}`);
+    }
+  });
+  test('a plain statement skips the parser and yields no finding; a dangerous one still parses', () => {
+    assert.deepEqual(q("SELECT id, name FROM users WHERE email = 'a@b.c' AND n > 2 ORDER BY id LIMIT 10"), []);
+    assert.ok(rules(q("SELECT * FROM users WHERE 'a' = 'a'")).includes('sql.tautology'));
+    assert.ok(rules(q('SELECT * FROM users WHERE name = name')).includes('sql.tautology'));
+  });
+});

@@ -63,3 +63,10 @@ describe('ssrf detector', () => {
     assert.ok(f.some((x) => x.rule === 'ssrf.truncated'));
   });
 });
+
+describe('ssrf detector: bounded URL work', () => {
+  test('a run of overlapping URLs stops at the budget with a medium finding', () => {
+    const f = createSsrfDetector().scan('http://'.repeat(20000), { field: 'arguments.url' });
+    assert.ok(f.some((x) => x.rule === 'ssrf.too-many-urls' && x.severity === 'medium'));
+  });
+});
