@@ -1,13 +1,19 @@
 /**
  * Audit benchmark and soak (issue 7). Not a test: prints figures.
  *
- *   node bin/run-ts.js scripts/bench-audit.ts [--seconds 60] [--rate 1000]
+ *   node bin/run-ts.js scripts/bench-audit.ts [--seconds 60] [--rate 1000] [--cpu-seconds 10] [--pragmas]
  *
  * 1. Request-path cost: the synchronous part of the audit observer (snapshot + enqueue), in µs
  *    per call, measured over batches of calls between flushes. Target < 30 µs.
- * 2. Soak: `rate` records/s for `seconds` into a WAL database on disk, each with a 2 KB result;
+ * 2. CPU per record, the whole audit path (snapshot, build, canonical JSON, SHA-256, insert,
+ *    signed head, commit, promise): records arrive at 500/s for `cpu-seconds`, one per
+ *    event-loop turn (so every batch holds 1 record, as under light load) and 16 per turn
+ *    (batches of 16). Process CPU of the same driver without the audit log is subtracted.
+ *    Also unpaced (flush after every 1 / 16 records, no timers): the least noisy figure.
+ *    `--pragmas` repeats the unpaced runs with WAL tuning pragmas to measure their effect.
+ * 3. Soak: `rate` records/s for `seconds` into a WAL database on disk, each with a 2 KB result;
  *    reports the largest queue depth, records refused or dropped, the time from observe to
- *    durable (p50/p99/max), and process CPU per record.
+ *    durable (p50/p99/max), and process CPU per record. `--seconds 0` skips it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +23,17 @@ import Database from 'better-sqlite3';
 import { auditConfigSchema, createAuditLog, createAuditObserver } from '../src/audit/index.ts';
 import { makeCtx } from '../src/audit/test-helpers.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, rate: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    rate: { type: 'string', default: '1000' },
+    'cpu-seconds': { type: 'string', default: '10' },
+    pragmas: { type: 'boolean', default: false },
+  },
+});
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
+const cpuSeconds = Number(values['cpu-seconds']);
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-audit-'));
 const db = new Database(join(dir, 'warden.db'));
@@ -51,8 +65,97 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
   console.log(`observer on the request path: median ${pct(perBatch, 50).toFixed(2)} µs/call, p99 ${pct(perBatch, 99).toFixed(2)} µs/call (target < 30)`);
 }
 
-// --- 2. soak ---
-{
+// --- 2. CPU per record ---
+const cpuUs = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** Drives `total` records at `perSec`, `perTurn` of them per timer tick; returns process CPU µs. */
+async function paced(perTurn: number, perSec: number, total: number, sink?: (ctx: ReturnType<typeof makeCtx>) => Promise<void> | undefined): Promise<number> {
+  const periodMs = (perTurn * 1000) / perSec;
+  let sent = 0;
+  let done = 0;
+  const t0 = performance.now();
+  const c0 = cpuUs();
+  await new Promise<void>((finish) => {
+    const tick = () => {
+      for (let i = 0; i < perTurn && sent < total; i++, sent++) {
+        const ctx = makeCtx({ requestId: sent, result });
+        const p = sink?.(ctx);
+        if (p) p.then(() => { if (++done === total) finish(); }, () => { if (++done === total) finish(); });
+        else if (++done === total) finish();
+      }
+      // Drift-free pacing: the next tick is due at start + k·period.
+      if (sent < total) setTimeout(tick, Math.max(0, t0 + (sent / perTurn) * periodMs - performance.now()));
+    };
+    tick();
+  });
+  return cpuUs() - c0;
+}
+
+/** Synchronous: `perTurn` records observed, then flushed; no timers. Returns process CPU µs. */
+function unpaced(perTurn: number, total: number, sink?: (ctx: ReturnType<typeof makeCtx>) => unknown, flush?: () => unknown): number {
+  const c0 = cpuUs();
+  for (let sent = 0; sent < total; ) {
+    for (let i = 0; i < perTurn; i++, sent++) sink?.(makeCtx({ requestId: sent, result }));
+    flush?.();
+  }
+  return cpuUs() - c0;
+}
+
+function freshLog(pragmas: string[] = []) {
+  const d = new Database(join(dir, `cpu-${Math.random().toString(36).slice(2)}.db`));
+  d.pragma('journal_mode = WAL');
+  d.pragma('synchronous = NORMAL');
+  for (const p of pragmas) d.pragma(p);
+  const l = createAuditLog({ db: d, timers: false }, config);
+  return { d, l, o: createAuditObserver(l) };
+}
+
+if (cpuSeconds > 0) {
+  const perSec = 500;
+  const total = perSec * cpuSeconds;
+  for (const perTurn of [1, 16]) {
+    const base = await paced(perTurn, perSec, total);
+    const { d, l, o } = freshLog();
+    await paced(perTurn, perSec, Math.min(total, 1000), o); // warm-up
+    const before = l.stats();
+    const cpu = await paced(perTurn, perSec, total, o);
+    const st = l.stats();
+    const batches = st.batches - before.batches;
+    console.log(`cpu, ${perSec}/s, ${perTurn} per turn: ${((cpu - base) / total).toFixed(1)} µs/record (process ${(cpu / total).toFixed(1)}, driver alone ${(base / total).toFixed(1)}); ${((st.committed - before.committed) / batches).toFixed(1)} records/batch`);
+    await l.close();
+    d.close();
+  }
+  const variants: [string, string[]][] = [['default', []]];
+  if (values.pragmas) {
+    variants.push(
+      ['cache_size=-16000', ['cache_size = -16000']],
+      ['temp_store=MEMORY', ['temp_store = MEMORY']],
+      ['wal_autocheckpoint=4000', ['wal_autocheckpoint = 4000']],
+      ['journal_size_limit=64MB', ['journal_size_limit = 67108864']],
+      ['mmap_size=256MB', ['mmap_size = 268435456']],
+    );
+  }
+  const n = Math.max(2000, total);
+  for (const [name, pragmas] of variants) {
+    for (const perTurn of [1, 16]) {
+      const base = unpaced(perTurn, n);
+      const { d, l, o } = freshLog(pragmas);
+      unpaced(perTurn, 2000, o, () => l.flush());
+      const runs: number[] = [];
+      for (let r = 0; r < 3; r++) runs.push(unpaced(perTurn, n, o, () => l.flush()));
+      runs.sort((a, b) => a - b);
+      console.log(`cpu, unpaced, ${perTurn} per flush, ${name}: ${((runs[1]! - base) / n).toFixed(1)} µs/record (median of 3)`);
+      await l.close();
+      d.close();
+    }
+  }
+}
+
+// --- 3. soak ---
+if (seconds > 0) {
   const before = log.stats();
   const latencies: number[] = [];
   let sent = 0;
