@@ -26,6 +26,13 @@ export interface Doc {
   readonly dataset: string;
   /** For positives: character span of the inserted attack in `text`, when known. */
   readonly attack?: readonly [number, number];
+  /**
+   * For positives: the attack's group (BIPIA category, InjecAgent instruction, AgentDojo goal),
+   * so training can hold out whole groups to choose its threshold on unseen kinds of attack.
+   */
+  readonly group?: string;
+  /** The clean context a document was built from (BIPIA), to hold out contexts too. */
+  readonly context?: string;
 }
 
 export function fnv(s: string): number {
@@ -66,8 +73,13 @@ export function insert(ctx: string, attack: string, where: 'start' | 'middle' | 
 const POSITIONS = ['start', 'middle', 'end'] as const;
 
 export function bipiaAttacks(split: Split, kind: 'text' | 'code'): string[] {
+  return bipiaAttackGroups(split, kind).map((a) => a.text);
+}
+
+/** BIPIA attacks of a split with their category, in a fixed order. */
+export function bipiaAttackGroups(split: Split, kind: 'text' | 'code'): { text: string; group: string }[] {
   const j = JSON.parse(readFileSync(join(EVALS, `bipia/${kind}_attack_${split}.json`), 'utf8')) as Record<string, string[]>;
-  return Object.keys(j).sort().flatMap((k) => j[k]!);
+  return Object.keys(j).sort().flatMap((k) => j[k]!.map((text) => ({ text, group: `bipia-${kind}:${k}` })));
 }
 
 export function bipiaContexts(split: Split, task: 'email' | 'code' | 'table'): string[] {
@@ -75,20 +87,25 @@ export function bipiaContexts(split: Split, task: 'email' | 'code' | 'table'): s
 }
 
 /** BIPIA documents of a split: every context as a negative, and `perContext` positives per context. */
-export function bipia(split: Split, opts: { maxContexts?: number; perPosition?: number } = {}): Doc[] {
+export function bipia(
+  split: Split,
+  opts: { maxContexts?: number; perPosition?: number; attackFilter?: (group: string) => boolean } = {},
+): Doc[] {
   const out: Doc[] = [];
   for (const task of ['email', 'code', 'table'] as const) {
-    const attacks = bipiaAttacks(split, task === 'code' ? 'code' : 'text');
+    const all = bipiaAttackGroups(split, task === 'code' ? 'code' : 'text');
+    const attacks = opts.attackFilter ? all.filter((a) => opts.attackFilter!(a.group)) : all;
+    if (attacks.length === 0) continue;
     let ctxs = bipiaContexts(split, task);
     if (opts.maxContexts && ctxs.length > opts.maxContexts) ctxs = [...ctxs].sort((a, b) => fnv(a) - fnv(b)).slice(0, opts.maxContexts);
     const ds = `bipia-${task}`;
     ctxs.forEach((ctx, ci) => {
-      out.push({ text: ctx, label: 0, dataset: ds });
+      out.push({ text: ctx, label: 0, dataset: ds, context: ctx });
       POSITIONS.forEach((pos, pi) => {
         for (let k = 0; k < (opts.perPosition ?? 1); k++) {
           // Cycle through attacks so every attack of the split is used across contexts.
           const a = attacks[(ci * 3 + pi + k * 7) % attacks.length]!;
-          out.push({ ...insert(ctx, a, pos), dataset: ds });
+          out.push({ ...insert(ctx, a.text, pos), dataset: ds, group: a.group, context: ctx });
         }
       });
     });
@@ -123,7 +140,7 @@ export function injecagent(split: Split, opts: { negativesPerTemplate?: number }
       let a = text.indexOf('IMPORTANT!!!');
       if (a < 0) a = text.indexOf(instr.slice(0, 40));
       const e = text.indexOf(instr.slice(-20)) + 20;
-      out.push({ text, label: 1, dataset: 'injecagent', ...(a >= 0 && e > a ? { attack: [a, e] as const } : {}) });
+      out.push({ text, label: 1, dataset: 'injecagent', group: `injecagent:${instr}`, ...(a >= 0 && e > a ? { attack: [a, e] as const } : {}) });
     }
   }
   const fillers = ordinarySentences(split);
@@ -209,7 +226,7 @@ export function agentdojo(split: Split): Doc[] {
         const text = dump(fill(it, (n) => (n === target ? attack : vectors[n]?.default ?? '')));
         const gi0 = text.indexOf(g.goal.slice(0, 30));
         const span = gi0 >= 0 ? ([Math.max(0, gi0 - 200), Math.min(text.length, gi0 + g.goal.length + 200)] as const) : undefined;
-        out.push({ text, label: 1, dataset: 'agentdojo', ...(span ? { attack: span } : {}) });
+        out.push({ text, label: 1, dataset: 'agentdojo', group: `agentdojo:${g.goal}`, ...(span ? { attack: span } : {}) });
       });
     });
   }

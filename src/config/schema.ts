@@ -57,6 +57,35 @@ const stdioUpstream = z
   })
   .strict();
 
+/** RFC 6749 §3.2: the token endpoint MUST be TLS; plain http only to this machine (tests, sidecars). */
+const secureTokenUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.|localhost[:/]|\[::1\])/i.test(u), 'must be https (plain http only to a loopback address)');
+
+/**
+ * OAuth 2.0 client credentials grant (RFC 6749 §4.4) for an HTTP upstream: Warden obtains its
+ * own access token and sends it as `Authorization: Bearer`, refreshing before it expires.
+ */
+export const upstreamOAuthSchema = z
+  .object({
+    tokenUrl: secureTokenUrl,
+    clientId: z.string().min(1),
+    /** Give it as `${env:NAME}` or `${file:path}`, never inline. */
+    clientSecret: z.string().min(1),
+    /** Space-separated scopes to ask for. */
+    scope: z.string().min(1).optional(),
+    /** RFC 8707 resource indicator: the upstream's canonical URI, which the token is bound to. */
+    resource: z.string().url().optional(),
+    /** `audience` parameter, for authorization servers that use it instead of `resource` (Auth0, Okta). */
+    audience: z.string().min(1).optional(),
+    /** Bound on one token request. */
+    timeoutMs: z.number().int().positive().default(10_000),
+    /** Refresh this many seconds before the token expires. */
+    refreshSkewSec: z.number().int().nonnegative().default(60),
+  })
+  .strict();
+
 const httpUpstream = z
   .object({
     ...upstreamBase,
@@ -71,8 +100,14 @@ const httpUpstream = z
     url: z.string().url(),
     /** Headers Warden sends upstream (its own credentials, never the agent's). */
     headers: z.record(z.string(), z.string()).default({}),
+    /** Warden's own OAuth client credentials for this server (issue 3); sets `Authorization`. */
+    oauth: upstreamOAuthSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((u) => !u.oauth || !Object.keys(u.headers).some((h) => h.toLowerCase() === 'authorization'), {
+    message: 'oauth and headers.authorization both set the Authorization header; keep one',
+    path: ['oauth'],
+  });
 
 export const upstreamSchema = z.union([stdioUpstream, httpUpstream]);
 
@@ -139,6 +174,7 @@ export type WardenConfig = z.infer<typeof configSchema>;
 export type UpstreamConfig = z.infer<typeof upstreamSchema>;
 export type StdioUpstreamConfig = z.infer<typeof stdioUpstream>;
 export type HttpUpstreamConfig = z.infer<typeof httpUpstream>;
+export type UpstreamOAuthConfig = z.infer<typeof upstreamOAuthSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 
 export function isStdio(u: UpstreamConfig): u is StdioUpstreamConfig {
