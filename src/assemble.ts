@@ -71,6 +71,7 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
       ...(policy
         ? {
             onCatalog: (c: Catalog) => void (policy = policy!.withCatalog(c)),
+            viewOf: (agent, vs) => policy!.view(agent, vs),
             visible: (agent, vs, kind, exposed, server, name) => {
               const v = policy!.view(agent, vs);
               return kind === 'tool' ? v.has(exposed) : kind === 'prompt' ? v.hasPrompt(exposed) : v.hasResource(server, name);

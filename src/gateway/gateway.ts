@@ -46,6 +46,11 @@ export interface GatewayExtensions {
   readonly wrapForward?: (forward: Forward) => Forward;
   /** W3C `traceparent` to send to HTTP upstreams for this call. */
   readonly traceparent?: (ctx: CallContext) => string;
+  /**
+   * The agent's (cached) view object: list results are computed once per view and catalog and
+   * served from a cache afterwards. Must return the same object while the view is unchanged.
+   */
+  readonly viewOf?: (agent: AgentIdentity, virtualServer: string) => object;
   /** Told of every new catalog before clients are notified (the policy recomputes its views). */
   readonly onCatalog?: (catalog: Catalog) => void;
 }
@@ -80,6 +85,8 @@ export class Gateway {
   private active = 0;
   private drained: (() => void) | undefined;
   private catalogListeners = new Set<(c: Catalog) => void>();
+  /** List results per agent view, for the current catalog (tools/list from a precomputed view). */
+  private listCache = new WeakMap<object, { version: number; lists: Map<string, unknown[]> }>();
   /** Labels per exposed tool name for the current catalog. */
   private toolLabels = new Map<string, ReadonlySet<string>>();
 
@@ -179,15 +186,25 @@ export class Gateway {
     const c = this._catalog;
     const size = this.config.server.pageSize;
     const cursor = req.params.cursor;
+    // Lists are filtered once per (agent view, catalog) and then served from the cache.
+    const viewKey = this.extensions.viewOf?.(req.agent, req.virtualServer) ?? this;
+    let cached = this.listCache.get(viewKey);
+    if (!cached || cached.version !== c.version) this.listCache.set(viewKey, (cached = { version: c.version, lists: new Map() }));
+    const lists = cached.lists;
+    const list = (key: string, build: () => unknown[]) => {
+      let l = lists.get(key);
+      if (!l) lists.set(key, (l = build()));
+      return paginate(l, key, cursor, size, c.version);
+    };
     switch (req.method) {
       case 'tools/list':
-        return paginate(c.tools.filter((t) => view('tool', t.exposed, t.server, t.name)).map((t) => t.definition), 'tools', cursor, size, c.version);
+        return list('tools', () => c.tools.filter((t) => view('tool', t.exposed, t.server, t.name)).map((t) => t.definition));
       case 'prompts/list':
-        return paginate(c.prompts.filter((p) => view('prompt', p.exposed, p.server, p.name)).map((p) => p.definition), 'prompts', cursor, size, c.version);
+        return list('prompts', () => c.prompts.filter((p) => view('prompt', p.exposed, p.server, p.name)).map((p) => p.definition));
       case 'resources/list':
-        return paginate(c.resources.filter((r) => view('resource', r.exposed, r.server, r.uri)).map((r) => r.definition), 'resources', cursor, size, c.version);
+        return list('resources', () => c.resources.filter((r) => view('resource', r.exposed, r.server, r.uri)).map((r) => r.definition));
       case 'resources/templates/list':
-        return paginate(c.templates.filter((t) => view('resource', t.exposed, t.server, t.uriTemplate)).map((t) => t.definition), 'resourceTemplates', cursor, size, c.version);
+        return list('resourceTemplates', () => c.templates.filter((t) => view('resource', t.exposed, t.server, t.uriTemplate)).map((t) => t.definition));
       case 'tools/call':
       case 'prompts/get':
       case 'resources/read':

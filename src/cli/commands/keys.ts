@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createApiKeyStore } from '../../auth/index.ts';
+import { recordAdminAction } from '../../audit/admin-record.ts';
 import { loadSections } from '../../policy/sections.ts';
 import type { CliIo } from './token.ts';
 
@@ -42,6 +43,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'create') {
       if (!s.policy.agents[values.agent!]) io.stderr(`warning: agent '${values.agent}' is not in config; the key will grant no roles until it is\n`);
       const k = store.create(values.agent!, values.label);
+      // The audit trail records who got a key (never the key itself).
+      await recordAdminAction(db, 'key.create', { keyId: k.id, agent: k.agent }, 'cli');
       io.stdout(`${k.key}\n`);
       io.stderr(`created ${k.id} for agent '${k.agent}'. This is the only time the key is shown; store it now.\n`);
       return 0;
@@ -51,6 +54,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         io.stderr(`no active key with id ${rest[0]}\n`);
         return 1;
       }
+      await recordAdminAction(db, 'key.revoke', { keyId: rest[0] }, 'cli');
       io.stdout(`revoked ${rest[0]}\n`);
       return 0;
     }

@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { createIntegrityGuard, lineDiff, prettyCanonical, resolveDbPath, type ToolLike } from '../../integrity/index.ts';
+import { recordAdminAction } from '../../audit/admin-record.ts';
 
 export interface ServersIo {
   stdout: (s: string) => void;
@@ -76,12 +77,14 @@ export async function run(argv: string[], io: ServersIo): Promise<number> {
             return 1;
           }
           for (const r of done) io.stdout(`approved ${r.server}/${r.tool} (${r.hash.slice(0, 19)}) by ${by}`);
+          await recordAdminAction(db, 'pin.approve', { server, tools: done.map((r) => r.tool), hashes: done.map((r) => r.hash) }, by);
           return 0;
         }
         case 'pin': {
           if (!server || !values.tools) throw new UsageError('pin needs SERVER and --tools FILE');
           const done = guard.pin(server, readToolsFile(values.tools), by);
           for (const r of done) io.stdout(`pinned ${r.server}/${r.tool} (${r.hash.slice(0, 19)})`);
+          await recordAdminAction(db, 'pin.set', { server, tools: done.map((r) => r.tool) }, by);
           return 0;
         }
         case 'diff': {
