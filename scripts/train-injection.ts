@@ -9,14 +9,15 @@
  * (src/guardrails/output/features.ts). Windows of positive documents that cover most of the
  * inserted attack are positives; windows of clean documents (and attack-free windows of
  * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
- * whole detector (rules + model) stays within 1% false positives on the training negatives.
+ * whole detector (rules + model) stays within 1% false positives on out-of-fold scores of the
+ * training negatives (folds by attack group and context, see below).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentdojo, bipia, fnv, injecagent, mulberry32, type Doc } from './injection-data.ts';
 import { normalizeText } from '../src/guardrails/normalize.ts';
-import { bestWindow, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
+import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
 
 const SEED = 20240601;
@@ -28,19 +29,35 @@ const L2 = 1e-3;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'src/guardrails/output/injection-model.json');
 
-const allDocs: Doc[] = [...bipia('train', { maxContexts: 200, perPosition: 2 }), ...injecagent('train'), ...agentdojo('train')];
-// A fifth of the training split (by hash) is held back to choose the threshold on documents the
-// weights never saw; the test splits are never read here.
-const isVal = (d: Doc) => fnv(`val:${d.text}`) % 5 === 0;
-const docs = allDocs.filter((d) => !isVal(d));
-const valDocs = allDocs.filter(isVal);
-const rand = mulberry32(SEED);
+const allDocs: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
+// The threshold is chosen on out-of-fold scores: three folds by attack group (BIPIA category,
+// InjecAgent instruction, AgentDojo goal) and by clean context, each scored by a model fitted on
+// the other two, so it is set on kinds of attack (and contexts) the scoring model never saw, as
+// the test split's are (BIPIA's test categories differ from its training ones). The shipped
+// model is then fitted on all training documents. The test splits are never read here.
+const FOLDS = 3;
+const groupFold = (g: string) => fnv(`fold-group:${g}`) % FOLDS;
+const contextFold = (c: string) => fnv(`fold-context:${c}`) % FOLDS;
+/** The fold a document is scored in (-1: never scored, it mixes two folds); it is fitted outside its folds. */
+const folds = (d: Doc): { score: number; held: Set<number> } => {
+  const ctx = d.context ?? (d.label === 0 ? d.text : undefined);
+  const c = ctx === undefined ? undefined : contextFold(ctx);
+  if (d.label === 0) return { score: c!, held: new Set([c!]) };
+  const g = d.group === undefined ? fnv(`fold-doc:${d.text}`) % FOLDS : groupFold(d.group);
+  if (c === undefined || c === g) return { score: g, held: new Set([g]) };
+  return { score: -1, held: new Set([g, c]) };
+};
 
 interface Example { t: Tokens; s: number; e: number; y: 0 | 1 }
-const examples: Example[] = [];
 const tokensOf = (d: Doc) => featurize(normalizeText(d.text).toLowerCase(), DIM);
+const tokenCache = new Map<Doc, Tokens>();
+
+/** Window examples of documents: windows covering most of an attack, and attack-free windows. */
+function examplesOf(docs: readonly Doc[], rand: () => number): Example[] {
+const examples: Example[] = [];
 for (const d of docs) {
-  const t = tokensOf(d);
+  let t = tokenCache.get(d);
+  if (!t) tokenCache.set(d, (t = tokensOf(d)));
   const starts = windowStarts(t.count, WINDOW, STRIDE);
   let as = -1;
   let ae = -1;
@@ -68,10 +85,14 @@ for (const d of docs) {
     }
   }
 }
+return examples;
+}
+
+/** Plain SGD logistic regression over window examples, seeded. */
+function fit(examples: Example[], rand: () => number, label: string): { w: Float32Array; bias: number } {
 const pos = examples.filter((x) => x.y === 1).length;
 const neg = examples.length - pos;
-console.log(`docs ${docs.length}; window examples ${examples.length} (${pos} pos, ${neg} neg)`);
-
+console.log(`${label}: window examples ${examples.length} (${pos} pos, ${neg} neg)`);
 // Fisher-Yates with the seeded PRNG; class weights balance positives and negatives.
 const order = examples.map((_, i) => i);
 const wPos = examples.length / (2 * pos);
@@ -88,27 +109,42 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
   for (const k of order) {
     const x = examples[k]!;
     let z = bias;
-    for (let i = x.s; i < x.e; i++) z += w[x.t.feats[2 * i]!]! + w[x.t.feats[2 * i + 1]!]!;
+    const f = x.t.feats;
+    for (let o = x.s * PER_TOKEN; o < x.e * PER_TOKEN; o++) z += w[f[o]!]!;
     const p = sigmoid(z);
     const cw = x.y ? wPos : wNeg;
     loss += -cw * (x.y ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
     const g = cw * (p - x.y) * lr;
     bias -= g;
-    for (let i = x.s; i < x.e; i++) {
-      const a = x.t.feats[2 * i]!;
-      const b = x.t.feats[2 * i + 1]!;
+    for (let o = x.s * PER_TOKEN; o < x.e * PER_TOKEN; o++) {
+      const a = f[o]!;
       w[a] = w[a]! - g - lr * L2 * w[a]!;
-      w[b] = w[b]! - g - lr * L2 * w[b]!;
     }
+    w[0] = 0; // bucket 0 means no feature
   }
-  console.log(`epoch ${epoch + 1}: mean loss ${(loss / order.length).toFixed(4)}`);
+  console.log(`  epoch ${epoch + 1}: mean loss ${(loss / order.length).toFixed(4)}`);
 }
+return { w, bias };
+}
+
+const foldOf = new Map(allDocs.map((d) => [d, folds(d)]));
+const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly string[] }>();
+for (let k = 0; k < FOLDS; k++) {
+  const fitDocs = allDocs.filter((d) => !foldOf.get(d)!.held.has(k));
+  const m = fit(examplesOf(fitDocs, mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
+  const e = encodeWeights(m.w);
+  const d0 = createPromptInjectionDetector({
+    model: { version: 1, dim: DIM, window: WINDOW, stride: STRIDE, bias: m.bias, scale: e.scale, weights: e.b64, threshold: 0.5 },
+  });
+  for (const d of allDocs) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
+}
+const { w, bias } = fit(examplesOf(allDocs, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
 
 // Quantise as shipped, then choose the threshold with the shipped (quantised) weights.
 const enc = encodeWeights(w);
 const base = { version: 1 as const, dim: DIM, window: WINDOW, stride: STRIDE, bias, scale: enc.scale, weights: enc.b64, threshold: 0.5 };
-const det = createPromptInjectionDetector({ model: base });
-const scored = valDocs.map((d) => ({ d, s: det.score(d.text) }));
+const scored = [...oof].map(([d, sc]) => ({ d, s: sc }));
+const valDocs = [...oof.keys()];
 const negatives = scored.filter((x) => x.d.label === 0);
 const positives = scored.filter((x) => x.d.label === 1);
 const ruleFp = negatives.filter((x) => x.s.rules.length > 0);
@@ -120,10 +156,21 @@ const threshold = Math.min(0.999, (modelOnly[budget] ?? 0) + 1e-4);
 const flagged = (x: (typeof scored)[number]) => x.s.rules.length > 0 || x.s.modelScore >= threshold;
 const tp = positives.filter(flagged).length;
 const fp = negatives.filter(flagged).length;
-console.log(`rule hits on validation negatives: ${ruleFp.length}/${negatives.length}`);
+console.log(`rule hits on out-of-fold negatives: ${ruleFp.length}/${negatives.length}`);
 for (const x of ruleFp.slice(0, 10)) console.log(`  ${x.s.rules.join(',')} [${x.d.dataset}] ${x.d.text.slice(0, 100).replace(/\n/g, ' ')}`);
-console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positives.length).toFixed(3)}, train FPR ${(fp / negatives.length).toFixed(4)}`);
-void bestWindow;
+console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positives.length).toFixed(3)}, validation FPR ${(fp / negatives.length).toFixed(4)} (${positives.length} pos, ${negatives.length} neg)`);
+// Per data set on the held-back part, with the shipped threshold and at ≤1% FPR within the set.
+for (const ds of [...new Set(valDocs.map((d) => d.dataset))].sort()) {
+  const p = positives.filter((x) => x.d.dataset === ds);
+  const n = negatives.filter((x) => x.d.dataset === ds);
+  const ns = n.map((x) => x.s.score).sort((a, b) => b - a);
+  const t = ns[Math.floor(ns.length * 0.01)] ?? -Infinity;
+  console.log(
+    `  ${ds.padEnd(12)} ${String(p.length).padStart(4)} pos ${String(n.length).padStart(4)} neg: recall ${(p.filter(flagged).length / Math.max(1, p.length)).toFixed(3)}` +
+      ` FPR ${(n.filter(flagged).length / Math.max(1, n.length)).toFixed(3)} R@1%FPR ${(p.filter((x) => x.s.score > t).length / Math.max(1, p.length)).toFixed(3)}`,
+  );
+}
+
 
 const model = {
   ...base,
@@ -132,7 +179,7 @@ const model = {
     trainedBy: 'scripts/train-injection.ts',
     seed: SEED,
     epochs: EPOCHS,
-    data: 'train splits: bipia *_train (200 contexts/task max, attacks ×2 per position), injecagent + agentdojo hash-split train halves',
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold on out-of-fold scores, 3 folds by attack group and context',
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,
   },

@@ -62,6 +62,7 @@ export const ERRORS = {
   WARDEN_UPSTREAM_UNAVAILABLE: { rpc: JsonRpc.UpstreamUnavailable, http: 200, message: 'Upstream server unavailable', when: 'The upstream that owns the tool is down or restarting.' },
   WARDEN_UPSTREAM_TIMEOUT: { rpc: JsonRpc.Timeout, http: 200, message: 'Upstream call timed out', when: 'The upstream did not answer within `timeoutMs` (reset on progress).' },
   WARDEN_UPSTREAM_ERROR: { rpc: JsonRpc.InternalError, http: 200, message: 'Upstream error', when: 'The upstream failed in a way that is not a JSON-RPC error of its own (its own errors are relayed as they are).' },
+  WARDEN_UPSTREAM_AUTH_FAILED: { rpc: JsonRpc.UpstreamUnavailable, http: 200, message: 'Upstream unavailable: Warden could not obtain its own credential for it', when: 'The token endpoint for the upstream’s OAuth client credentials refused, timed out or answered garbage (no secret or token appears in the message).' },
   WARDEN_CANCELLED: { rpc: JsonRpc.ServerError, http: 200, message: 'Request cancelled', when: 'The agent cancelled the request, or the upstream cancelled a request it had sent.' },
 
   // --- identity and authorization (issue 3) ---

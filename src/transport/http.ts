@@ -306,8 +306,10 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       clearInterval(sweep);
       await Promise.all([...sessions.values()].map((s) => s.close()));
       await Promise.all([...modernByVs.values()].map((m) => m.handler.close()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets would hold close() open until they time out: drop them as we close.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
     },
   };
 }

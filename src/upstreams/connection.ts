@@ -12,6 +12,7 @@ import { WardenError } from '../errors/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { passthrough } from './passthrough.ts';
 import { LeanHttpTransport } from './http-transport.ts';
+import { authorizedFetch, createOAuthTokenSource, type UpstreamAuthorization } from './oauth-client.ts';
 
 export type UpstreamState = 'connecting' | 'ready' | 'down' | 'stopped';
 
@@ -49,6 +50,8 @@ const VERSION = '0.1.0';
 export class UpstreamConnection {
   readonly name: string;
   private config: UpstreamConfig;
+  /** Built once per config so the token cache outlives reconnects. */
+  private auth: UpstreamAuthorization | undefined;
   private readonly baseDir: string;
   private readonly log: Logger;
   private readonly events: UpstreamEvents;
@@ -66,6 +69,7 @@ export class UpstreamConnection {
   constructor(name: string, config: UpstreamConfig, opts: { baseDir: string; log: Logger; events: UpstreamEvents }) {
     this.name = name;
     this.config = config;
+    this.auth = makeAuth(config);
     this.baseDir = opts.baseDir;
     this.log = opts.log.child({ upstream: name });
     this.events = opts.events;
@@ -95,10 +99,11 @@ export class UpstreamConnection {
 
   /** Swaps in a new config. A change to how the server is reached reconnects; other changes apply in place. */
   async reconfigure(config: UpstreamConfig): Promise<void> {
-    const reach = (c: UpstreamConfig) => JSON.stringify(isStdio(c) ? [c.command, c.env, c.cwd] : [c.url, c.transport, c.headers, c.protocol]);
+    const reach = (c: UpstreamConfig) => JSON.stringify(isStdio(c) ? [c.command, c.env, c.cwd] : [c.url, c.transport, c.headers, c.protocol, c.oauth]);
     const reconnect = reach(config) !== reach(this.config);
     this.config = config;
     if (reconnect) {
+      this.auth = makeAuth(config);
       await this.closeClient();
       this.attempt = 0;
       await this.connect();
@@ -210,11 +215,14 @@ export class UpstreamConnection {
     }
     const headers = { ...c.headers };
     const requestInit: RequestInit = { headers };
-    if (c.transport === 'sse') return new SSEClientTransport(new URL(c.url), { requestInit });
+    const auth = this.auth;
+    // The SDK transports take Warden's token through their fetch, on every request they make.
+    const sdk = { requestInit, ...(auth ? { fetch: authorizedFetch(auth) } : {}) };
+    if (c.transport === 'sse') return new SSEClientTransport(new URL(c.url), sdk);
     // 2025-era Streamable HTTP: Warden's lean node:http transport (see http-transport.ts for why);
     // `protocol: auto` keeps the SDK's transport, which carries the 2026-07-28 machinery.
-    if (c.protocol === 'legacy') return new LeanHttpTransport(new URL(c.url), { headers, headersTimeoutMs: c.connectTimeoutMs });
-    return new StreamableHTTPClientTransport(new URL(c.url), { requestInit });
+    if (c.protocol === 'legacy') return new LeanHttpTransport(new URL(c.url), { headers, headersTimeoutMs: c.connectTimeoutMs, ...(auth ? { authorization: auth } : {}) });
+    return new StreamableHTTPClientTransport(new URL(c.url), sdk);
   }
 
   private async connect(): Promise<void> {
@@ -341,4 +349,8 @@ export class UpstreamConnection {
     this.client = undefined;
     if (c) await c.close().catch(() => undefined);
   }
+}
+
+function makeAuth(c: UpstreamConfig): UpstreamAuthorization | undefined {
+  return !isStdio(c) && c.oauth ? createOAuthTokenSource(c.oauth) : undefined;
 }

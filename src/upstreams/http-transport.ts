@@ -12,10 +12,16 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { JSONRPCMessage, Transport, TransportSendOptions } from '@modelcontextprotocol/client';
+import type { UpstreamAuthorization } from './oauth-client.ts';
 
 export interface LeanHttpTransportOptions {
   /** Headers sent on every request (Warden's own upstream credentials). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Warden's OAuth token for this upstream: asked for the `Authorization` header on every request
+   * (so an expired token is refreshed), told on a 401, after which the request is retried once.
+   */
+  readonly authorization?: UpstreamAuthorization;
   /** Bound on connecting and on receiving response headers (the body of a streamed answer may last longer). */
   readonly headersTimeoutMs?: number;
   /** Largest single message accepted from the upstream. */
@@ -34,6 +40,7 @@ export class LeanHttpTransport implements Transport {
   private readonly agent: HttpAgent;
   private readonly request: typeof httpRequest;
   private readonly baseHeaders: Record<string, string>;
+  private readonly auth: UpstreamAuthorization | undefined;
   private readonly headersTimeoutMs: number;
   private readonly maxMessageBytes: number;
   private protocolVersion: string | undefined;
@@ -47,6 +54,7 @@ export class LeanHttpTransport implements Transport {
     this.agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 256 }) : new HttpAgent({ keepAlive: true, maxSockets: 256 });
     this.request = https ? (httpsRequest as unknown as typeof httpRequest) : httpRequest;
     this.baseHeaders = { ...(opts.headers ?? {}) };
+    this.auth = opts.authorization;
     this.headersTimeoutMs = opts.headersTimeoutMs ?? 30_000;
     this.maxMessageBytes = opts.maxMessageBytes ?? 16 * 1024 * 1024;
   }
@@ -99,7 +107,19 @@ export class LeanHttpTransport implements Transport {
     for (const m of Array.isArray(parsed) ? parsed : [parsed]) this.onmessage?.(m);
   }
 
-  private roundTrip(method: string, extra: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  private async roundTrip(method: string, extra: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+    const auth = this.auth;
+    if (!auth) return this.rawRoundTrip(method, extra, body, signal);
+    const value = await auth.authorization();
+    const res = await this.rawRoundTrip(method, { ...extra, authorization: value }, body, signal);
+    if (res.statusCode !== 401) return res;
+    // Revoked or expired early: one fresh token, one retry; a second 401 is the caller's error.
+    res.resume();
+    auth.invalidate(value);
+    return this.rawRoundTrip(method, { ...extra, authorization: await auth.authorization() }, body, signal);
+  }
+
+  private rawRoundTrip(method: string, extra: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.request(this.url, { method, agent: this.agent, headers: this.headers(extra), ...(signal ? { signal } : {}) }, resolve);
       // Bounded wait for the answer to start; a streamed body may then last as long as the call.
@@ -150,12 +170,39 @@ export class LeanHttpTransport implements Transport {
   }
 
   /** The GET stream for notifications not tied to a request; optional for servers (405 = none). */
-  private openStandalone(attempt = 0): void {
+  private openStandalone(attempt = 0, reauthorized = false): void {
+    if (this.closed || this.standalone) return;
+    if (!this.auth) {
+      this.openStandaloneWith(undefined, attempt, reauthorized);
+      return;
+    }
+    // Claim the slot before the token arrives, so a second caller does not open a second stream.
+    let cancelled = false;
+    this.standalone = { destroy: () => void (cancelled = true) };
+    this.auth.authorization().then(
+      (value) => {
+        this.standalone = undefined;
+        if (!cancelled) this.openStandaloneWith(value, attempt, reauthorized);
+      },
+      (err: Error) => {
+        this.standalone = undefined;
+        this.onerror?.(err);
+        // No token right now: try again later, as when the stream ends.
+        if (!cancelled && !this.closed && attempt < 10) setTimeout(() => this.openStandalone(attempt + 1), Math.min(30_000, 500 * 2 ** attempt)).unref();
+      },
+    );
+  }
+
+  private openStandaloneWith(authorization: string | undefined, attempt: number, reauthorized: boolean): void {
     if (this.closed || this.standalone) return;
     const req = this.request(this.url, {
       method: 'GET',
       agent: this.agent,
-      headers: this.headers({ accept: 'text/event-stream', ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}) }),
+      headers: this.headers({
+        accept: 'text/event-stream',
+        ...(this.lastEventId ? { 'last-event-id': this.lastEventId } : {}),
+        ...(authorization ? { authorization } : {}),
+      }),
     });
     this.standalone = req;
     req.setTimeout(this.headersTimeoutMs, () => req.destroy());
@@ -164,6 +211,11 @@ export class LeanHttpTransport implements Transport {
       if (res.statusCode !== 200) {
         res.resume();
         this.standalone = undefined;
+        // The token was refused: fetch a fresh one and try once more.
+        if (res.statusCode === 401 && authorization && this.auth && !reauthorized) {
+          this.auth.invalidate(authorization);
+          this.openStandalone(attempt, true);
+        }
         return;
       }
       void this.readSse(res)

@@ -3,7 +3,8 @@
  * training (scripts/train-injection.ts) so both see exactly the same numbers.
  *
  * Text is tokenised into lower-case words and short punctuation runs; each token position
- * contributes two hashed features, its unigram and the bigram with the previous token. The
+ * contributes hashed features: its unigram, the bigram with the previous token, and for the
+ * first word of a sentence that word and whether it is an imperative verb (see `featurize`). The
  * model is a logistic regression over the counts in a window of `window` tokens; a document's
  * score is its best window, so a two-line injection inside a long e-mail or table is not
  * diluted by the rest of it. Window sums use prefix sums: linear in the text.
@@ -16,54 +17,124 @@ function charClass(c: number): 0 | 1 | 2 {
   return 2;
 }
 
+/** Features per token position: unigram, bigram, sentence-initial word, imperative shape. */
+export const PER_TOKEN = 4;
+
 export interface Tokens {
-  /** Feature index pairs per token position: [unigram, bigram]. */
+  /**
+   * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
+   * imperative shape or 0]. Bucket 0 is never a hashed feature and has weight 0, so an absent
+   * feature costs one add of zero rather than a branch.
+   */
   readonly feats: Uint32Array;
   /** Start offset of each token in the tokenised text. */
   readonly starts: Uint32Array;
   readonly count: number;
 }
 
+/** FNV-1a of a lower-case ASCII word, as computed inline by `featurize`. */
+function wordHash(w: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) {
+    h ^= w.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Common English verbs in their base form: a sentence that starts with one (after an optional
+ * "please", "also"…) is an imperative aimed at the reader, the commonest shape of an injected
+ * instruction. A general lexicon, not one learned from the attack data, so the model can weigh the
+ * shape itself and recognise imperatives whose verb it never saw in training.
+ */
+const VERBS = (
+  'add adapt adjust adopt answer append apply approve arrange ask assess assign attach avoid book bring build buy ' +
+  'calculate call cancel change check choose clarify classify click close collect combine compare compile complete ' +
+  'compose compute confirm connect consider construct contact continue convert copy correct count create debug ' +
+  'define delete deliver describe design detail determine develop discuss display do download draft draw edit ' +
+  'elaborate email embed emphasize employ enable encourage end enhance ensure enter estimate evaluate examine execute ' +
+  'expand explain explore export extract fetch fill find finish fix focus follow forget format forward gather generate ' +
+  'get give go grant guess help highlight identify ignore illustrate imagine implement import improve include incorporate ' +
+  'indicate insert install integrate introduce invent invite keep label launch leave let list locate log look make ' +
+  'mark mention merge modify move name note notify offer open order organize outline output paraphrase pass paste pay ' +
+  'perform pick place plan play post predict prepare present print proceed produce propose provide publish put query ' +
+  'rank rate read rearrange recall recommend record reduce refactor refer reformat remember remind remove rename render ' +
+  'reorder repeat rephrase replace reply report request reserve reset respond restate return reveal review rewrite run ' +
+  'save say schedule search select sell send set share show sign simplify sing solve sort specify spell start state ' +
+  'stop store submit suggest summarize summarise supply switch take talk teach tell test think transfer transform translate ' +
+  'try turn type update upload use utilize verify visit wait write'
+)
+  .split(' ')
+  .map(wordHash);
+const VERB_SET = new Set(VERBS);
+/** Words that may precede the verb of an imperative without ending its "sentence start". */
+const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
+const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
 
 /**
  * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
  * of it: the stage bounds how much text reaches a detector, so nothing is dropped). ASCII
  * letters are folded to lower case here; text with other upper-case letters must be lower-cased
- * by the caller (String#toLowerCase), so ASCII text needs no lower-cased copy: runs of [a-z0-9] are words; runs of other non-space characters are punctuation
- * tokens hashed on their first three characters (table rules, ascii art). One pass over the
- * characters with the FNV-1a hash computed inline: no regex, no substrings.
+ * by the caller (String#toLowerCase), so ASCII text needs no lower-cased copy: runs of [a-z0-9]
+ * are words; runs of other non-space characters are punctuation tokens hashed on their first
+ * three characters (table rules, ascii art). A newline or a punctuation run with `. ! ? : |`
+ * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
+ * sentence starting with a base-form verb) marks its verb and any "you/your" in it. One pass
+ * over the characters with the FNV-1a hash computed inline: no regex, no substrings.
  */
 export function featurize(text: string, dim: number): Tokens {
   const lower = text;
   const mask = dim - 1;
   const cap = lower.length;
-  const feats = new Uint32Array(cap * 2);
+  const feats = new Uint32Array(cap * PER_TOKEN);
   const starts = new Uint32Array(cap);
+  const verbF = (0x3c6ef372 & mask) || 1;
+  const youF = (0x1b873593 & mask) || 1;
   let n = 0;
   let prev = 0x9e3779b9;
   let i = 0;
+  let sos = true; // the next word starts a sentence
+  let imperative = false; // the current sentence starts with a verb
   const len = lower.length;
   while (i < len && n < cap) {
-    const k = charClass(lower.charCodeAt(i));
+    let c = lower.charCodeAt(i);
+    const k = charClass(c);
     if (k === 0) {
+      if (c === 10) sos = true;
       i++;
       continue;
     }
     const start = i;
     let h = 0x811c9dc5;
     let taken = 0;
-    let c = lower.charCodeAt(i);
+    let ends = false;
     while (i < len && charClass(c) === k) {
       if (k === 1 || taken < 3) {
         h ^= c >= 65 && c <= 90 ? c + 32 : c;
         h = Math.imul(h, 0x01000193);
         taken++;
       }
+      if (k === 2 && (c === 46 || c === 33 || c === 63 || c === 58 || c === 124)) ends = true;
       c = lower.charCodeAt(++i);
     }
     h >>>= 0;
-    feats[2 * n] = h & mask;
-    feats[2 * n + 1] = (Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask;
+    const o = PER_TOKEN * n;
+    feats[o] = (h & mask) || 1;
+    feats[o + 1] = ((Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask) || 1;
+    if (k === 2) {
+      if (ends) {
+        sos = true;
+        imperative = false;
+      }
+    } else if (sos) {
+      feats[o + 2] = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
+      imperative = VERB_SET.has(h);
+      if (imperative) feats[o + 3] = verbF;
+      sos = LEADS.has(h);
+    } else if (imperative && YOU.has(h)) {
+      feats[o + 3] = youF;
+    }
     starts[n] = start;
     prev = h;
     n++;
@@ -92,7 +163,10 @@ export function bestWindow(
 ): { logit: number; start: number; end: number } {
   if (t.count === 0) return { logit: bias, start: 0, end: 0 };
   const prefix = new Float64Array(t.count + 1);
-  for (let i = 0; i < t.count; i++) prefix[i + 1] = prefix[i]! + weights[t.feats[2 * i]!]! + weights[t.feats[2 * i + 1]!]!;
+  const f = t.feats;
+  for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
+    prefix[i + 1] = prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]!;
+  }
   let best = -Infinity;
   let bs = 0;
   let be = 0;
