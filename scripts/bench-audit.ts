@@ -110,7 +110,8 @@ function freshLog(pragmas: string[] = []) {
   d.pragma('synchronous = NORMAL');
   for (const p of pragmas) d.pragma(p);
   const l = createAuditLog({ db: d, timers: false }, config);
-  return { d, l, o: createAuditObserver(l) };
+  const obs = createAuditObserver(l);
+  return { d, l, o: (c: ReturnType<typeof makeCtx>) => obs(c, 'allowed') };
 }
 
 if (cpuSeconds > 0) {

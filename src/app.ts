@@ -75,7 +75,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   for (const w of loaded.warnings) log.warn({ warning: w }, 'config warning');
 
   const runtime = await createRuntime(loaded, log);
-  let assembly = await assemble(loaded.config, runtime, { log });
+  let assembly = await assemble(loaded.config, runtime, { log, baseDir: loaded.baseDir });
   const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();
   let auth = edgeAuth(loaded, runtime, assembly);
@@ -128,7 +128,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
     let nextAssembly: Assembly;
     let nextAuth: EdgeAuth;
     try {
-      nextAssembly = await assemble(next.config, runtime, { log, catalog: gateway.catalog });
+      nextAssembly = await assemble(next.config, runtime, { log, catalog: gateway.catalog, baseDir: next.baseDir });
       nextAuth = edgeAuth(next, runtime, nextAssembly);
     } catch (err) {
       // A config that validates but cannot be built (e.g. a rule naming no detector) is refused too.

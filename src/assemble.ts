@@ -14,6 +14,7 @@ import { createFlowStage } from './flow/index.ts';
 import { createApprovalRulesStage } from './approvals/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
 import { createGuardrailStage } from './guardrails/index.ts';
+import { loadClassifiers } from './guardrails/output/load-classifiers.ts';
 import { compilePolicy, createAuthorizeStage, type Policy } from './policy/index.ts';
 import type { Catalog } from './registry/index.ts';
 import type { Observer, Stage } from './pipeline/index.ts';
@@ -31,7 +32,7 @@ export function policyEnforced(config: WardenConfig): boolean {
   return config.auth.mode === 'required' || Object.keys(config.roles).length > 0 || Object.keys(config.agents).length > 0;
 }
 
-export async function assemble(config: WardenConfig, runtime: Runtime, deps: { log: Logger; catalog?: Catalog }): Promise<Assembly> {
+export async function assemble(config: WardenConfig, runtime: Runtime, deps: { log: Logger; catalog?: Catalog; baseDir?: string }): Promise<Assembly> {
   const stages: Stage[] = [];
   const observers: Observer[] = [];
 
@@ -48,7 +49,9 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
   // time once authorization sits before it; then the deterministic flow rules.
   const g = config.guardrails;
   if (g.input.length || g.output.length || g.spotlight.enabled) {
-    stages.push(createGuardrailStage(g, { detectors: await runtime.detectors() }));
+    // External classifiers (HTTP guard services, local ONNX models) are loaded once per config.
+    const classifiers = await loadClassifiers(g.classifiers, { baseDir: deps.baseDir ?? process.cwd() });
+    stages.push(createGuardrailStage(g, { detectors: await runtime.detectors(), classifiers }));
   }
   const flow = createFlowStage(config.flows, { store: runtime.flowStore, now: Date.now, servers: config.servers });
   // Response stages run in reverse: listing flow after guardrails makes the flow stage see the

@@ -28,48 +28,50 @@ export class RawJson {
  * - a cycle becomes the string `"[Circular]"`, nesting past 256 levels `"[TooDeep]"`.
  */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts, new Set(), 0);
-  return parts.join('');
+  return write(value, new Set(), 0);
 }
 
-function write(v: unknown, out: string[], seen: Set<object>, depth: number): void {
+/**
+ * The canonical JSON of `obj` with `extra`'s keys added (they win over `obj`'s), without copying
+ * `obj`: the same string as `canonicalJson({ ...obj, ...extra })`. Builds a record's body from its
+ * fields and the `v`, `seq` and `ts` the log assigns.
+ */
+export function canonicalJsonWith(obj: object, extra: Readonly<Record<string, unknown>>): string {
+  const seen = new Set<object>([obj]);
+  const own = obj as Record<string, unknown>;
+  const keys = Object.keys(own);
+  for (const k of Object.keys(extra)) if (!Object.hasOwn(own, k)) keys.push(k);
+  keys.sort();
+  let out = '{';
+  for (const k of keys) {
+    const x = Object.hasOwn(extra, k) ? extra[k] : own[k];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + write(x, seen, 1);
+  }
+  return out + '}';
+}
+
+// Strings are concatenated (V8 ropes, flattened once when hashed) rather than pushed and joined.
+function write(v: unknown, seen: Set<object>, depth: number): string {
   switch (typeof v) {
     case 'string':
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case 'number':
-      out.push(Number.isFinite(v) ? (Object.is(v, -0) ? '0' : String(v)) : 'null');
-      return;
+      return Number.isFinite(v) ? (Object.is(v, -0) ? '0' : String(v)) : 'null';
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
+      return v ? 'true' : 'false';
     case 'bigint':
-      out.push(JSON.stringify(v.toString()));
-      return;
+      return JSON.stringify(v.toString());
     case 'undefined':
     case 'function':
     case 'symbol':
-      out.push('null');
-      return;
+      return 'null';
   }
-  if (v === null) {
-    out.push('null');
-    return;
-  }
-  if (v instanceof RawJson) {
-    out.push(v.json);
-    return;
-  }
+  if (v === null) return 'null';
+  if (v instanceof RawJson) return v.json;
   const obj = v as object;
-  if (depth >= MAX_DEPTH) {
-    out.push('"[TooDeep]"');
-    return;
-  }
-  if (seen.has(obj)) {
-    out.push('"[Circular]"');
-    return;
-  }
+  if (depth >= MAX_DEPTH) return '"[TooDeep]"';
+  if (seen.has(obj)) return '"[Circular]"';
   seen.add(obj);
   try {
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
@@ -80,37 +82,37 @@ function write(v: unknown, out: string[], seen: Set<object>, depth: number): voi
       } catch {
         j = '[Unserializable]';
       }
-      write(j, out, seen, depth + 1);
-      return;
+      return write(j, seen, depth + 1);
     }
     if (Array.isArray(obj) || obj instanceof Set) {
       const arr = Array.isArray(obj) ? obj : [...obj];
-      out.push('[');
-      for (let i = 0; i < arr.length; i++) {
-        if (i) out.push(',');
-        write(arr[i], out, seen, depth + 1);
-      }
-      out.push(']');
-      return;
+      let out = '[';
+      for (let i = 0; i < arr.length; i++) out += (i ? ',' : '') + write(arr[i], seen, depth + 1);
+      return out + ']';
     }
     if (ArrayBuffer.isView(obj)) {
       // Binary content is recorded as base64 so its hash is stable.
-      out.push(JSON.stringify(Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64')));
-      return;
+      return JSON.stringify(Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'));
     }
-    const entries: [string, unknown][] =
-      obj instanceof Map ? [...obj].map(([k, x]) => [String(k), x]) : Object.entries(obj);
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    out.push('{');
-    let first = true;
-    for (const [k, x] of entries) {
+    let out = '{';
+    if (obj instanceof Map) {
+      const entries: [string, unknown][] = [...obj].map(([k, x]) => [String(k), x]);
+      entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (const [k, x] of entries) {
+        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+        out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + write(x, seen, depth + 1);
+      }
+      return out + '}';
+    }
+    // The default sort compares UTF-16 code units, as RFC 8785 asks.
+    const rec = obj as Record<string, unknown>;
+    const keys = Object.keys(rec).sort();
+    for (const k of keys) {
+      const x = rec[k];
       if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-      if (!first) out.push(',');
-      first = false;
-      out.push(JSON.stringify(k), ':');
-      write(x, out, seen, depth + 1);
+      out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + write(x, seen, depth + 1);
     }
-    out.push('}');
+    return out + '}';
   } finally {
     seen.delete(obj);
   }

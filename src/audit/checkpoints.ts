@@ -16,6 +16,14 @@ export function pointPayload(type: PointType, p: { seq: number; hash: string; ts
     : { v: 1, type, seq: p.seq, hash: p.hash, ts: p.ts, keyId: p.key_id };
 }
 
+/**
+ * `canonicalJson(pointPayload('head', p))` written directly: the head is signed in every batch,
+ * so its payload skips building an object and sorting its keys (a test keeps the two equal).
+ */
+export function headPayloadJson(p: { seq: number; hash: string; ts: number; key_id: string }): string {
+  return `{"hash":${JSON.stringify(p.hash)},"keyId":${JSON.stringify(p.key_id)},"seq":${canonicalJson(p.seq)},"ts":${canonicalJson(p.ts)},"type":"head","v":1}`;
+}
+
 /** One exported checkpoint (a line of the JSONL file, or the body POSTed to the witness URL). */
 export interface CheckpointLine {
   readonly v: 1;

@@ -8,16 +8,16 @@ import type { KeyObject } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { WardenError } from '../errors/index.ts';
-import { canonicalJson } from './canonical.ts';
-import { exportCheckpoint, pointPayload } from './checkpoints.ts';
+import { canonicalJsonWith } from './canonical.ts';
+import { exportCheckpoint, headPayloadJson, pointPayload } from './checkpoints.ts';
 import type { CheckpointKind, CheckpointLine, ExportResult } from './checkpoints.ts';
 import type { AuditConfig } from './config.ts';
 import { chainHash } from './record.ts';
-import type { AuditBody, AuditFields } from './record.ts';
+import type { AuditFields } from './record.ts';
 import { loadOrCreateKeyFile, signerFromKey } from './signer.ts';
 import type { Signer } from './signer.ts';
 import { COLUMN_FIELDS, GENESIS_HASH, openAuditStore } from './store.ts';
-import type { AuditStore, RecordRow } from './store.ts';
+import type { InsertArgs } from './store.ts';
 import { verifyAuditChain } from './verify.ts';
 import type { VerifyOptions, VerifyReport } from './verify.ts';
 
@@ -126,21 +126,30 @@ export function createAuditLog(deps: AuditLogDeps, config: AuditConfig): AuditLo
     return store.head.get() ?? store.last.get() ?? store.anchor.get() ?? { seq: 0, hash: GENESIS_HASH };
   }
 
-  const writeBatch = db.transaction((items: { fields: AuditFields; ts: number }[]): number[] => {
-    let head = currentHead();
-    const seqs: number[] = [];
+  /**
+   * The head this log last committed, and the database's change stamp just after. While the stamp
+   * is unchanged (no commit by another connection, no other write on this one) the head needs no
+   * reading; any change sends the next batch back to the stored head.
+   */
+  let cached: { seq: number; hash: string; t: number; d: number } | undefined;
+
+  const writeBatch = db.transaction((items: { fields: AuditFields; ts: number }[]): NonNullable<typeof cached> => {
+    const st = store.stamp.get()!;
+    let head = cached && cached.t === st.t && cached.d === st.d ? cached : currentHead();
     for (const it of items) {
       const seq = head.seq + 1;
-      const body = { ...it.fields, v: 1, seq, ts: it.ts } as AuditBody;
-      const json = canonicalJson(body);
+      // v, seq and ts are the log's, whatever the fields hold; no copy of the fields is made.
+      const json = canonicalJsonWith(it.fields, { v: 1, seq, ts: it.ts });
       const hash = chainHash(head.hash, json);
-      store.insert.run(rowOf(body, json, head.hash, hash));
-      seqs.push(seq);
+      store.insert.run(...insertArgs(it.fields, seq, it.ts, json, head.hash, hash));
       head = { seq, hash };
     }
-    const p = { seq: head.seq, hash: head.hash, ts: now(), key_id: signer.keyId };
-    store.setHead.run({ ...p, sig: signer.sign(pointPayload('head', p)) });
-    return seqs;
+    const ts = now();
+    const sig = signer.signText(headPayloadJson({ seq: head.seq, hash: head.hash, ts, key_id: signer.keyId }));
+    store.setHead.run({ seq: head.seq, hash: head.hash, ts, key_id: signer.keyId, sig });
+    // Read while the write lock is held: no other connection can have committed since.
+    const after = store.stamp.get()!;
+    return { seq: head.seq, hash: head.hash, t: after.t, d: after.d };
   });
 
   function flushNow(): void {
@@ -152,18 +161,22 @@ export function createAuditLog(deps: AuditLogDeps, config: AuditConfig): AuditLo
     const batch = queue;
     queue = [];
     const built = batch.map((it) => ({ fields: build(it.fields), ts: it.ts }));
-    let seqs: number[];
+    let head: NonNullable<typeof cached>;
     try {
-      seqs = writeBatch.immediate(built);
+      head = writeBatch.immediate(built);
     } catch (err) {
+      cached = undefined;
       s.failedBatches++;
       onError(err, 'audit: batch commit failed');
       for (const it of batch) fail(it, 'store write failed');
       return;
     }
+    cached = head;
     s.batches++;
     s.committed += batch.length;
-    batch.forEach((it, i) => it.resolve(seqs[i]));
+    // The batch's seqs are consecutive and end at the new head.
+    const base = head.seq - batch.length;
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(base + i + 1);
   }
 
   function build(f: Item['fields']): AuditFields {
@@ -297,16 +310,17 @@ export function createAuditLog(deps: AuditLogDeps, config: AuditConfig): AuditLo
   };
 }
 
-function rowOf(body: AuditBody, json: string, prevHash: string, hash: string): RecordRow {
-  const col = (k: keyof typeof COLUMN_FIELDS): string | null => {
-    const v = body[COLUMN_FIELDS[k]];
-    return v === undefined || v === null ? null : String(v);
-  };
-  return {
-    seq: body.seq, ts: body.ts, kind: body.kind, agent: col('agent'), session: col('session'), server: col('server'),
-    tool: col('tool'), name: col('name'), method: col('method'), outcome: col('outcome'), trace_id: col('trace_id'),
-    body: json, prev_hash: prevHash, hash,
-  };
+const COLUMN_SOURCES = Object.values(COLUMN_FIELDS);
+
+/** The insert's parameters; the indexed columns are copies of body fields (verify checks they agree). */
+function insertArgs(f: AuditFields, seq: number, ts: number, json: string, prevHash: string, hash: string): InsertArgs {
+  const args: InsertArgs = [seq, ts];
+  for (const k of COLUMN_SOURCES) {
+    const v = f[k];
+    args.push(v === undefined || v === null ? null : String(v));
+  }
+  args.push(json, prevHash, hash);
+  return args;
 }
 
 function makeSigner(deps: AuditLogDeps, config: AuditConfig, dataDir: string, memory: boolean): Signer {

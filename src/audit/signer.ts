@@ -13,6 +13,8 @@ export interface Signer {
   readonly publicKey: KeyObject;
   /** base64url Ed25519 signature over the canonical JSON of `payload`. */
   sign(payload: unknown): string;
+  /** The same over text that already is the canonical JSON of the payload (the per-batch head). */
+  signText(canonical: string): string;
 }
 
 export interface Verifier {
@@ -36,6 +38,7 @@ export function signerFromKey(key: KeyObject | string): Signer {
     keyId,
     publicKey,
     sign: (payload) => sign(null, Buffer.from(canonicalJson(payload)), priv).toString('base64url'),
+    signText: (canonical) => sign(null, Buffer.from(canonical), priv).toString('base64url'),
   };
 }
 

@@ -46,7 +46,8 @@ export const spotlightSchema = z
   })
   .strict();
 
-export const classifierSchema = z
+/** A guard service over HTTP. */
+export const httpClassifierSchema = z
   .object({
     /** Name rules use as `detector`. */
     name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
@@ -60,6 +61,45 @@ export const classifierSchema = z
     headers: z.record(z.string(), z.string()).default({}),
   })
   .strict();
+
+/**
+ * A local ONNX model run in-process by the optional `onnxruntime-node` package (loaded only
+ * when such a classifier is configured). See output/onnx.ts for the tensors it feeds and reads.
+ */
+export const onnxClassifierSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+    kind: z.literal('onnx'),
+    /** The .onnx file; a relative path is relative to the config file's folder. */
+    modelPath: z.string().min(1),
+    /**
+     * What the model takes: `features` = Warden's hashed n-gram counts (output/features.ts) as a
+     * float32 tensor [batch, dim]. Token ids for a tokenizer-based model (Prompt Guard) are not
+     * supported yet.
+     */
+    input: z.literal('features').default('features'),
+    /** Input and output tensor names; default the model's first input and first output. */
+    inputName: z.string().min(1).optional(),
+    outputName: z.string().min(1).optional(),
+    /**
+     * How the output row is read: `probability` = values already in 0..1 (after a Sigmoid or
+     * Softmax in the graph); `logits` = raw scores, passed through a sigmoid (one column) or a
+     * softmax over the row (several columns).
+     */
+    output: z.enum(['probability', 'logits']).default('probability'),
+    /** Columns whose probabilities add up to the positive (injection) score; default the last column. */
+    positiveClasses: z.array(z.number().int().min(0).max(1023)).min(1).optional(),
+    timeoutMs: z.number().int().positive().max(60_000).default(1000),
+    threshold: z.number().min(0).max(1).default(0.5),
+    direction: z.enum(['input', 'output', 'both']).default('output'),
+    /** Text is scored in chunks of this many characters (each a batch row); the best chunk counts. */
+    maxChars: z.number().int().positive().max(1024 * 1024).default(4096),
+    /** Rows per scan (all texts' chunks); more fails closed rather than allocate without bound. */
+    maxChunks: z.number().int().positive().max(4096).default(256),
+  })
+  .strict();
+
+export const classifierSchema = z.discriminatedUnion('kind', [httpClassifierSchema, onnxClassifierSchema]);
 
 export const scanLimitsSchema = z
   .object({
@@ -94,3 +134,5 @@ export const guardrailsConfigSchema = z
 export type GuardrailRule = z.infer<typeof guardrailRuleSchema>;
 export type GuardrailsConfig = z.infer<typeof guardrailsConfigSchema>;
 export type ClassifierConfig = z.infer<typeof classifierSchema>;
+export type HttpClassifierConfig = z.infer<typeof httpClassifierSchema>;
+export type OnnxClassifierConfig = z.infer<typeof onnxClassifierSchema>;

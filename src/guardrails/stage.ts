@@ -21,12 +21,16 @@ import type { Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
 import { mapSpan, scanViews, type ScanView } from './normalize.ts';
 import { redactSpans, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
-import { createHttpClassifier, type Classifier } from './output/classifier.ts';
+import type { Classifier } from './output/classifier.ts';
+import { createHttpClassifiers } from './output/load-classifiers.ts';
 
 export interface GuardrailDeps {
   /** Every available detector (built once by its factory); rules pick them by `name`. */
   readonly detectors: readonly Detector[];
-  /** Extra classifiers; default: built from `config.classifiers`. */
+  /**
+   * Extra classifiers, from `await loadClassifiers(config.classifiers, { baseDir })`; default:
+   * built from `config.classifiers` when they are all HTTP (an ONNX one needs the async load).
+   */
   readonly classifiers?: readonly Classifier[];
 }
 
@@ -77,7 +81,7 @@ function compile(rules: readonly GuardrailRule[], dir: 'input' | 'output', dets:
 /** Builds the stage once: resolves detectors, compiles globs, generates the spotlight nonce. */
 export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDeps): Stage {
   const dets = new Map(deps.detectors.map((d) => [d.name, d]));
-  const classifiers = deps.classifiers ?? config.classifiers.map((c) => createHttpClassifier(c));
+  const classifiers = deps.classifiers ?? createHttpClassifiers(config.classifiers);
   const cls = new Map(classifiers.map((c) => [c.name, c]));
   const input = compile(config.input, 'input', dets, cls);
   const output = compile(config.output, 'output', dets, cls);

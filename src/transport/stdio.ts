@@ -14,7 +14,7 @@ import { createRuntime } from '../runtime.ts';
 
 export async function runStdio(loaded: LoadedConfig, log: Logger): Promise<void> {
   const runtime = await createRuntime(loaded, log);
-  const assembly = await assemble(loaded.config, runtime, { log });
+  const assembly = await assemble(loaded.config, runtime, { log, baseDir: loaded.baseDir });
   const gateway = new Gateway(loaded, { log, extensions: assembly.extensions });
   await gateway.start();
   // stdio carries no credentials: whoever launched the process is the configured local agent.

@@ -17,7 +17,7 @@ export interface Classifier {
 
 /** Why a classifier could not answer (never includes the scanned text). */
 export class ClassifierError extends Error {
-  constructor(readonly classifier: string, readonly reason: 'timeout' | 'http' | 'malformed' | 'network') {
+  constructor(readonly classifier: string, readonly reason: 'timeout' | 'http' | 'malformed' | 'network' | 'limit') {
     super(`classifier ${classifier} failed: ${reason}`);
     this.name = 'ClassifierError';
   }

@@ -11,6 +11,10 @@ export { createPiiDetector, PII_KINDS, luhn, ibanValid } from './pii.ts';
 export type { PiiKind, PiiOptions } from './pii.ts';
 export { createHttpClassifier, ClassifierError } from './classifier.ts';
 export type { Classifier, HttpClassifierOptions } from './classifier.ts';
+export { loadOnnxClassifier, importOrt } from './onnx.ts';
+export type { OnnxLoadOptions, OrtLike, OrtSessionLike, OrtTensorLike } from './onnx.ts';
+export { loadClassifiers, createHttpClassifiers } from './load-classifiers.ts';
+export type { LoadClassifiersOptions } from './load-classifiers.ts';
 
 import type { Detector } from '../types.ts';
 import { createPromptInjectionDetector } from './injection.ts';
