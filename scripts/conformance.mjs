@@ -66,7 +66,9 @@ function start(name, cmd, args, { env = process.env, logDir, cwd = ROOT } = {}) 
   const log = createWriteStream(join(logDir, `${name}.log`));
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
-  child.exited = new Promise((res) => child.once('exit', (code, signal) => { children.delete(child); log.end(); res({ code, signal }); }));
+  // 'close' (not 'exit'): stdout and stderr are drained; then wait until the log file is written,
+  // so whoever reads it next sees the whole output (the suite's summary comes last).
+  child.exited = new Promise((res) => child.once('close', (code, signal) => { children.delete(child); log.end(() => res({ code, signal })); }));
   child.once('error', () => {});
   children.add(child);
   child.logFile = join(logDir, `${name}.log`);
