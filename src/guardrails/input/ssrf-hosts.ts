@@ -92,7 +92,7 @@ export function classifyIp(ip: ipaddr.IPv4 | ipaddr.IPv6): HostVerdict | undefin
 }
 
 /** Embedded IPv4 in a rebinding-style name: `127.0.0.1.nip.io`, `127-0-0-1.sslip.io`, `7f000001.nip.io`. */
-function embeddedIp(name: string): ipaddr.IPv4 | undefined {
+function embeddedIp(name: string, rebindService: boolean): ipaddr.IPv4 | undefined {
   const labels = name.split('.');
   for (let i = 0; i + 4 <= labels.length; i++) {
     const quad = labels.slice(i, i + 4);
@@ -101,7 +101,9 @@ function embeddedIp(name: string): ipaddr.IPv4 | undefined {
   for (const l of labels) {
     const dashed = /(?:^|-)(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})$/.exec(l);
     if (dashed) return parseLooseIPv4(dashed.slice(1, 5).join('.'));
-    if (/^[0-9a-f]{8}$/.test(l)) return parseLooseIPv4(`0x${l}`);
+    // Eight hex digits are an address only to the services that decode them (`7f000001.nip.io`);
+    // elsewhere they are ordinary labels (hashes, CDN ids) and flagging them is a false positive.
+    if (rebindService && /^[0-9a-f]{8}$/.test(l)) return parseLooseIPv4(`0x${l}`);
   }
   return undefined;
 }
@@ -110,9 +112,10 @@ function embeddedIp(name: string): ipaddr.IPv4 | undefined {
 export function classifyHostname(name: string): HostVerdict | undefined {
   if (METADATA_NAMES.has(name)) return { rule: 'ssrf.metadata', severity: 'critical', message: 'URL targets a cloud metadata hostname' };
   if (LOOPBACK_NAMES.has(name) || name.endsWith('.localhost')) return { rule: 'ssrf.loopback', severity: 'high', message: 'URL targets a loopback hostname' };
-  const inner = embeddedIp(name);
+  const rebindService = REBIND_NAMES.has(name) || REBIND_SUFFIXES.some((s) => name.endsWith(s));
+  const inner = embeddedIp(name, rebindService);
   if (inner && classifyIp(inner)) return { rule: 'ssrf.rebinding', severity: 'high', message: 'hostname embeds a non-public IP (DNS-rebinding style name)' };
-  if (REBIND_NAMES.has(name) || REBIND_SUFFIXES.some((s) => name.endsWith(s))) {
+  if (rebindService) {
     return { rule: 'ssrf.rebinding', severity: 'high', message: 'hostname belongs to a wildcard-DNS or redirect service used for SSRF' };
   }
   if (INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return { rule: 'ssrf.internal-name', severity: 'high', message: 'URL targets an internal-only DNS name' };

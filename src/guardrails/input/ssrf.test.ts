@@ -50,6 +50,11 @@ describe('ssrf detector', () => {
     );
   });
 
+  test('a hex label is an address only on rebinding services', () => {
+    assert.deepEqual(url('https://a0.e0000a00.com/x'), []);
+    assert.ok(url('http://7f000001.nip.io/').length > 0);
+  });
+
   test('property: public dotted hostnames are not flagged', () => {
     const label = fc.stringMatching(/^[a-z][a-z0-9]{1,10}$/);
     fc.assert(
