@@ -19,10 +19,12 @@ const work = join(tmpdir(), 'warden-bench');
 cpSync(shared, work, { recursive: true, filter: (src) => !src.includes('node_modules') });
 const bench = join(work, 'bench.sh');
 const port = process.env.WARDEN_BENCH_PORT ?? '18080';
+// WARDEN_BENCH_CONFIG=examples/bench-core.yaml measures the core hop without the audit trail.
+const config = resolve(root, process.env.WARDEN_BENCH_CONFIG ?? 'examples/bench.yaml');
 const node = process.env.npm_node_execpath || process.execPath;
 const env = {
   ...process.env,
-  GATEWAY_CMD: `${node} ${join(root, 'bin/warden.js')} start --config ${join(root, 'examples/bench.yaml')} --port ${port}`,
+  GATEWAY_CMD: `${node} ${join(root, 'bin/warden.js')} start --config ${config} --port ${port}`,
   TARGET_TOOL: 'bench__fetch_doc',
   TARGET_INIT: '1',
 };

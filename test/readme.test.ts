@@ -17,7 +17,7 @@ test('the README config example validates', () => {
 });
 
 test('the shipped example configs validate', () => {
-  for (const f of ['examples/quickstart.yaml', 'examples/bench.yaml', 'examples/demo/demo.yaml']) {
+  for (const f of ['examples/quickstart.yaml', 'examples/bench.yaml', 'examples/bench-core.yaml', 'examples/demo/demo.yaml']) {
     assert.ok(loadConfigFile(join(ROOT, f), {}).config, f);
   }
 });
