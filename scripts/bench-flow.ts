@@ -81,7 +81,8 @@ console.log(`load average ${loadavg()[0]!.toFixed(2)} on ${cpus().length} cores 
 const results = {
   read: bench('ordinary read (srv2/get_item)', N, (i) => ({ server: 'srv2', tool: 'get_item', args: { id: i } }), true),
   sinkShort: bench('sink, 21 rules fire, 60-char message', N, (i) => ({ server: 'chat', tool: 'post_message', args: { channel: '#support-a', text: `status update number ${i} all good here` } }), false),
-  sinkLong: bench('sink, data-flow check on a 600-char message', 5000, (i) => ({ server: 'chat', tool: 'post_message', args: { channel: '#general', text: `${text} ${text} ${text} ${i}`.slice(0, 600) } }), false),
+  sinkLongAllowed: bench('sink to an allowed channel, 600-char message', 5000, (i) => ({ server: 'chat', tool: 'post_message', args: { channel: '#support-a', text: `${text} ${text} ${text} ${i}`.slice(0, 600) } }), false),
+  sinkLong: bench('sink held by rules + data-flow evidence, 600 chars', 5000, (i) => ({ server: 'chat', tool: 'post_message', args: { channel: '#general', text: `${text} ${text} ${text} ${i}`.slice(0, 600) } }), false),
 };
 console.log(JSON.stringify({ rules: ruleCount, historyCalls: state.calls, microsPerCall: results }));
 

@@ -290,7 +290,9 @@ export function createRuleEngine(config: FlowsConfig, fingerprinter: Fingerprint
           });
         }
       }
-      const flow = dataflow(call, state);
+      // The data-flow probe only matters when it can change the outcome (raise a rule that fired,
+      // or act alone); a benign sink call no rule touches skips the tokenising (~40 µs on 600 chars).
+      const flow = firings.length > 0 || df.alone !== 'continue' ? dataflow(call, state) : undefined;
       if (flow) {
         const what = `data from ${describe(flow)} reappears in the arguments`;
         if (firings.length > 0) {
