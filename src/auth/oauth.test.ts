@@ -4,63 +4,24 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { generateKeyPairSync } from 'node:crypto';
-import Provider from 'oidc-provider';
+import { startOidcProvider, type OidcServer } from '../../test/fixtures/oidc.ts';
 import { authConfigSchema, bearerChallenge, createAuthenticator, protectedResourceMetadataPaths, resourceMetadataUrl } from './index.ts';
 
 const RESOURCE = 'https://warden.test/mcp';
 const OTHER = 'https://other-api.test/';
-const SECRET = 'client-secret-that-is-long-enough-for-tests';
+const CLIENT = { id: 'support-agent', secret: 'client-secret-that-is-long-enough-for-tests' };
 
-let server: Server;
+let as: OidcServer;
 let issuer: string;
 
 before(async () => {
-  server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: 'support-agent', client_secret: SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' }],
-    jwks: { keys: [{ ...signing, kid: 'as-1', alg: 'ES256', use: 'sig' }] as never },
-    scopes: ['mcp:tools', 'other'],
-    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => RESOURCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx: unknown, resource: string) => ({
-          scope: resource === RESOURCE ? 'mcp:tools' : 'other',
-          audience: resource,
-          accessTokenFormat: 'jwt',
-          jwt: { sign: { alg: 'ES256' } },
-        }),
-      },
-    },
-  } as never);
-  server.on('request', provider.callback());
+  as = await startOidcProvider({ clients: [CLIENT], resource: RESOURCE });
+  issuer = as.issuer;
 });
 
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
+after(() => as.close());
 
-async function token(resource: string, scope: string): Promise<string> {
-  const res = await fetch(`${issuer}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`support-agent:${SECRET}`).toString('base64')}` },
-    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }).toString(),
-  });
-  const body = (await res.json()) as { access_token?: string; error?: string };
-  assert.ok(body.access_token, `token endpoint: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
+const token = (resource: string, scope: string) => as.clientCredentials(CLIENT, resource, scope);
 
 const make = (requiredScopes: string[] = ['mcp:tools']) =>
   createAuthenticator(authConfigSchema.parse({ resource: RESOURCE, signing: { enabled: false }, oauth: { issuer, requiredScopes, scopesSupported: ['mcp:tools'], cooldownMs: 0 } }), {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { highlight, resolveDbPath, visible } from './format.ts';
+import { highlight, visible } from './format.ts';
 import type { ToolFinding } from './poisoning.ts';
 
 const f: ToolFinding = { detector: 'tool_poisoning', rule: 'r', severity: 'high', message: 'm', field: 'description', text: 'Adds numbers. <IMPORTANT>x</IMPORTANT>', start: 14, end: 25 };
@@ -13,10 +13,4 @@ test('highlight with brackets or ANSI', () => {
 test('hidden characters are shown, never passed to the terminal', () => {
   assert.equal(visible('a\u200bb\u202e\n\udb40\udc41'), 'a<U+200B>b<U+202E>\\n<U+E0041>');
   assert.equal(visible('\x1b[2J'), '<U+001B>[2J');
-});
-
-test('database path convention', () => {
-  assert.equal(resolveDbPath(undefined, 'conf/warden.yaml', '/srv'), '/srv/conf/.warden/warden.db');
-  assert.equal(resolveDbPath('x.db', 'conf/warden.yaml', '/srv'), '/srv/x.db');
-  assert.equal(resolveDbPath(undefined, undefined, '/srv'), '/srv/.warden/warden.db');
 });

@@ -1,15 +1,8 @@
 /**
  * Text rendering for the integrity CLI commands: findings with the offending text highlighted
- * (ANSI reverse-red on a terminal, `[[…]]` otherwise) and where the database lives.
+ * (ANSI reverse-red on a terminal, `[[…]]` otherwise).
  */
-import { dirname, resolve } from 'node:path';
 import type { ToolFinding } from './poisoning.ts';
-
-/** `--db PATH`, else `<config dir>/.warden/warden.db` (the audit CLI's convention), else `./.warden/warden.db`. */
-export function resolveDbPath(dbOpt: string | undefined, configPath: string | undefined, cwd = process.cwd()): string {
-  if (dbOpt) return resolve(cwd, dbOpt);
-  return resolve(configPath ? dirname(resolve(cwd, configPath)) : cwd, '.warden', 'warden.db');
-}
 
 /** Makes control and invisible characters visible (`\n`, `<U+200B>`), so a terminal cannot be tricked. */
 export function visible(s: string): string {

@@ -24,5 +24,5 @@ export {
   type ToolFinding,
 } from './poisoning.ts';
 export { detectConfigDrift, type DriftFinding } from './drift.ts';
-export { resolveDbPath, highlight, formatFinding, visible } from './format.ts';
+export { highlight, formatFinding, visible } from './format.ts';
 export { buildGrantsReport, formatGrantsReport, type GrantsReport, type GrantsReportInput, type AgentGrantsReport, type CallCount } from './grants-report.ts';

@@ -1,88 +1,40 @@
 /**
- * Loading the auth and policy sections for the CLI commands (`warden token|keys|explain|agents`).
- *
- * Until the lead adds `auth` and the policy keys to the root schema, `loadConfigFile` refuses a
- * file that has them (unknown keys). So: use `loadConfigFile` when it accepts the file, and
- * otherwise read the YAML, resolve `${env:…}`/`${file:…}` in OUR sections only, and validate
- * them with our own schemas. Either way the result is validated and every error names a key path.
- * Policy keys may sit under `policy:` or at the top level (`agents`, `roles`, `virtualServers`,
- * `defaultDeny`), as in the design sketch.
+ * Config for the CLI commands that read the policy and identity sections (`warden token|keys|
+ * explain|agents`): the file is loaded exactly as the gateway loads it (`loadConfigFile`: secret
+ * references resolved, the root schema validated, errors naming key paths), and the data
+ * directory is the gateway's (`dataDirForConfig`), so a command and the gateway never disagree.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, loadConfigFile } from '../config/index.ts';
-import { authConfigSchema, type AuthConfig } from '../auth/config.ts';
-import { policyConfigSchema, type PolicyConfig } from './config.ts';
-import type { CatalogTool } from './types.ts';
+import { resolve } from 'node:path';
+import { loadConfigFile, type WardenConfig } from '../config/index.ts';
+import { dataDirForConfig } from '../store/sqlite.ts';
+import { compilePolicy } from './policy.ts';
+import type { CatalogTool, Policy } from './types.ts';
 
-export interface Sections {
-  readonly auth: AuthConfig;
-  readonly policy: PolicyConfig;
+export interface CliConfig {
+  readonly config: WardenConfig;
   /** Where Warden keeps its state (signing key, warden.db). */
   readonly dataDir: string;
-  readonly baseDir: string;
 }
 
-const REF = /\$\{(env|file):([^}]+)\}/g;
-
-function resolveRefs(v: unknown, path: string, baseDir: string, problems: string[]): unknown {
-  if (typeof v === 'string') {
-    return v.replace(REF, (_m, kind: string, ref: string) => {
-      if (kind === 'env') {
-        const x = process.env[ref];
-        if (x === undefined) problems.push(`${path}: environment variable ${ref} is not set`);
-        return x ?? '';
-      }
-      try {
-        return readFileSync(resolve(baseDir, ref), 'utf8').trim();
-      } catch {
-        problems.push(`${path}: cannot read secret file ${ref}`);
-        return '';
-      }
-    });
-  }
-  if (Array.isArray(v)) return v.map((x, i) => resolveRefs(x, `${path}[${i}]`, baseDir, problems));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x, path ? `${path}.${k}` : k, baseDir, problems)]));
-  return v;
-}
-
-function validate<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, value: unknown, prefix: string, problems: string[]): T | undefined {
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  for (const i of r.error.issues) problems.push(`${[prefix, ...i.path.map(String)].filter(Boolean).join('.')}: ${i.message}`);
-  return undefined;
-}
-
-/** Loads and validates the sections. Throws {@link ConfigError}. */
-export function loadSections(configPath: string | undefined, opts: { dataDir?: string } = {}): Sections {
+/**
+ * Loads `configPath` (default `warden.yaml`) as the gateway would; `dataDir` (a `--data-dir`
+ * flag) overrides the config's `storage.dataDir`. Throws `ConfigError`.
+ */
+export function loadCliConfig(configPath: string | undefined, dataDir?: string): CliConfig {
   const path = resolve(configPath ?? 'warden.yaml');
-  const baseDir = dirname(path);
-  let raw: Record<string, unknown>;
-  try {
-    const loaded = loadConfigFile(path) as unknown as { config: Record<string, unknown> };
-    raw = loaded.config; // already resolved and validated by the root schema (once the lead wires our sections)
-  } catch (err) {
-    if (!(err instanceof ConfigError) || /cannot read/.test(err.message)) throw err;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      throw new ConfigError([`cannot read ${path}`]);
-    }
-    const doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
-    const problems: string[] = [];
-    const pick = (k: string) => (doc[k] === undefined ? undefined : resolveRefs(doc[k], k, baseDir, problems));
-    raw = { auth: pick('auth'), policy: pick('policy'), agents: pick('agents'), roles: pick('roles'), virtualServers: pick('virtualServers'), defaultDeny: pick('defaultDeny'), dataDir: pick('dataDir') };
-    if (problems.length) throw new ConfigError(problems);
-  }
-  const problems: string[] = [];
-  const auth = validate(authConfigSchema, raw['auth'], 'auth', problems);
-  const policyRaw = raw['policy'] ?? Object.fromEntries(['agents', 'roles', 'virtualServers', 'defaultDeny'].filter((k) => raw[k] !== undefined).map((k) => [k, raw[k]]));
-  const policy = validate(policyConfigSchema, policyRaw, raw['policy'] ? 'policy' : '', problems);
-  if (problems.length || !auth || !policy) throw new ConfigError(problems);
-  const dataDir = resolve(baseDir, opts.dataDir ?? (typeof raw['dataDir'] === 'string' ? raw['dataDir'] : process.env['WARDEN_DATA_DIR'] ?? '.warden'));
-  return { auth, policy, dataDir, baseDir };
+  return { config: loadConfigFile(path).config, dataDir: dataDirForConfig(path, dataDir) };
+}
+
+/**
+ * The policy `warden explain|agents` speak about: the config's policy compiled against `catalog`
+ * (the live one, when the caller has it) or else the `--tools FILE.json` catalog. Throws when
+ * there is neither, or when the config or catalog is invalid.
+ */
+export function policyForCli(configPath: string | undefined, catalog: readonly CatalogTool[] | undefined, toolsFile: string | undefined): Policy {
+  const tools = catalog ?? (toolsFile ? readCatalogFile(toolsFile) : undefined);
+  if (!tools) throw new Error('no catalog: pass --tools FILE.json (a list of {server, name})');
+  return compilePolicy(loadCliConfig(configPath).config, tools);
 }
 
 /**

@@ -64,6 +64,11 @@ export class UpstreamConnection {
   private stopped = false;
   private generation = 0;
   private progressSeq = 0;
+  /** The connected transport, for the direct request path of 2025-era connections. */
+  private transport: Transport | undefined;
+  private directSeq = 0;
+  /** Direct-path requests awaiting their response, by JSON-RPC id. */
+  private readonly direct = new Map<string, { resolve: (r: Record<string, unknown>) => void; reject: (e: WardenError) => void }>();
   private readonly progressRoutes = new Map<string, (p: { progress: number; total?: number; message?: string }) => void>();
 
   constructor(name: string, config: UpstreamConfig, opts: { baseDir: string; log: Logger; events: UpstreamEvents }) {
@@ -146,6 +151,9 @@ export class UpstreamConnection {
       sent = { ...params, _meta: { ...meta, progressToken: token } };
     }
     try {
+      // 2025-era connections: plain JSON-RPC over the transport, answered straight off the wire
+      // (see tapProgress); the SDK client keeps the handshake, notifications and server requests.
+      if (this.transport && client.getProtocolEra() === 'legacy') return await this.sendDirect(this.transport, method, sent, signal, opts.headers);
       const result = await client.request({ method, params: sent } as never, passthrough, {
         signal,
         ...(opts.headers ? { headers: opts.headers } : {}),
@@ -163,10 +171,59 @@ export class UpstreamConnection {
     }
   }
 
+  /**
+   * The direct request path: one JSON-RPC request written to the transport, its answer taken in
+   * tapProgress before the SDK parses it. Measured: the SDK client's request path (schema parsing,
+   * handler maps) was the largest share of the upstream leg's CPU. Cancellation follows the 2025
+   * spec: `notifications/cancelled` with the request id.
+   */
+  private sendDirect(transport: Transport, method: string, params: Record<string, unknown> | undefined, signal: AbortSignal, headers?: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+    const id = `w${++this.directSeq}`;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const done = () => {
+        this.direct.delete(id);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        done();
+        void transport.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: String(signal.reason ?? 'cancelled') } } as never).catch(() => undefined);
+        reject(new WardenError('WARDEN_CANCELLED'));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.direct.set(id, {
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e)),
+      });
+      transport
+        .send({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) } as never, headers ? { headers } : undefined)
+        .catch(() => {
+          if (!this.direct.has(id)) return;
+          done();
+          reject(new WardenError('WARDEN_UPSTREAM_UNAVAILABLE', undefined, { server: this.name }));
+        });
+    });
+  }
+
+  /** Fails every direct-path request in flight (the connection is gone). */
+  private failDirect(): void {
+    for (const p of [...this.direct.values()]) p.reject(new WardenError('WARDEN_UPSTREAM_UNAVAILABLE', undefined, { server: this.name }));
+    this.direct.clear();
+  }
+
   /** Wraps a connected transport so progress for Warden's tokens is routed synchronously, in order. */
   private tapProgress(transport: Transport): void {
     const inner = transport.onmessage;
     transport.onmessage = (message, extra) => {
+      const r = message as { id?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+      if (typeof r.id === 'string' && (r.result !== undefined || r.error !== undefined)) {
+        const pending = this.direct.get(r.id);
+        if (pending) {
+          if (r.error) pending.reject(WardenError.relayed(r.error.code, r.error.message, r.error.data));
+          else pending.resolve(r.result as Record<string, unknown>);
+          return;
+        }
+      }
       const m = message as { method?: string; params?: { progressToken?: unknown } };
       if (m.method === 'notifications/progress') {
         const route = this.progressRoutes.get(String(m.params?.progressToken));
@@ -187,6 +244,7 @@ export class UpstreamConnection {
 
   private translate(err: unknown, signal?: AbortSignal): WardenError {
     if (signal?.aborted) return new WardenError('WARDEN_CANCELLED');
+    if (err instanceof WardenError) return err;
     if (err instanceof ProtocolError) return WardenError.relayed(err.code, err.message, err.data);
     if (err instanceof SdkError) {
       if (err.code === SdkErrorCode.RequestTimeout) return new WardenError('WARDEN_UPSTREAM_TIMEOUT', undefined, { server: this.name });
@@ -252,6 +310,8 @@ export class UpstreamConnection {
       if (gen !== this.generation || this.stopped) return;
       this.log.warn('upstream connection closed');
       this.client = undefined;
+      this.transport = undefined;
+      this.failDirect();
       this.setState('down');
       this.scheduleRetry();
     };
@@ -260,6 +320,7 @@ export class UpstreamConnection {
       const transport = this.makeTransport();
       await client.connect(transport, { timeout: this.config.connectTimeoutMs });
       this.tapProgress(transport);
+      this.transport = transport;
       if (gen !== this.generation) {
         await client.close().catch(() => undefined);
         return;
@@ -347,6 +408,8 @@ export class UpstreamConnection {
     this.generation++;
     const c = this.client;
     this.client = undefined;
+    this.transport = undefined;
+    this.failDirect();
     if (c) await c.close().catch(() => undefined);
   }
 }

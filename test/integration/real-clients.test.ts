@@ -12,21 +12,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
-import Provider from 'oidc-provider';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTP } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { SSEClientTransport as V1SSE } from '@modelcontextprotocol/sdk/client/sse.js';
 import { EVERYTHING, NM, ROOT, connect, startTestWarden, type TestWarden } from '../helpers.ts';
+import { startOidcProvider, type OidcServer } from '../fixtures/oidc.ts';
 
 // `@modelcontextprotocol/inspector-cli` is the Inspector's command-line mode on its own (what
 // `npx @modelcontextprotocol/inspector --cli` runs in the 1.x line; 2.x bundles a web UI, vite,
@@ -321,10 +318,10 @@ servers:
 });
 
 describe('OAuth 2.1 end to end: oidc-provider as the authorization server, Warden as the resource server', () => {
-  const CLIENT_ID = 'warden-agent';
-  const CLIENT_SECRET = 'client-secret-that-is-long-enough-for-tests';
+  const CLIENT = { id: 'warden-agent', secret: 'client-secret-that-is-long-enough-for-tests' };
+  const { id: CLIENT_ID, secret: CLIENT_SECRET } = CLIENT;
   const OTHER = 'https://other-api.test/';
-  let as: Server;
+  let as: OidcServer;
   let issuer: string;
   let resource = '';
   let w: TestWarden;
@@ -342,37 +339,9 @@ roles:
 `);
 
   before(async () => {
-    as = createServer();
-    await new Promise<void>((r) => as.listen(0, '127.0.0.1', () => r()));
-    issuer = `http://127.0.0.1:${(as.address() as AddressInfo).port}`;
-    const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-    const provider = new Provider(issuer, {
-      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' }],
-      // No `none`: mcp-remote picks the first method the server lists that it can use, and this
-      // client is confidential.
-      clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-      jwks: { keys: [{ ...signing, kid: 'as-1', alg: 'ES256', use: 'sig' }] },
-      scopes: ['mcp:tools', 'other'],
-      ttl: { ClientCredentials: 300 },
-      enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-      features: {
-        devInteractions: { enabled: false },
-        clientCredentials: { enabled: true },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => resource,
-          useGrantedResource: () => true,
-          // RFC 8707: the token's audience is the resource asked for; only Warden's gets its scope.
-          getResourceServerInfo: (_ctx: unknown, r: string) => ({
-            scope: r === resource ? 'mcp:tools' : 'other',
-            audience: r,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          }),
-        },
-      },
-    });
-    as.on('request', provider.callback());
+    // The resource is Warden's own URL, set below once Warden listens.
+    as = await startOidcProvider({ clients: [CLIENT], resource: () => resource });
+    issuer = as.issuer;
     // Warden's canonical URI is its own URL, known only once it listens on its ephemeral port:
     // start with a placeholder, then reload with the real one (a reload keeps the listener).
     w = await startTestWarden(oauthConfig('http://127.0.0.1/mcp'));
@@ -383,8 +352,7 @@ roles:
   });
   after(async () => {
     await w?.stop();
-    as?.closeAllConnections();
-    await new Promise((r) => as?.close(r));
+    await as?.close();
   });
 
   const metadataUrl = () => `${new URL(resource).origin}/.well-known/oauth-protected-resource/mcp`;
@@ -394,17 +362,7 @@ roles:
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(authorization ? { authorization } : {}) },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
     });
-  async function clientCredentials(forResource: string, scope: string): Promise<string> {
-    const meta = (await fetch(`${issuer}/.well-known/openid-configuration`).then((r) => r.json())) as { token_endpoint: string };
-    const res = await fetch(meta.token_endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', resource: forResource, scope }).toString(),
-    });
-    const body = (await res.json()) as { access_token?: string; token_type?: string };
-    assert.ok(body.access_token, `token endpoint: ${JSON.stringify(body)}`);
-    return body.access_token;
-  }
+  const clientCredentials = (forResource: string, scope: string) => as.clientCredentials(CLIENT, forResource, scope);
 
   test('RFC 9728: Warden’s protected resource metadata names the authorization server', { timeout: TEST_MS }, async () => {
     for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {

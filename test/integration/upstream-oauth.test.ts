@@ -10,17 +10,16 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Provider from 'oidc-provider';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import type { Client } from '@modelcontextprotocol/client';
 import { startWarden, type RunningWarden } from '../../src/app.ts';
 import { createLogger } from '../../src/telemetry/log.ts';
 import { startConformanceHttp, type ConformanceHttpServer } from '../fixtures/conformance-server.ts';
 import { connect } from '../helpers.ts';
+import { startOidcProvider, type OidcServer } from '../fixtures/oidc.ts';
 
 const CLIENT_ID = 'warden-upstream';
 const CLIENT_SECRET = 'warden-upstream-client-secret-long-enough';
@@ -32,7 +31,7 @@ const listen = async (s: Server): Promise<string> => {
 };
 
 describe('upstream OAuth client credentials (oidc-provider → Warden → upstream)', () => {
-  let as: Server;
+  let as: OidcServer;
   let issuer: string;
   let fixture: ConformanceHttpServer;
   let guard: Server;
@@ -45,36 +44,19 @@ describe('upstream OAuth client credentials (oidc-provider → Warden → upstre
   let client: Client;
 
   before(async () => {
-    // The authorization server.
-    as = createServer();
-    issuer = await listen(as);
     // The upstream's canonical URI is the guard's URL, known once it listens.
     guard = createServer();
     resource = `${await listen(guard)}/mcp`;
-    const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-    const provider = new Provider(issuer, {
-      clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], id_token_signed_response_alg: 'ES256' }],
+    // The authorization server, which binds tokens to that URI.
+    as = await startOidcProvider({
+      clients: [{ id: CLIENT_ID, secret: CLIENT_SECRET }],
+      resource,
       clientAuthMethods: ['client_secret_basic'],
-      jwks: { keys: [{ ...signing, kid: 'as-1', alg: 'ES256', use: 'sig' }] },
-      scopes: ['mcp:tools'],
-      ttl: { ClientCredentials: 300 },
-      enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
-      features: {
-        devInteractions: { enabled: false },
-        clientCredentials: { enabled: true },
-        resourceIndicators: {
-          enabled: true,
-          defaultResource: () => resource,
-          useGrantedResource: () => true,
-          getResourceServerInfo: (_ctx: unknown, r: string) => ({ scope: 'mcp:tools', audience: r, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
-        },
+      onRequest: (req) => {
+        if (req.url === '/token') tokenRequests++;
       },
     });
-    const callback = provider.callback();
-    as.on('request', (req, res) => {
-      if (req.url === '/token') tokenRequests++;
-      void callback(req, res);
-    });
+    issuer = as.issuer;
 
     // The upstream: the conformance server behind a guard that checks the token.
     fixture = await startConformanceHttp({ port: 0, onError: () => undefined });
@@ -127,8 +109,7 @@ servers:
     await fixture?.close();
     guard?.closeAllConnections();
     guard?.close();
-    as?.closeAllConnections();
-    as?.close();
+    await as?.close();
   });
 
   test('Warden obtains a token from the authorization server and the guarded upstream accepts it', async () => {

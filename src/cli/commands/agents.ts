@@ -3,8 +3,8 @@
  * can see on each virtual server it may use (the same precomputed views `tools/list` serves).
  */
 import { parseArgs } from 'node:util';
-import { compilePolicy, type CatalogTool } from '../../policy/index.ts';
-import { loadSections, readCatalogFile } from '../../policy/sections.ts';
+import type { CatalogTool } from '../../policy/index.ts';
+import { policyForCli } from '../../policy/sections.ts';
 import type { CliIo } from './token.ts';
 
 const USAGE = 'usage: warden agents [--tools FILE.json] [--json]\n';
@@ -27,13 +27,7 @@ export async function agentsCommand(argv: string[], io: CliIo, catalog?: readonl
     return 0;
   }
   try {
-    const tools = catalog ?? (v.tools ? readCatalogFile(v.tools) : undefined);
-    if (!tools) {
-      io.stderr('no catalog: pass --tools FILE.json (a list of {server, name})\n');
-      return 2;
-    }
-    const s = loadSections(io.configPath);
-    const policy = compilePolicy(s.policy, tools);
+    const policy = policyForCli(io.configPath, catalog, v.tools);
     const out = policy.agentIds.map((id) => {
       const agent = { id, roles: policy.rolesFor(id) ?? [], via: 'local' as const, scopes: [] };
       const endpoints = policy.virtualServers.filter((vs) => policy.allowsEndpoint(agent, vs)).map((vs) => ({ virtualServer: vs, tools: policy.view(agent, vs).tools }));

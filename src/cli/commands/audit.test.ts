@@ -8,11 +8,13 @@ import { auditConfigSchema, createAuditLog, createAuditObserver } from '../../au
 import { makeCtx } from '../../audit/test-helpers.ts';
 import { parseWhen, run } from './audit.ts';
 
-async function fixture() {
+/** `storageDataDir`: an absolute `storage.dataDir` for the config (default: none, so `<config dir>/.warden`). */
+async function fixture(storageDataDir?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'warden-cli-audit-'));
   const configPath = join(dir, 'warden.yaml');
-  writeFileSync(configPath, 'servers: {}\naudit:\n  checkpoint:\n    file: checkpoints.jsonl\n');
-  const dataDir = join(dir, '.warden');
+  const storage = storageDataDir ? `storage: { dataDir: "${storageDataDir}" }\n` : '';
+  writeFileSync(configPath, `servers: {}\n${storage}audit:\n  checkpoint:\n    file: checkpoints.jsonl\n`);
+  const dataDir = storageDataDir ?? join(dir, '.warden');
   mkdirSync(dataDir);
   const db = new Database(join(dataDir, 'warden.db'));
   db.pragma('journal_mode = WAL');
@@ -35,6 +37,13 @@ async function fixture() {
 }
 
 describe('warden audit', () => {
+  test('verify finds the database where the gateway keeps it: storage.dataDir', async () => {
+    const { cli } = await fixture(join(mkdtempSync(join(tmpdir(), 'warden-cli-audit-data-')), 'var-lib-warden'));
+    const ok = await cli('verify');
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    assert.match(ok.out, /3 records \(seq 1\.\.3\), 2 checkpoints checked/);
+  });
+
   test('verify: OK on an intact chain, exit 1 with the seq and the check when tampered', async () => {
     const { db, cli } = await fixture();
     const ok = await cli('verify');

@@ -1,6 +1,6 @@
 /**
  * `warden audit verify | tail [--follow] | query | export | session ID | checkpoint`: reads the
- * audit trail from the database (default `<config dir>/.warden/warden.db`, or `--db PATH`).
+ * audit trail from the database (default `warden.db` in the gateway's `storage.dataDir`, or `--db PATH`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import {
   tailAudit, verifyAuditChain,
 } from '../../audit/index.ts';
 import type { AuditConfig, AuditEntry, AuditQuery } from '../../audit/index.ts';
+import { dbPathForConfig } from '../../store/sqlite.ts';
 
 export interface AuditIo {
   stdout: (s: string) => void;
@@ -86,7 +87,8 @@ function context(dbOpt: string | undefined, io: AuditIo): Ctx {
     if (!parsed.success) throw new UsageError(`${configPath}: audit: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     config = parsed.data;
   }
-  const dbPath = resolve(dbOpt ?? resolve(configPath ? dirname(configPath) : process.cwd(), '.warden', 'warden.db'));
+  // The signing key and checkpoints sit beside the database (in the data directory, or beside `--db`).
+  const dbPath = dbPathForConfig(configPath, dbOpt);
   return { dbPath, dataDir: dirname(dbPath), config };
 }
 

@@ -6,9 +6,9 @@
  * through the `catalog` argument of {@link explainCommand}.
  */
 import { parseArgs } from 'node:util';
-import { compilePolicy, type CatalogTool } from '../../policy/index.ts';
+import type { CatalogTool } from '../../policy/index.ts';
 import type { AgentIdentity } from '../../pipeline/types.ts';
-import { loadSections, readCatalogFile } from '../../policy/sections.ts';
+import { policyForCli } from '../../policy/sections.ts';
 import type { CliIo } from './token.ts';
 
 const USAGE = 'usage: warden explain --agent ID --tool SERVER__TOOL [--args JSON] [--virtual-server NAME] [--roles a,b] [--tools FILE.json] [--json]\n';
@@ -50,13 +50,7 @@ export async function explainCommand(argv: string[], io: CliIo, catalog?: readon
     }
   }
   try {
-    const tools = catalog ?? (v.tools ? readCatalogFile(v.tools) : undefined);
-    if (!tools) {
-      io.stderr('no catalog: pass --tools FILE.json (a list of {server, name})\n');
-      return 2;
-    }
-    const s = loadSections(io.configPath);
-    const policy = compilePolicy(s.policy, tools);
+    const policy = policyForCli(io.configPath, catalog, v.tools);
     const roles = v.roles !== undefined ? v.roles.split(',').map((r) => r.trim()).filter(Boolean) : [...(policy.rolesFor(v.agent) ?? [])];
     const agent: AgentIdentity = { id: v.agent, roles, via: 'local', scopes: [] };
     const vs = v['virtual-server']!;

@@ -30,7 +30,7 @@ roles:
   dev:
     allow:
       - { server: chat, tools: ["*"] }
-dataDir: ./state
+storage: { dataDir: ./state }
 `;
 
 function io() {

@@ -3,13 +3,11 @@
  * `warden keys list`. Keys are stored as SHA-256 hashes in `<dataDir>/warden.db`; a running
  * gateway sees a revoke within `auth.apiKeys.refreshSec`.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { createApiKeyStore } from '../../auth/index.ts';
 import { recordAdminAction } from '../../audit/admin-record.ts';
-import { loadSections } from '../../policy/sections.ts';
+import { loadCliConfig } from '../../policy/sections.ts';
+import { openDatabase, type Database } from '../../store/sqlite.ts';
 import type { CliIo } from './token.ts';
 
 const USAGE = 'usage: warden keys create --agent ID [--label L] | warden keys revoke KEY_ID | warden keys list   [--data-dir DIR]\n';
@@ -33,15 +31,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     io.stderr(USAGE);
     return 2;
   }
-  let db: Database.Database | undefined;
+  let db: Database | undefined;
   try {
-    const s = loadSections(io.configPath, values['data-dir'] ? { dataDir: values['data-dir'] } : {});
-    mkdirSync(s.dataDir, { recursive: true, mode: 0o700 });
-    db = new Database(join(s.dataDir, 'warden.db'));
-    db.pragma('journal_mode = WAL');
+    const { config, dataDir } = loadCliConfig(io.configPath, values['data-dir']);
+    db = openDatabase(dataDir, config.storage.synchronous);
     const store = createApiKeyStore(db);
     if (cmd === 'create') {
-      if (!s.policy.agents[values.agent!]) io.stderr(`warning: agent '${values.agent}' is not in config; the key will grant no roles until it is\n`);
+      if (!config.agents[values.agent!]) io.stderr(`warning: agent '${values.agent}' is not in config; the key will grant no roles until it is\n`);
       const k = store.create(values.agent!, values.label);
       // The audit trail records who got a key (never the key itself).
       await recordAdminAction(db, 'key.create', { keyId: k.id, agent: k.agent }, 'cli');

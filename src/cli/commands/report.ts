@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { buildGrantsReport, formatGrantsReport, resolveDbPath, type CallCount } from '../../integrity/index.ts';
+import { buildGrantsReport, formatGrantsReport, type CallCount } from '../../integrity/index.ts';
+import { dbPathForConfig } from '../../store/sqlite.ts';
 
 export interface ReportIo {
   stdout: (s: string) => void;
@@ -70,7 +71,7 @@ export function createReportCommand(deps: ReportDeps = {}) {
       if (!grants) throw new Error('no grants: pass --grants FILE.json (agent → exposed tool names)');
       let countCalls = deps.countCalls;
       if (!countCalls) {
-        const dbPath = resolveDbPath(values.db, io.configPath);
+        const dbPath = dbPathForConfig(io.configPath, values.db);
         if (!existsSync(dbPath)) throw new Error(`no database at ${dbPath} (use --db PATH)`);
         db = new Database(dbPath, { readonly: true, fileMustExist: true });
         countCalls = countCallsFromAudit(db);

@@ -9,9 +9,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
 import {
-  createPinStore, createPoisoningScanner, formatFinding, integrityConfigSchema, resolveDbPath, SEVERITY_RANK,
+  createPinStore, createPoisoningScanner, formatFinding, integrityConfigSchema, SEVERITY_RANK,
   type IntegrityConfig, type ToolFinding, type ToolLike,
 } from '../../integrity/index.ts';
+import { dbPathForConfig } from '../../store/sqlite.ts';
 
 export interface ScanIo {
   stdout: (s: string) => void;
@@ -55,7 +56,7 @@ export async function run(argv: string[], io: ScanIo): Promise<number> {
     let servers: Map<string, ToolLike[]>;
     if (values.tools) servers = toolsFromFile(values.tools, values.server ?? 'tools');
     else {
-      const dbPath = resolveDbPath(values.db, configPath);
+      const dbPath = dbPathForConfig(configPath, values.db);
       if (!existsSync(dbPath)) throw new Error(`no --tools file and no database at ${dbPath}; run the gateway once or pass --tools FILE.json`);
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
       try {

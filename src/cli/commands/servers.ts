@@ -1,7 +1,7 @@
 /**
  * `warden servers list | approve SERVER [TOOL] | pin SERVER --tools FILE | diff SERVER TOOL`:
  * tool pins and quarantine (issue 8), read from and written to the shared database
- * (`--db PATH`, default `<config dir>/.warden/warden.db`). A running gateway picks approvals up
+ * (`--db PATH`, default `warden.db` in the gateway's `storage.dataDir`). A running gateway picks approvals up
  * on its next tool-list review.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { dirname } from 'node:path';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { createIntegrityGuard, lineDiff, prettyCanonical, resolveDbPath, type ToolLike } from '../../integrity/index.ts';
+import { createIntegrityGuard, lineDiff, prettyCanonical, type ToolLike } from '../../integrity/index.ts';
+import { dbPathForConfig } from '../../store/sqlite.ts';
 import { recordAdminAction } from '../../audit/admin-record.ts';
 
 export interface ServersIo {
@@ -47,7 +48,7 @@ export async function run(argv: string[], io: ServersIo): Promise<number> {
       io.stdout(USAGE);
       return values.help ? 0 : 2;
     }
-    const dbPath = resolveDbPath(values.db, io.configPath);
+    const dbPath = dbPathForConfig(io.configPath, values.db);
     const writes = cmd === 'approve' || cmd === 'pin';
     if (!writes && !existsSync(dbPath)) throw new Error(`no database at ${dbPath} (use --db PATH)`);
     if (writes) mkdirSync(dirname(dbPath), { recursive: true });

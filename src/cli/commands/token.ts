@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadSigningKey, parseTtl } from '../../auth/index.ts';
-import { loadSections } from '../../policy/sections.ts';
+import { loadCliConfig } from '../../policy/sections.ts';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -37,13 +37,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   try {
-    const s = loadSections(io.configPath, values['data-dir'] ? { dataDir: values['data-dir'] } : {});
-    const key = loadSigningKey(s.auth.signing, { dataDir: s.dataDir, resource: s.auth.resource, create: true });
+    const { config, dataDir } = loadCliConfig(io.configPath, values['data-dir']);
+    const key = loadSigningKey(config.auth.signing, { dataDir, resource: config.auth.resource, create: true });
     if (!key) {
       io.stderr('auth.signing.enabled is false: Warden has no signing key to issue tokens with\n');
       return 1;
     }
-    if (!s.policy.agents[values.agent]) io.stderr(`warning: agent '${values.agent}' is not in config; it will have no roles unless its token carries them\n`);
+    if (!config.agents[values.agent]) io.stderr(`warning: agent '${values.agent}' is not in config; it will have no roles unless its token carries them\n`);
     const token = await key.issue(values.agent, { ttlSec });
     io.stdout(`${token}\n`);
     io.stderr(`token for agent '${values.agent}', issuer ${key.issuer}, audience ${key.audience}, expires in ${ttlSec} s\n`);
