@@ -30,7 +30,7 @@ const EXTERNAL: Record<string, { module: string; help: string }> = {
   keys: { module: './commands/keys.ts', help: 'create --agent ID | revoke ID | list   API keys (stored hashed, shown once)' },
   explain: { module: './commands/explain.ts', help: '--agent ID --tool SERVER__TOOL [--args JSON]   the decision and every rule behind it' },
   agents: { module: './commands/agents.ts', help: 'each agent’s visible tools' },
-  'explain-session': { module: './commands/explain-session.ts', help: 'SESSION.json   replay a session against the flow rules' },
+  'explain-session': { module: './commands/explain-session.ts', help: '--session KEY | SESSION.json   replay a session against the flow rules' },
 };
 
 const USAGE = `usage: warden <command> [options]

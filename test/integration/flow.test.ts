@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
+import { run as explainSession } from '../../src/cli/commands/explain-session.ts';
+import { queryAudit } from '../../src/audit/index.ts';
 import { ROOT, connect, startTestWarden, type TestWarden } from '../helpers.ts';
 
 const code = (r: { _meta?: Record<string, unknown> }) => (r._meta?.['warden/error'] as { code?: string } | undefined)?.code;
@@ -62,6 +64,23 @@ describe('lethal trifecta, end to end', () => {
     } finally {
       await c.close();
     }
+  });
+
+  test('`warden explain-session --session` replays a recorded session against the rules', async () => {
+    const c = await connect(w.url);
+    await c.callTool({ name: 'tickets__get_ticket', arguments: { id: 'T-1001' } });
+    await c.callTool({ name: 'issues__list_issues', arguments: {} });
+    await post(c, '#general', 'Customer list: Alice Johnson');
+    await c.close();
+    const session = queryAudit(w.runtime.db, { tool: 'chat__post_message', decision: 'denied' }).at(-1)!.session!;
+    let out = '';
+    const code = await explainSession(['--session', session, '--db', join(w.runtime.dataDir, 'warden.db')], {
+      stdout: (s) => void (out += s), stderr: (s) => void (out += s), configPath: w.configPath,
+    });
+    assert.equal(code, 0, out);
+    assert.match(out, /replaying 3 calls/);
+    assert.match(out, /(BLOCKED|HELD) +chat\/post_message/);
+    assert.match(out, /lethal-trifecta/);
   });
 
   test('benign sessions pass untouched: read only, or post only', async () => {

@@ -1,5 +1,6 @@
 /**
  * `warden explain-session [--config warden.yaml] [--approve-holds] [--json] SESSION.json`
+ * `warden explain-session [--config warden.yaml] --session KEY [--db PATH]` (from the audit trail)
  *
  * Replays a session's calls against the flow rules and prints, call by call, the labels the
  * session had, the labels the call carried, and which rule fired where and why. SESSION.json is
@@ -13,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { flowsConfigSchema } from '../../flow/config.ts';
 import type { LabelServerConfig } from '../../flow/labels.ts';
 import { createFlowRuntime, replaySession, type ReplayCall } from '../../flow/replay.ts';
+import { dbPathForConfig } from '../../store/sqlite.ts';
 
 export interface CliIo {
   stdout: (s: string) => void;
@@ -20,7 +22,38 @@ export interface CliIo {
   configPath?: string;
 }
 
-const USAGE = 'usage: warden explain-session [--config FILE] [--approve-holds] [--json] SESSION.json';
+const USAGE = 'usage: warden explain-session [--config FILE] [--approve-holds] [--json] (SESSION.json | --session KEY [--db PATH])';
+
+/**
+ * A session's calls as the audit trail recorded them (tool calls that reached the upstream, in
+ * order): what `warden audit session KEY` prints, replayed against the rules. Arguments and
+ * results are the recorded (redacted, size-capped) forms.
+ */
+async function callsFromAudit(dbPath: string, session: string): Promise<ReplayCall[]> {
+  const { default: Database } = await import('better-sqlite3');
+  const { queryAudit } = await import('../../audit/query.ts');
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const out: ReplayCall[] = [];
+    for (const e of queryAudit(db, { session, kind: 'call' })) {
+      const r = e as { method?: string; server?: string; name?: string; args?: unknown; result?: unknown; ts: number; outcome?: string };
+      if (r.method !== 'tools/call' || !r.server || !r.name) continue;
+      // Every call that was routed to a tool is replayed, refused ones too: the replay decides again
+      // and shows which rule stops it (a refused call adds no labels there either).
+      out.push({
+        server: r.server,
+        tool: r.name,
+        at: r.ts,
+        ...(r.args && typeof r.args === 'object' && !Array.isArray(r.args) ? { args: r.args as Record<string, unknown> } : {}),
+        ...(r.result && typeof r.result === 'object' ? { result: r.result as Record<string, unknown> } : {}),
+        ...(r.outcome === 'failed' ? { upstreamError: true } : {}),
+      });
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}
 
 function isCall(v: unknown): v is ReplayCall {
   return typeof v === 'object' && v !== null && typeof (v as ReplayCall).server === 'string' && typeof (v as ReplayCall).tool === 'string';
@@ -32,7 +65,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { config: { type: 'string', short: 'c' }, 'approve-holds': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string', short: 'c' }, session: { type: 'string' }, db: { type: 'string' }, 'approve-holds': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     io.stderr(`${(e as Error).message}\n${USAGE}\n`);
@@ -44,7 +77,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const file = positionals[0];
-  if (!file) {
+  if (!file && !values.session) {
     io.stderr(`${USAGE}\n`);
     return 2;
   }
@@ -70,14 +103,27 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 
   let calls: ReplayCall[];
-  try {
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    const list = Array.isArray(raw) ? raw : (raw as { calls?: unknown })?.calls;
-    if (!Array.isArray(list) || !list.every(isCall)) throw new Error('expected a list of { server, tool, ... } calls');
-    calls = list;
-  } catch (e) {
-    io.stderr(`cannot read session ${file}: ${(e as Error).message}\n`);
-    return 2;
+  if (values.session) {
+    try {
+      calls = await callsFromAudit(dbPathForConfig(configPath, values.db), values.session);
+    } catch (e) {
+      io.stderr(`cannot read the audit trail: ${(e as Error).message}\n`);
+      return 2;
+    }
+    if (calls.length === 0) {
+      io.stderr(`no tool calls recorded for session ${values.session}\n`);
+      return 1;
+    }
+  } else {
+    try {
+      const raw = JSON.parse(readFileSync(file!, 'utf8')) as unknown;
+      const list = Array.isArray(raw) ? raw : (raw as { calls?: unknown })?.calls;
+      if (!Array.isArray(list) || !list.every(isCall)) throw new Error('expected a list of { server, tool, ... } calls');
+      calls = list;
+    } catch (e) {
+      io.stderr(`cannot read session ${file}: ${(e as Error).message}\n`);
+      return 2;
+    }
   }
 
   let rt;
