@@ -153,6 +153,12 @@ export class Gateway {
     return out;
   }
 
+  /** True while no connected upstream speaks the 2026-07-28 era (its results may need the SDK's legacy shim). */
+  allUpstreamsLegacy(): boolean {
+    for (const u of this.upstreams.values()) if (u.era === 'modern') return false;
+    return true;
+  }
+
   /** Ready when every enabled upstream is connected. */
   ready(): boolean {
     return !this.draining && [...this.upstreams.values()].every((u) => u.state === 'ready');

@@ -14,6 +14,7 @@ import { createMcpHandler, PROTOCOL_VERSION_META_KEY, type AuthInfo, type McpHtt
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { SessionTransport } from './session-transport.ts';
+import { createDirectCall, type DirectCall } from './direct-call.ts';
 import type { ServerConfig } from '../config/index.ts';
 import { WardenError, isWardenError } from '../errors/index.ts';
 import type { Gateway, Peer } from '../gateway/index.ts';
@@ -58,6 +59,9 @@ interface Session {
   readonly virtualServer: string;
   readonly transport: SessionTransport;
   readonly peer: Peer;
+  /** Answers an initialized session's tools/call without the SDK's per-request dispatch. */
+  readonly direct: DirectCall;
+  readonly initialized: () => boolean;
   lastSeen: number;
   close(): Promise<void>;
 }
@@ -155,7 +159,8 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       subscriptions,
       notify: (method, params) => void server.notification({ method, params } as never).catch(() => undefined),
     };
-    const server = createDownstreamServer(gateway, { agent, virtualServer: vs, session: sessionRefFor(agent), peer, onError: (e) => log.error({ err: e.message }, 'handler error') });
+    const onError = (e: Error) => log.error({ err: e.message }, 'handler error');
+    const server = createDownstreamServer(gateway, { agent, virtualServer: vs, session: sessionRefFor(agent), peer, onError });
     const removePeer = gateway.addPeer(peer);
     let closed = false;
     const session: Session = {
@@ -164,6 +169,8 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       virtualServer: vs,
       transport,
       peer,
+      direct: createDirectCall({ gateway, server, transport, agent, virtualServer: vs, session: { key: `mcp:${id}`, mcpSessionId: id, era: 'legacy' }, peer, onError }),
+      initialized: () => server.getClientCapabilities() !== undefined,
       lastSeen: Date.now(),
       close: async () => {
         if (closed) return;
@@ -251,6 +258,9 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       // A session belongs to the agent that opened it; anyone else gets "not found".
       if (!s || s.agentId !== agent.id || s.virtualServer !== vs) return sendError(res, new WardenError('WARDEN_SESSION_NOT_FOUND'), id);
       s.lastSeen = Date.now();
+      if (msg.kind === 'request' && msg.method === 'tools/call' && s.initialized() && gateway.allUpstreamsLegacy()) {
+        return s.direct(res, msg.id, msg.params);
+      }
       return s.transport.handlePost(req, res, msg.raw as JSONRPCMessage, authInfo, false);
     }
     if (msg.kind === 'request' && msg.method === 'initialize') {

@@ -29,7 +29,7 @@ const RELAYED_METHODS = [
  * On tools/call these come back as tool errors the model can read (MCP: tool execution errors),
  * as the SDK's own servers answer an unknown tool. A hidden tool answers exactly like an unknown one.
  */
-const TOOL_ERROR_CODES = new Set(['WARDEN_UNKNOWN_TOOL', 'WARDEN_ARGUMENTS_DENIED', 'WARDEN_INSPECTION_LIMIT', 'WARDEN_GUARDRAIL_BLOCKED', 'WARDEN_FLOW_BLOCKED', 'WARDEN_APPROVAL_DENIED', 'WARDEN_APPROVAL_TIMEOUT']);
+export const TOOL_ERROR_CODES: ReadonlySet<string> = new Set(['WARDEN_UNKNOWN_TOOL', 'WARDEN_ARGUMENTS_DENIED', 'WARDEN_INSPECTION_LIMIT', 'WARDEN_GUARDRAIL_BLOCKED', 'WARDEN_FLOW_BLOCKED', 'WARDEN_APPROVAL_DENIED', 'WARDEN_APPROVAL_TIMEOUT']);
 
 export function toProtocolError(e: WardenError): ProtocolError {
   const j = e.toJsonRpc();

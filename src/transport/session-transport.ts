@@ -26,6 +26,8 @@ export class SessionTransport implements Transport {
   /** Open POST streams by JSON-RPC request id (as a string key: ids may be numbers or strings). */
   private readonly byRequest = new Map<string, Stream>();
   private standalone: Stream | undefined;
+  /** Calls Warden answers itself (see direct-call.ts), aborted on disconnect or `notifications/cancelled`. */
+  private readonly directCalls = new Map<string, AbortController>();
   private closed = false;
   private readonly keepAliveMs: number;
 
@@ -42,6 +44,10 @@ export class SessionTransport implements Transport {
     if (m.method === undefined || m.id === undefined) {
       // A notification, or the client's answer to a request of ours.
       res.writeHead(202).end();
+      if (m.method === 'notifications/cancelled') {
+        const rid = (message as { params?: { requestId?: RequestId } }).params?.requestId;
+        if (rid !== undefined) this.directCalls.get(String(rid))?.abort('cancelled by the client');
+      }
       this.onmessage?.(message, authInfo ? { authInfo } : undefined);
       return;
     }
@@ -65,6 +71,29 @@ export class SessionTransport implements Transport {
     });
     void req;
     this.onmessage?.(message, authInfo ? { authInfo } : undefined);
+  }
+
+  /**
+   * Opens the SSE response for a request Warden answers without the SDK's dispatch; messages
+   * related to it and its answer travel through `send` as for any other request. The signal
+   * aborts when the client disconnects or cancels.
+   */
+  openDirect(res: ServerResponse, id: RequestId): AbortSignal {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive' });
+    const stream: Stream = { res, open: true };
+    const key = String(id);
+    const ac = new AbortController();
+    this.byRequest.set(key, stream);
+    this.directCalls.set(key, ac);
+    res.on('close', () => {
+      stream.open = false;
+      this.directCalls.delete(key);
+      if (this.byRequest.get(key) === stream) {
+        this.byRequest.delete(key);
+        ac.abort('client disconnected');
+      }
+    });
+    return ac.signal;
   }
 
   /** The standalone GET stream for messages not tied to a request. One at a time, as the spec says. */
