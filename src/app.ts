@@ -13,7 +13,7 @@ import { createAuthenticator, protectedResourceMetadataPaths } from './auth/inde
 import { ConfigError as WardenConfigError } from './config/index.ts';
 import { WardenError } from './errors/index.ts';
 import type { AgentIdentity } from './pipeline/index.ts';
-import type { Authenticator as EdgeAuthenticator, Route } from './transport/http.ts';
+import type { Authenticator, Route } from './transport/http.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createLogger, type Logger } from './telemetry/log.ts';
 import { createHttpGateway, type HttpGateway } from './transport/http.ts';
@@ -49,7 +49,7 @@ export function loadWithOverrides(path: string, o: { port?: number; host?: strin
 }
 
 interface EdgeAuth {
-  readonly authenticator: EdgeAuthenticator & { close?(): void };
+  readonly authenticator: Authenticator;
   readonly endpoint: (agent: AgentIdentity, vs: string) => WardenError | undefined;
 }
 
@@ -83,7 +83,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
   // RFC 9728: where clients learn which authorization server issues tokens for Warden.
   const wellKnown: Route = (req, res, u) => {
     if (req.method !== 'GET' || !u.pathname.startsWith('/.well-known/oauth-protected-resource')) return false;
-    const meta = auth.authenticator.protectedResourceMetadata?.();
+    const meta = auth.authenticator.protectedResourceMetadata();
     if (!meta || !protectedResourceMetadataPaths(loaded.config.auth.resource).includes(u.pathname)) return false;
     const body = JSON.stringify(meta);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
@@ -138,7 +138,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
     await gateway.reload(next, nextAssembly.extensions);
     runtime.approvals.reload(next.config.approvals);
     assembly = nextAssembly;
-    auth.authenticator.close?.();
+    auth.authenticator.close();
     auth = nextAuth;
     http.setAuth(auth.authenticator, auth.endpoint);
     loaded = next;
@@ -174,7 +174,7 @@ export async function startWarden(opts: StartOptions): Promise<RunningWarden> {
       clearTimeout(debounce);
       await gateway.stop(loaded.config.server.shutdownGraceMs);
       await http.close();
-      auth.authenticator.close?.();
+      auth.authenticator.close();
       await runtime.close();
     },
   };

@@ -4,7 +4,7 @@
  * tokens are a namespace of their own: an agent's API key or JWT is never looked up here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { compileGlobs, type GlobTest } from '../flow/glob.ts';
+import { compileGlobs, type GlobTest } from '../shared/glob.ts';
 import type { ApproverConfig } from './config.ts';
 import { ApprovalError } from './errors.ts';
 

@@ -4,28 +4,10 @@
  * the same request and any changed value is a new one.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical.ts';
 
-/** Sorted-key JSON. `undefined` members are dropped (as JSON does); non-finite numbers become null. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-    case 'bigint':
-      return JSON.stringify(value.toString());
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-    }
-    default:
-      return 'null';
-  }
-}
+/** Sorted-key JSON: the one canonical serializer the audit chain hashes with, shared so both agree. */
+export { canonicalJson };
 
 /** The fields an approval is bound to. */
 export interface DigestInput {

@@ -8,7 +8,7 @@
  * first matching rule holds. A `when` that fails to evaluate holds too: in doubt, ask a person.
  */
 import { compileCel, type CelCondition } from '../flow/cel.ts';
-import { compileGlobs, type GlobTest } from '../flow/glob.ts';
+import { compileGlobs, type GlobTest } from '../shared/glob.ts';
 import { CONTINUE, type CallContext, type Stage, type Verdict } from '../pipeline/index.ts';
 import type { ApprovalRuleConfig } from './config.ts';
 

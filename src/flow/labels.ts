@@ -22,7 +22,7 @@
  */
 import { compileCel, type CelCondition } from './cel.ts';
 import type { DynamicLabelConfig, FlowsConfig } from './config.ts';
-import { compileGlobs, type GlobTest } from './glob.ts';
+import { compileGlobs, type GlobTest } from '../shared/glob.ts';
 
 /** The label-relevant part of an upstream's config (see `upstreamBase` in src/config/schema.ts). */
 export interface LabelServerConfig {

@@ -14,7 +14,7 @@ import { compileCel, type CelCondition } from './cel.ts';
 import { isSequenceRule, type FlowsConfig } from './config.ts';
 import type { Fingerprinter } from './fingerprint.ts';
 import { stringLeaves } from './fingerprint.ts';
-import { compileGlobs, type GlobTest } from './glob.ts';
+import { compileGlobs, type GlobTest } from '../shared/glob.ts';
 import type { FlowSessionState, SequenceProgress } from './state.ts';
 
 export type FlowAction = 'block' | 'require_approval';

@@ -13,6 +13,7 @@
  * unless its rule says `failOpen`, which logs instead. Optional spotlighting wraps untrusted text
  * results in delimiters that say they are data, not instructions.
  */
+import { globSource } from '../shared/glob.ts';
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../errors/index.ts';
 import type { CallContext, Stage, Verdict } from '../pipeline/types.ts';
@@ -57,8 +58,7 @@ interface Hit {
   readonly raw: boolean;
 }
 
-const glob = (gs: readonly string[]) =>
-  new RegExp(`^(?:${gs.map((g) => g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')).join('|')})$`);
+const glob = (gs: readonly string[]) => new RegExp(`^(?:${gs.map(globSource).join('|')})$`, 's');
 
 function compile(rules: readonly GuardrailRule[], dir: 'input' | 'output', dets: Map<string, Detector>, cls: Map<string, Classifier>): CompiledRule[] {
   return rules.map((r, i) => {

@@ -9,6 +9,7 @@
  * which would quarantine a tool on every restart. `pinMeta: true` includes it.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical.ts';
 
 /**
  * The structural shape of an MCP `Tool` that integrity reads. Any SDK `Tool` is assignable to it;
@@ -49,10 +50,8 @@ export function pinnedPart(tool: ToolLike, pinMeta = false): Record<string, unkn
   return sortDeep(out, 0) as Record<string, unknown>;
 }
 
-/** Canonical JSON: sorted keys, no whitespace. Equal definitions give equal strings. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(sortDeep(v, 0));
-}
+/** Canonical JSON (sorted keys, no whitespace): the audit chain's serializer, one for the whole project. */
+export { canonicalJson };
 
 /** `sha256:<hex>` of the canonical JSON of the pinned part of `tool`. */
 export function toolHash(tool: ToolLike, pinMeta = false): string {

@@ -213,6 +213,11 @@ export function createIntegrityGuard(opts: IntegrityGuardOptions): IntegrityGuar
         done.push(rec);
       }
     });
+    return released(server, done, by, at);
+  }
+
+  /** Serves the approved tools again (and the server, once nothing of it is quarantined) and reports it. */
+  function released(server: string, done: PinRecord[], by: string, at: number): PinRecord[] {
     for (const r of done) {
       blockedTools.delete(key(server, r.tool));
       emit({ type: 'integrity.tool_approved', server, tool: r.tool, hash: r.hash, by, at });
@@ -236,12 +241,7 @@ export function createIntegrityGuard(opts: IntegrityGuardOptions): IntegrityGuar
         done.push(rec);
       }
     });
-    for (const r of done) {
-      blockedTools.delete(key(server, r.tool));
-      emit({ type: 'integrity.tool_approved', server, tool: r.tool, hash: r.hash, by, at });
-    }
-    if (!store.list(server).some((p) => p.status === 'quarantined')) blockedServers.delete(server);
-    return done;
+    return released(server, done, by, at);
   }
 
   return {

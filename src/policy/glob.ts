@@ -8,18 +8,7 @@
  * only if the upstream were also case-insensitive — so we never guess.
  */
 
-const SPECIAL = /[.+^${}()|[\]\\/-]/g;
-
-/** Converts one glob to a regex source fragment (not anchored). */
-function globSource(glob: string): string {
-  let out = '';
-  for (const ch of glob) {
-    if (ch === '*') out += '.*';
-    else if (ch === '?') out += '.';
-    else out += ch.replace(SPECIAL, '\\$&');
-  }
-  return out;
-}
+import { globSource } from '../shared/glob.ts';
 
 /** A compiled list of globs. `test` is true when any glob matches the whole string. */
 export interface GlobSet {

@@ -15,6 +15,7 @@ import { toNodeHandler } from '@modelcontextprotocol/node';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { SessionTransport } from './session-transport.ts';
 import { createDirectCall, type DirectCall } from './direct-call.ts';
+import { CONVERSATION_HEADER, flowSessionKey } from '../flow/session-key.ts';
 import type { ServerConfig } from '../config/index.ts';
 import { WardenError, isWardenError } from '../errors/index.ts';
 import type { Gateway, Peer } from '../gateway/index.ts';
@@ -22,23 +23,13 @@ import type { AgentIdentity, SessionRef } from '../pipeline/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import { checkOrigin, checkProtocolVersion, originPolicy, parseMessage, readBody, type JsonRpcMessage, type OriginPolicy } from './edge.ts';
 import { createDownstreamServer } from './mcp-server.ts';
+import { createAuthenticator, type Authenticator } from '../auth/authenticator.ts';
+import { authConfigSchema } from '../auth/config.ts';
 
-export type AuthResult =
-  | { ok: true; agent: AgentIdentity }
-  | { ok: false; status: 401 | 403; code: 'WARDEN_UNAUTHENTICATED' | 'WARDEN_INSUFFICIENT_SCOPE' | 'WARDEN_FORBIDDEN'; wwwAuthenticate?: string; reason: string };
+export type { Authenticator };
 
-export interface Authenticator {
-  authenticate(req: { headers: IncomingMessage['headers']; remoteAddress?: string | undefined }): Promise<AuthResult>;
-  /** RFC 9728 metadata, when Warden is an OAuth resource server. */
-  protectedResourceMetadata?(): object | undefined;
-}
-
-/** Local-only mode: everyone is the `local` agent. Refused on non-loopback binds by config checks. */
-export const localAuthenticator = (roles: readonly string[] = []): Authenticator => {
-  const agent: AgentIdentity = Object.freeze({ id: 'local', roles, via: 'local', scopes: [] });
-  const ok: AuthResult = { ok: true, agent };
-  return { authenticate: async () => ok };
-};
+/** Local-only mode (the quickstart's): everyone is the configured local agent. */
+const localOnly = (): Authenticator => createAuthenticator(authConfigSchema.parse({ mode: 'none' }));
 
 /** Extra routes (metrics, admin API, well-known documents) mounted by later issues. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -95,20 +86,21 @@ export interface HttpGateway {
 export function createHttpGateway(opts: HttpOptions): HttpGateway {
   const { gateway, log } = opts;
   const cfg = opts.server;
-  let authenticator = opts.authenticator ?? localAuthenticator();
+  let authenticator = opts.authenticator ?? localOnly();
   const policy: OriginPolicy = originPolicy(cfg.host, cfg.allowedHosts, cfg.allowedOrigins);
   const sessions = new Map<string, Session>();
   let endpoint = opts.endpoint;
 
+  // Flow state is keyed as flow/session-key.ts defines: MCP session, else conversation id, else agent.
   const sessionRefFor = (agent: AgentIdentity) => (ctx: ServerContext): SessionRef => {
-    if (ctx.sessionId) return { key: `mcp:${ctx.sessionId}`, mcpSessionId: ctx.sessionId, era: 'legacy' };
-    // 2026-07-28 has no sessions: a conversation id the client sends, else the agent itself, whose
-    // flow state then lasts until `flows.session.ttlMs` of inactivity (more taint, never less).
-    const h = ctx.http?.req?.headers.get('warden-conversation-id');
-    const meta = (ctx.mcpReq._meta as Record<string, unknown> | undefined)?.['warden/conversation'];
-    const conv = typeof meta === 'string' ? meta : h;
-    if (conv && /^[\w.:-]{1,128}$/.test(conv)) return { key: `conv:${agent.id}:${conv}`, mcpSessionId: undefined, era: 'modern' };
-    return { key: `agent:${agent.id}`, mcpSessionId: undefined, era: 'modern' };
+    const conv = ctx.http?.req?.headers.get(CONVERSATION_HEADER) ?? undefined;
+    const key = flowSessionKey({
+      mcpSessionId: ctx.sessionId,
+      headers: { [CONVERSATION_HEADER]: conv },
+      meta: ctx.mcpReq._meta as Record<string, unknown> | undefined,
+      agentId: agent.id,
+    });
+    return { key, mcpSessionId: ctx.sessionId, era: ctx.sessionId ? 'legacy' : 'modern' };
   };
 
   const agentOf = (ctx: { http?: { authInfo?: AuthInfo } } | { authInfo?: AuthInfo }): AgentIdentity => {
@@ -169,7 +161,7 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
       virtualServer: vs,
       transport,
       peer,
-      direct: createDirectCall({ gateway, server, transport, agent, virtualServer: vs, session: { key: `mcp:${id}`, mcpSessionId: id, era: 'legacy' }, peer, onError }),
+      direct: createDirectCall({ gateway, server, transport, agent, virtualServer: vs, session: { key: flowSessionKey({ mcpSessionId: id, agentId: agent.id }), mcpSessionId: id, era: 'legacy' }, peer, onError }),
       initialized: () => server.getClientCapabilities() !== undefined,
       lastSeen: Date.now(),
       close: async () => {
@@ -214,7 +206,7 @@ export function createHttpGateway(opts: HttpOptions): HttpGateway {
     if (!auth.ok) {
       // No upstream traffic and no body read for a request we will not serve.
       req.resume();
-      return sendError(res, new WardenError(auth.code), null, auth.wwwAuthenticate ? { 'www-authenticate': auth.wwwAuthenticate } : {});
+      return sendError(res, new WardenError(auth.code), null, { 'www-authenticate': auth.wwwAuthenticate });
     }
     const agent = auth.agent;
     const denied = endpoint?.(agent, vs);

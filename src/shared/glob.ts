@@ -1,11 +1,13 @@
 /**
- * Globs for tool names, server keys and destinations, compiled once to one anchored regex per list.
- * `*` matches any run (including none), `?` one character; the rest is literal.
+ * The one glob dialect of the config (tool names, server keys, URIs, destinations), compiled once
+ * to one anchored regex per list. `*` matches any run (including none), `?` one character; the
+ * rest is literal. Used by policy, flow, guardrails and approvals alike.
  */
 
 const SPECIAL = /[.+^${}()|[\]\\/-]/g;
 
-function source(glob: string): string {
+/** One glob as a regex source fragment (not anchored). */
+export function globSource(glob: string): string {
   let out = '';
   for (const ch of glob) out += ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(SPECIAL, '\\$&');
   return out;
@@ -25,6 +27,6 @@ export function compileGlobs(globs: readonly string[] | string | undefined, opts
   const list = typeof globs === 'string' ? [globs] : globs;
   if (list.includes('*')) return ALWAYS;
   if (list.length === 0) return () => false;
-  const re = new RegExp(`^(?:${list.map(source).join('|')})$`, opts.caseInsensitive ? 'is' : 's');
+  const re = new RegExp(`^(?:${list.map(globSource).join('|')})$`, opts.caseInsensitive ? 'is' : 's');
   return (s) => re.test(s);
 }
