@@ -9,8 +9,8 @@
  * (src/guardrails/output/features.ts). Windows of positive documents that cover most of the
  * inserted attack are positives; windows of clean documents (and attack-free windows of
  * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
- * whole detector (rules + model) stays within 1% false positives on out-of-fold scores of the
- * training negatives (folds by attack group and context, see below).
+ * whole detector (rules + model) keeps every training data set within 1% false positives on its
+ * out-of-fold negatives (folds by attack group and context, see below).
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,7 +22,7 @@ import { createPromptInjectionDetector } from '../src/guardrails/output/injectio
 
 const SEED = 20240601;
 const DIM = 1 << 17;
-const WINDOW = 24;
+const WINDOW = 16;
 const STRIDE = 4;
 const EPOCHS = 4;
 const L2 = 1e-3;
@@ -148,11 +148,20 @@ const valDocs = [...oof.keys()];
 const negatives = scored.filter((x) => x.d.label === 0);
 const positives = scored.filter((x) => x.d.label === 1);
 const ruleFp = negatives.filter((x) => x.s.rules.length > 0);
-const allowedFp = Math.floor(negatives.length * 0.01);
-const budget = Math.max(0, allowedFp - ruleFp.length);
-const modelOnly = negatives.filter((x) => x.s.rules.length === 0).map((x) => x.s.modelScore).sort((a, b) => b - a);
-// Smallest threshold above the (budget+1)-th highest rule-free negative score.
-const threshold = Math.min(0.999, (modelOnly[budget] ?? 0) + 1e-4);
+// The threshold keeps EVERY data set within 1% false positives on its out-of-fold negatives (the
+// smallest such threshold for each, then the largest of those): a pooled 1% would let the big
+// sets hide a small one's false positives, and a false positive is a blocked benign result.
+let threshold = 0;
+for (const ds of [...new Set(negatives.map((x) => x.d.dataset))].sort()) {
+  const n = negatives.filter((x) => x.d.dataset === ds);
+  const budget = Math.max(0, Math.floor(n.length * 0.01) - n.filter((x) => x.s.rules.length > 0).length);
+  const modelOnly = n.filter((x) => x.s.rules.length === 0).map((x) => x.s.modelScore).sort((a, b) => b - a);
+  const top = modelOnly[budget] ?? 0;
+  // Just above that score (scores near 1 need a relative step: 1 - (1 - top) / 2).
+  const t = top >= 0.999 ? 1 - (1 - top) / 2 : top + 1e-4;
+  console.log(`  ${ds}: ${n.length} out-of-fold negatives, threshold for <= 1% FPR ${t.toFixed(6)}`);
+  threshold = Math.max(threshold, t);
+}
 const flagged = (x: (typeof scored)[number]) => x.s.rules.length > 0 || x.s.modelScore >= threshold;
 const tp = positives.filter(flagged).length;
 const fp = negatives.filter(flagged).length;
@@ -179,7 +188,7 @@ const model = {
     trainedBy: 'scripts/train-injection.ts',
     seed: SEED,
     epochs: EPOCHS,
-    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold on out-of-fold scores, 3 folds by attack group and context',
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context; window 16',
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,
   },

@@ -3,8 +3,13 @@
  * training (scripts/train-injection.ts) so both see exactly the same numbers.
  *
  * Text is tokenised into lower-case words and short punctuation runs; each token position
- * contributes hashed features: its unigram, the bigram with the previous token, and for the
- * first word of a sentence that word and whether it is an imperative verb (see `featurize`). The
+ * contributes hashed features: its unigram, the bigram with the previous token, for the first
+ * word of a sentence that word and whether it is an imperative verb (and a task verb), the shape
+ * of its line after the previous line's (prose, table row, indented, fence), and whether the token
+ * occurs only once in the whole text (see `featurize`). The last two describe the carrier rather
+ * than the attack: an instruction inserted into an e-mail or a table is foreign to it (a prose line
+ * among table rows; words the rest of the text never uses), whatever the instruction asks, so
+ * they carry over to kinds of attack the training data does not contain. The
  * model is a logistic regression over the counts in a window of `window` tokens; a document's
  * score is its best window, so a two-line injection inside a long e-mail or table is not
  * diluted by the rest of it. Window sums use prefix sums: linear in the text.
@@ -17,13 +22,16 @@ function charClass(c: number): 0 | 1 | 2 {
   return 2;
 }
 
-/** Features per token position: unigram, bigram, sentence-initial word, imperative shape. */
-export const PER_TOKEN = 4;
+/**
+ * Features per token position: unigram, bigram, sentence-initial word, imperative shape, task
+ * verb, line shape, novelty.
+ */
+export const PER_TOKEN = 7;
 
 export interface Tokens {
   /**
    * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
-   * imperative shape or 0]. Bucket 0 is never a hashed feature and has weight 0, so an absent
+   * imperative shape or 0, task verb or 0, line shape, novelty or 0]. Bucket 0 is never a hashed feature and has weight 0, so an absent
    * feature costs one add of zero rather than a branch.
    */
   readonly feats: Uint32Array;
@@ -68,6 +76,26 @@ const VERBS = (
   .split(' ')
   .map(wordHash);
 const VERB_SET = new Set(VERBS);
+/**
+ * Task verbs: the action verbs of the revised Bloom's taxonomy (Anderson & Krathwohl, 2001), the
+ * verbs of tasks set to a learner, which is what an injected instruction sets the model. Again a
+ * general list, so a task the training data never asked for still looks like a task.
+ */
+const TASK_VERBS = new Set(
+  (
+    'analyse analyze appraise argue arrange assemble assess calculate categorize categorise choose cite classify collect ' +
+    'compare compile compose compute conclude construct contrast convert create critique debate decide deduce defend define ' +
+    'demonstrate derive describe design detect determine develop devise diagram differentiate discover discriminate discuss ' +
+    'distinguish draft duplicate elaborate estimate evaluate examine experiment explain express extrapolate formulate ' +
+    'generalize generalise generate hypothesize identify illustrate infer integrate interpret invent investigate judge justify ' +
+    'list locate match memorize modify name order organize organise outline paraphrase plan predict prioritize produce prove ' +
+    'propose rank rate recall recite recognize recommend reconstruct relate reorganize rephrase report reproduce research ' +
+    'restate review revise rewrite schedule select separate sequence simulate sketch solve state structure suggest summarize ' +
+    'summarise support synthesize tabulate teach test translate verify write'
+  )
+    .split(' ')
+    .map(wordHash),
+);
 /** Words that may precede the verb of an imperative without ending its "sentence start". */
 const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
 const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
@@ -80,8 +108,11 @@ const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
  * are words; runs of other non-space characters are punctuation tokens hashed on their first
  * three characters (table rules, ascii art). A newline or a punctuation run with `. ! ? : |`
  * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
- * sentence starting with a base-form verb) marks its verb and any "you/your" in it. One pass
- * over the characters with the FNV-1a hash computed inline: no regex, no substrings.
+ * sentence starting with a base-form verb) marks its verb and any "you/your" in it. Every token
+ * carries the shape of its line after the shape of the previous non-empty line, and a token whose
+ * unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
+ * hash computed inline (no regex, no substrings), then one pass over the tokens with a Map of
+ * counts: linear in the text.
  */
 export function featurize(text: string, dim: number): Tokens {
   const lower = text;
@@ -91,6 +122,14 @@ export function featurize(text: string, dim: number): Tokens {
   const starts = new Uint32Array(cap);
   const verbF = (0x3c6ef372 & mask) || 1;
   const youF = (0x1b873593 & mask) || 1;
+  const taskF = (0x2545f491 & mask) || 1;
+  const novelF = (0x61c88647 & mask) || 1;
+  // Line shapes: 0 none yet, 1 prose, 2 table row (starts with |), 3 indented (4+ spaces), 4 fence (`).
+  let shape = 0;
+  let prevShape = 0; // of the previous non-empty line
+  let lineStart = true;
+  let lineIndent = 0;
+  let shapeF = 0;
   let n = 0;
   let prev = 0x9e3779b9;
   let i = 0;
@@ -101,9 +140,19 @@ export function featurize(text: string, dim: number): Tokens {
     let c = lower.charCodeAt(i);
     const k = charClass(c);
     if (k === 0) {
-      if (c === 10) sos = true;
+      if (c === 10) {
+        sos = true;
+        if (!lineStart) prevShape = shape;
+        lineStart = true;
+        lineIndent = 0;
+      } else if (lineStart) lineIndent++;
       i++;
       continue;
+    }
+    if (lineStart) {
+      lineStart = false;
+      shape = c === 124 ? 2 : c === 96 ? 4 : lineIndent >= 4 ? 3 : 1;
+      shapeF = (Math.imul((prevShape * 8 + shape) ^ 0x7f4a7c15, 0x9e3779b1) & mask) || 1;
     }
     const start = i;
     let h = 0x811c9dc5;
@@ -122,6 +171,7 @@ export function featurize(text: string, dim: number): Tokens {
     const o = PER_TOKEN * n;
     feats[o] = (h & mask) || 1;
     feats[o + 1] = ((Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask) || 1;
+    feats[o + 5] = shapeF;
     if (k === 2) {
       if (ends) {
         sos = true;
@@ -131,6 +181,7 @@ export function featurize(text: string, dim: number): Tokens {
       feats[o + 2] = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
       imperative = VERB_SET.has(h);
       if (imperative) feats[o + 3] = verbF;
+      if (TASK_VERBS.has(h)) feats[o + 4] = taskF;
       sos = LEADS.has(h);
     } else if (imperative && YOU.has(h)) {
       feats[o + 3] = youF;
@@ -139,8 +190,18 @@ export function featurize(text: string, dim: number): Tokens {
     prev = h;
     n++;
   }
+  // Novelty: the unigram occurs nowhere else in the text. Counts per bucket (saturating at 2) in a
+  // reused array, cleared again token by token: linear in the text, no allocation per call.
+  if (seenCounts.length !== dim) seenCounts = new Uint8Array(dim);
+  const seen = seenCounts;
+  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!]! < 2) seen[feats[o]!]!++;
+  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === 1) feats[o + 6] = novelF;
+  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) seen[feats[o]!] = 0;
   return { feats, starts, count: n };
 }
+
+/** Occurrence counts per unigram bucket, reused by `featurize` (synchronous, so never shared). */
+let seenCounts = new Uint8Array(0);
 
 /** Window start positions for `count` tokens: every `stride`, plus one ending at the last token. */
 export function windowStarts(count: number, window: number, stride: number): number[] {
@@ -165,7 +226,8 @@ export function bestWindow(
   const prefix = new Float64Array(t.count + 1);
   const f = t.feats;
   for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
-    prefix[i + 1] = prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]!;
+    prefix[i + 1] =
+      prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]!;
   }
   let best = -Infinity;
   let bs = 0;
