@@ -5,7 +5,7 @@
  *   node bin/run-ts.js scripts/train-injection.ts
  *
  * Reproducible: fixed seed, deterministic data order and splits (scripts/injection-data.ts),
- * plain SGD logistic regression over hashed unigram+bigram counts of token windows
+ * plain SGD logistic regression (the average of 5 runs over different shuffles) over hashed unigram+bigram counts of token windows
  * (src/guardrails/output/features.ts). Windows of positive documents that cover most of the
  * inserted attack are positives; windows of clean documents (and attack-free windows of
  * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
@@ -26,6 +26,7 @@ const WINDOW = 16;
 const STRIDE = 4;
 const EPOCHS = 4;
 const L2 = 1e-3;
+const RUNS = 5;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'src/guardrails/output/injection-model.json');
 
@@ -88,8 +89,25 @@ for (const d of docs) {
 return examples;
 }
 
-/** Plain SGD logistic regression over window examples, seeded. */
+/**
+ * The average of `RUNS` SGD fits over different shuffles of the same examples. One SGD run
+ * depends a lot on its shuffle (out-of-fold recall at 1% FPR moved by up to 30 points between
+ * seeds on AgentDojo); the model is linear, so averaging weights averages the runs' logits at no
+ * cost at inference.
+ */
 function fit(examples: Example[], rand: () => number, label: string): { w: Float32Array; bias: number } {
+  const w = new Float32Array(DIM);
+  let bias = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const m = fitOnce(examples, mulberry32(Math.floor(rand() * 2 ** 32)), `${label}, run ${r + 1}/${RUNS}`);
+    for (let i = 0; i < DIM; i++) w[i] = w[i]! + m.w[i]! / RUNS;
+    bias += m.bias / RUNS;
+  }
+  return { w, bias };
+}
+
+/** Plain SGD logistic regression over window examples, seeded. */
+function fitOnce(examples: Example[], rand: () => number, label: string): { w: Float32Array; bias: number } {
 const pos = examples.filter((x) => x.y === 1).length;
 const neg = examples.length - pos;
 console.log(`${label}: window examples ${examples.length} (${pos} pos, ${neg} neg)`);
@@ -188,6 +206,7 @@ const model = {
     trainedBy: 'scripts/train-injection.ts',
     seed: SEED,
     epochs: EPOCHS,
+    runs: RUNS,
     data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context; window 16',
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,
