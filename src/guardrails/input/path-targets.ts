@@ -26,6 +26,17 @@ const SEGMENTS: ReadonlyArray<readonly [string, string]> = [
   ['.bash_history', 'shell history'],
   ['.zsh_history', 'shell history'],
   ['.mysql_history', 'shell history'],
+  // Shell startup and host-trust files: reading leaks exported tokens, writing is persistence.
+  ['/.bashrc', 'shell startup file'],
+  ['/.bash_profile', 'shell startup file'],
+  ['/.profile', 'shell startup file'],
+  ['/.zshrc', 'shell startup file'],
+  ['/.cshrc', 'shell startup file'],
+  ['/.tcshrc', 'shell startup file'],
+  ['/.login', 'shell startup file'],
+  ['/.logout', 'shell startup file'],
+  ['/.rhosts', 'host trust file'],
+  ['/.shosts', 'host trust file'],
   ['/etc/shadow', 'password hashes'],
   ['/etc/gshadow', 'password hashes'],
   ['master.passwd', 'password hashes'],
@@ -62,5 +73,46 @@ export function sensitiveTarget(p: string): string | undefined {
   if (BASENAMES.has(base) || base.startsWith('.env.')) return 'secrets file';
   if (base.endsWith('.pem') || base.endsWith('.p12') || base.endsWith('.pfx') || base.endsWith('.key') || base.endsWith('.kdbx')) return 'key material';
   if (/^\/proc\/\d+\/(environ|cmdline|mem|maps|fd)/.test(p)) return 'process memory or environment';
+  return undefined;
+}
+
+/** Top-level POSIX trees the OS owns: configuration, process and kernel state, root's home. */
+const OS_TREES = new Set(['etc', 'proc', 'sys', 'boot', 'root', 'run']);
+/** `/var/<x>` and `/usr/<x>` trees holding logs, spools, mail, locks and system configuration. */
+const VAR_TREES = new Set(['log', 'adm', 'spool', 'mail', 'run', 'lock', 'cron', 'saf', 'lib', 'db', 'backups', 'audit']);
+const USR_TREES = new Set(['etc', 'spool', 'adm']);
+/** Windows system folders (matched on the first segment after the drive). */
+const WINDOWS_TREES = new Set(['windows', 'winnt', 'system32', '$recycle.bin', 'documents and settings', 'programdata', 'system volume information', 'inetpub', 'boot.ini', 'pagefile.sys', 'hiberfil.sys']);
+/** Directories of server software (web, PHP, database, FTP stacks) whose config, logs and sessions LFI reads. */
+const SERVER_DIR = /^(apache|apache2|apachegroup|apache group|apache software foundation|httpd|nginx|lighttpd|php|mysql|mariadb|postgresql|xampp|lampp|lamp|wamp|inetpub|tomcat|cpanel|proftpd|pureftpd|pure-ftpd|vsftpd|filezillaftp|mercurymail|zend)[\d.-]*$/;
+/** Web server document roots: site source and its configuration (database credentials). */
+const WEB_ROOTS = new Set(['htdocs', 'wwwroot', 'public_html']);
+/** Directories of logs and configuration, anywhere in an absolute path. */
+const LOG_CONF_DIR = new Set(['log', 'logs', 'logfiles', 'conf', 'etc', 'sessions']);
+
+/**
+ * What an ABSOLUTE canonical path (lower-case, forward slashes, optional `c:` drive) reaches outside
+ * any user workspace: OS configuration and state, system logs, Windows system folders, or the
+ * installation of server software. Used only when the tool has no roots: with roots, anything outside
+ * them is already a finding. A user's home directory is workspace (its secrets are `sensitiveTarget`).
+ */
+export function systemTarget(abs: string): string | undefined {
+  const segs = abs.replace(/^\/?[a-z]:/, '').split('/').filter((s) => s !== '' && s !== '.');
+  const [a = '', b = '', c = ''] = segs;
+  if ((a === 'home' && !/^\/?[a-z]:/.test(abs)) || a === 'users') {
+    return a === 'users' && (c === 'appdata' || c.startsWith('ntuser')) ? 'Windows user profile' : undefined;
+  }
+  if ((a === 'var' || a === 'srv') && b === 'www') return 'web server document root';
+  // macOS keeps /etc and /var under /private; /private/var/folders is the per-user temp dir, not system state.
+  if (OS_TREES.has(a) || (a === 'private' && (b === 'etc' || (b === 'var' && VAR_TREES.has(c))))) return 'OS configuration or process state';
+  if ((a === 'var' && VAR_TREES.has(b)) || (a === 'usr' && (USR_TREES.has(b) || (b === 'local' && c === 'etc')))) return 'system logs or configuration';
+  if (WINDOWS_TREES.has(a) || a.startsWith('program files') || a.startsWith('programfiles')) return 'Windows system folder';
+  const base = segs[segs.length - 1] ?? '';
+  for (const s of segs.slice(0, -1)) {
+    if (SERVER_DIR.test(s)) return 'server software installation';
+    if (LOG_CONF_DIR.has(s)) return 'logs or configuration';
+    if (WEB_ROOTS.has(s)) return 'web server document root';
+  }
+  if (SERVER_DIR.test(base) || base.split(/[._-]/).includes('log')) return 'logs or configuration';
   return undefined;
 }

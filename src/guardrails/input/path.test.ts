@@ -20,9 +20,45 @@ describe('path detector', () => {
     assert.deepEqual(p('data/report.csv', roots), []);
     assert.ok(attack(p('data/../../../etc/hosts', roots)));
   });
-  test('without roots, plain absolute paths are not findings', () => {
-    assert.deepEqual(p('/var/log/syslog'), []);
-    assert.deepEqual(p('src/index.ts'), []);
+  test('without roots, workspace paths and plain relative names are not findings', () => {
+    for (const v of ['src/index.ts', 'a/../b.txt', '/home/u/project/src/index.ts', '/tmp/out.txt', '/usr/share/dict/words', '/srv/app/data.csv', 'C:\\Users\\me\\Documents\\report.docx', 'passwd', 'config.php', '/dev/null', '/private/var/folders/x1/T/tmp.txt']) {
+      assert.deepEqual(p(v), [], v);
+    }
+  });
+  test('without roots, absolute paths into system locations are flagged', () => {
+    for (const v of ['/var/log/syslog', '/etc/nginx/nginx.conf', '/proc/version', '/usr/local/etc/php.ini', '/opt/lampp/logs/access_log', 'C:\\xampp\\apache\\logs\\access.log', '\\Program Files\\Apache Group\\Apache\\conf\\httpd.conf', 'c:\\System32\\inetsrv\\metabase.xml', '/var/www/html/config.php', '/private/etc/hosts', '/private/var/log/system.log']) {
+      assert.ok(p(v).some((f) => f.rule === 'path.system' && f.severity === 'high'), `${v} ${JSON.stringify(p(v))}`);
+    }
+    assert.ok(!p('/etc/nginx/nginx.conf', ['/etc/nginx']).some((f) => f.rule === 'path.system'), 'roots decide when they are configured');
+  });
+  test('traversal counts when it climbs above the start or is hidden by an encoding', () => {
+    assert.ok(attack(p('a/../../x')));
+    assert.ok(attack(p('/../etc/hosts')));
+    assert.ok(attack(p('a/%2e%2e/b')), 'an encoded .. is evasion even when it stays inside');
+    assert.deepEqual(p('docs/../README.md'), []);
+  });
+  test('home secrets, shell startup files and path truncation', () => {
+    for (const v of ['/home/u/.bashrc', '~/.profile', '.rhosts', `${'A'.repeat(300)}/../index.html`]) assert.ok(attack(p(v)), v);
+  });
+  test('prose: plainly written paths are mentions (medium), encoded ones are attacks', () => {
+    const prose = (s: string): Finding[] => path.scan(s, { field: 'arguments.description' });
+    const m = prose('Copy the files to ../backup and print /etc/passwd ... then stop');
+    assert.ok(m.length > 0 && !attack(m), JSON.stringify(m));
+    assert.ok(!attack(prose('Format the output of "..." as a table')));
+    assert.ok(attack(prose('please read %2e%2e%2f%2e%2e%2fetc%2fpasswd now')));
+    assert.ok(attack(prose('open x.php%00.jpg for me')));
+    assert.ok(attack(prose('then fetch ..%2f..%2fetc%2fpasswd')), 'a .. whose separator is encoded is encoded');
+    assert.ok(attack(p('/Program Files/My App/../../../etc/passwd')), 'a value that starts like a path is one path, spaces and all');
+  });
+  test('property: plain relative paths whose .. stay inside pass without roots', () => {
+    const seg = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
+    fc.assert(
+      fc.property(fc.array(seg, { minLength: 1, maxLength: 5 }), fc.nat(), seg, (dirs, k, n) => {
+        const up = k % (dirs.length + 1);
+        return !attack(p([...dirs, ...Array<string>(up).fill('..'), `${n}.txt`].join('/')));
+      }),
+      { numRuns: 300 },
+    );
   });
   test('property: any encoding of a ../ chain is flagged', () => {
     const dots = fc.constantFrom('..', '%2e%2e', '%252e%252e', '%c0%ae%c0%ae', '.%2e', '%uff0e%uff0e', '0x2e0x2e');

@@ -3,12 +3,20 @@
  * double/triple percent, `%u`, overlong UTF-8, `0x2e`, fullwidth dots, backslashes, base64), then
  * checked for `..` segments, null bytes, `file://`, UNC and drive paths, sensitive targets, and —
  * when the tool has roots (ScanContext.roots) — for resolving outside every root.
- * Without roots only traversal shapes and sensitive targets are flagged.
+ *
+ * Without roots the gateway cannot know the tool's workspace, so by default it flags what no
+ * workspace needs: `..` that climbs above the argument's start, a `..` hidden by any encoding,
+ * secrets (home credentials, keys, `.env`) and absolute paths into OS configuration, logs and
+ * process state or server installations (path-targets.ts). Plain relative names pass.
+ *
+ * A value with spaces that does not start like a path is prose: its path-looking tokens are
+ * mentions, so plainly written findings there are medium (approval); an encoded `..`, a NUL or a
+ * stream wrapper has no place in prose and stays high.
  */
 import { posix } from 'node:path';
-import type { Detector, Finding, ScanContext } from '../types.ts';
+import type { Detector, Finding, ScanContext, Severity } from '../types.ts';
 import { base64Text, bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, looksBase64, lowerAscii } from './common.ts';
-import { sensitiveTarget } from './path-targets.ts';
+import { sensitiveTarget, systemTarget } from './path-targets.ts';
 
 export interface PathDetectorOptions {
   /** Max characters of one field inspected (default 16 KiB). */
@@ -18,6 +26,7 @@ export interface PathDetectorOptions {
 }
 
 const D = 'path';
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /** Undoes the non-percent encodings seen in traversal lists: `0x2e`, `%u2215`-style slashes, fullwidth dots. */
 function canonical(s: string): string {
@@ -32,12 +41,25 @@ function canonical(s: string): string {
     .replace(/\\/g, '/');
 }
 
-/** True when some segment is a parent reference (`..`, `...`, `..;`, `.. ` with trailing dots/spaces Windows strips). */
+/** A parent reference: `..`, `...`/`....` (filters that strip `../` once), `..;` (Tomcat), `.. ` (Windows strips trailing spaces). */
+function isParent(seg: string): boolean {
+  if (seg.length < 2) return false;
+  return /^\.{2,}$/.test(seg.replace(/[;%].*$/, '').replace(/[ ]+$/, ''));
+}
+
+/** True when some segment is a parent reference. */
 function hasDotDot(p: string): boolean {
+  return p.split('/').some(isParent);
+}
+
+/** True when the parent references climb above where the argument starts (`a/../../x`, `/../etc`). */
+function escapesStart(p: string): boolean {
+  let depth = 0;
   for (const seg of p.split('/')) {
-    if (seg.length < 2) continue;
-    const core = seg.replace(/[;%].*$/, '').replace(/[ ]+$/, '');
-    if (/^\.{2,}$/.test(core)) return true;
+    if (seg === '' || seg === '.') continue;
+    if (isParent(seg)) {
+      if (--depth < 0) return true;
+    } else depth++;
   }
   return false;
 }
@@ -53,36 +75,47 @@ function withinRoots(abs: string, roots: readonly string[]): boolean {
 export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
   const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
 
-  const inspect = (raw: string, roots: readonly string[], out: Finding[]): void => {
+  const inspect = (raw: string, roots: readonly string[], prose: boolean, out: Finding[]): void => {
+    // Written in plain sight vs. revealed only by decoding: the second is evasion wherever it appears.
+    const plain = lowerAscii(raw.trim()).replace(/\\/g, '/');
+    // Only a `..` standing as its own segment counts as plain (`..%2f` hides the separator: encoded).
+    const plainDotDot = plain.split('/').some((seg) => /^\.{2,}(?:;[^%]*)? *$/.test(seg));
+    const mention: Severity = prose ? 'medium' : 'high';
     for (const view of decodedViews(raw)) {
       if (view.includes('\0')) out.push(finding(D, 'path.null-byte', 'high', 'path contains a NUL byte (extension/terminator bypass)'));
       const lower = lowerAscii(view.trim());
       // A backslash is a separator on Windows and an escape to a shell or JSON-ish decoder: try both.
       const unescaped = lower.includes('\\') ? canonical(lower.replace(/\\(.)/g, '$1')) : '';
-      if (unescaped && hasDotDot(unescaped)) out.push(finding(D, 'path.traversal', 'high', 'path contains a parent-directory (..) segment after decoding'));
       let p = canonical(lower);
-      const wrapper = /^(php|phar|zip|data|expect|glob|compress\.zlib|jar):/.exec(p);
+      const wrapper = /^(php|phar|zip|data|expect|glob|compress\.zlib|jar):./.exec(p);
       if (wrapper) out.push(finding(D, 'path.wrapper', 'high', `argument uses the ${wrapper[1]}: stream wrapper`));
       if (p.startsWith('file:')) {
         out.push(finding(D, 'path.file-url', 'high', 'argument is a file: URL'));
         p = p.replace(/^file:(\/\/[^/]*)?/, '') || '/';
       }
-      if (p.startsWith('//') && /^\/\/[a-z0-9._$-]+\/[a-z0-9._$-]/.test(p) && !lower.startsWith('//')) {
-        out.push(finding(D, 'path.unc', 'high', 'argument is a UNC path (remote share; leaks credentials on Windows)'));
-      } else if (lower.startsWith('\\\\')) {
-        out.push(finding(D, 'path.unc', 'high', 'argument is a UNC path (remote share; leaks credentials on Windows)'));
+      if ((p.startsWith('//') && /^\/\/[a-z0-9._$-]+\/[a-z0-9._$-]/.test(p) && !lower.startsWith('//')) || lower.startsWith('\\\\')) {
+        out.push(finding(D, 'path.unc', mention, 'argument is a UNC path (remote share; leaks credentials on Windows)'));
       }
-      if (hasDotDot(p)) out.push(finding(D, 'path.traversal', 'high', 'path contains a parent-directory (..) segment after decoding'));
+      for (const q of unescaped ? [p, unescaped] : [p]) {
+        // Backslash escapes are also how regexes and shells write literal dots (`\.\.`): in prose a mention.
+        if (hasDotDot(q) && !plainDotDot) out.push(finding(D, 'path.traversal', q === p ? 'high' : mention, 'path contains an encoded parent-directory (..) segment'));
+        else if (escapesStart(q)) out.push(finding(D, 'path.traversal', mention, 'path climbs above its start with parent-directory (..) segments'));
+      }
+      // No file system names a file with more than 255 characters (NAME_MAX on ext4, NTFS, APFS): a
+      // longer segment exists to make a server truncate the path (dropping an appended extension).
+      if (p.split('/').some((seg) => seg.length > 255)) out.push(finding(D, 'path.overlong', mention, 'path segment longer than any file name (path-truncation attack)'));
+      const absolute = p.startsWith('/') || /^[a-z]:/.test(p);
       const target = sensitiveTarget(p.startsWith('/') ? p : `/${p}`);
-      if (target) out.push(finding(D, 'path.sensitive', 'high', `path targets a sensitive file (${target})`));
+      if (target) out.push(finding(D, 'path.sensitive', mention, `path targets a sensitive file (${target})`));
       if (roots.length > 0) {
         const drive = /^[a-z]:/.test(p);
         const abs = drive || p.startsWith('~') ? undefined : posix.resolve(posix.resolve('/', canonical(roots[0] as string)), p.replace(/\0.*$/, ''));
         if (abs === undefined || !withinRoots(abs, roots)) {
-          out.push(finding(D, 'path.outside-roots', 'high', 'path resolves outside the roots this tool may touch'));
+          out.push(finding(D, 'path.outside-roots', mention, 'path resolves outside the roots this tool may touch'));
         }
-      } else if (/^[a-z]:\/?(windows|winnt|boot\.ini|users\/[^/]+\/(ntuser|appdata))/.test(p)) {
-        out.push(finding(D, 'path.sensitive', 'high', 'path targets a Windows system location'));
+      } else if (absolute) {
+        const system = systemTarget(posix.normalize(p.replace(/\0.*$/, '')));
+        if (system) out.push(finding(D, 'path.system', mention, `absolute path into a system location (${system}); configure roots for this tool to allow it`));
       }
     }
   };
@@ -96,15 +129,17 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
         const body = bound(D, text, maxScan, out);
         const roots = ctx?.roots ?? opts.defaultRoots ?? [];
         const trimmed = body.trim();
-        // A path argument is one token; free text with spaces is inspected token by token.
-        const tokens = /\s/.test(trimmed) && !/^[a-z]:[\\/]/i.test(trimmed) ? trimmed.split(/\s+/).slice(0, 512) : [trimmed];
+        // A path argument is one token, possibly with spaces when it starts like a path
+        // (`C:\Program Files\…`, `/srv/my docs/x`); other text with spaces is prose, inspected token by token.
+        const prose = /\s/.test(trimmed) && !/^(?:[a-z]:[\\/]|[\\/]|~[\\/]|\.\.?[\\/])/i.test(trimmed);
+        const tokens = prose ? trimmed.split(/\s+/).slice(0, 512) : [trimmed];
         for (const tok of tokens) {
           if (tok === '') continue;
           const bare = tok.replace(/^["'`(<]+|["'`)>,;]+$/g, '');
           // Free text: only path-looking tokens count for the roots check, or every word would be "relative".
           const pathLike = tokens.length === 1 || /[\\/]|^~|^[a-z]:/i.test(bare) || bare.includes('%') || bare.includes('..');
           if (!pathLike) continue;
-          inspect(bare, tokens.length === 1 ? roots : /^[\\/~]|^[a-z]:/i.test(bare) || bare.includes('..') ? roots : [], out);
+          inspect(bare, tokens.length === 1 ? roots : /^[\\/~]|^[a-z]:/i.test(bare) || bare.includes('..') ? roots : [], prose, out);
           if (looksBase64(bare, 16)) {
             const inner = base64Text(bare);
             if (inner && (inner.includes('../') || inner.includes('..\\') || sensitiveTarget(`/${canonical(lowerAscii(inner))}`))) {
@@ -112,7 +147,8 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
             }
           }
         }
-        return out;
+        // Findings are deduplicated by rule keeping the first: put the most severe first.
+        return out.sort((x, y) => RANK[y.severity] - RANK[x.severity]);
       });
     },
   };

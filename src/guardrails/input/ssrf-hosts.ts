@@ -120,8 +120,10 @@ export function classifyHostname(name: string): HostVerdict | undefined {
   }
   if (INTERNAL_SUFFIXES.some((s) => name.endsWith(s))) return { rule: 'ssrf.internal-name', severity: 'high', message: 'URL targets an internal-only DNS name' };
   if (/^[a-z0-9_-]+$/.test(name) && !/^\d+$/.test(name)) {
-    // A single-label name resolves through search domains to an internal host.
-    return { rule: 'ssrf.internal-name', severity: 'high', message: 'URL targets a single-label (intranet) hostname' };
+    // A single-label name resolves only through search domains or a container network, so it is
+    // internal; but it is also what placeholders (`http://server/`) and compose service names look
+    // like, so on its own it asks for approval rather than blocking. Known internal names above stay high.
+    return { rule: 'ssrf.internal-name', severity: 'medium', message: 'URL targets a single-label (intranet or service) hostname' };
   }
   if (/[^\x00-\x7f]/.test(name)) return { rule: 'ssrf.confusable-host', severity: 'medium', message: 'hostname uses non-ASCII characters that normalise to another name' };
   return undefined;

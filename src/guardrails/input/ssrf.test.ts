@@ -15,7 +15,7 @@ describe('ssrf detector', () => {
     'http://[fd00:ec2::254]/', 'http://metadata.google.internal/computeMetadata/v1/', 'http://localhost:8080', 'http://app.localhost/',
     'http://db.internal/', 'http://printer.local/', 'http://127.0.0.1.nip.io/', 'http://evil@127.0.0.1/', 'http://a\\@127.0.0.1/',
     'http://10.0.0.5/', 'http://192.168.1.1/', 'http://%31%32%37.0.0.1/', 'file:///etc/passwd', 'gopher://example.com:25/_x',
-    'dict://example.com:11211/', 'ftp://example.com/', 'ldap://example.com/', 'jar:http://example.com!/', 'http://0xa9fea9fe/',
+    'dict://example.com:11211/', 'ldap://example.com/', 'jar:http://example.com!/', 'http://0xa9fea9fe/',
   ]) {
     test(`flags ${u}`, () => assert.ok(attack(url(u)), JSON.stringify(url(u))));
   }
@@ -66,6 +66,55 @@ describe('ssrf detector', () => {
   test('1 MB input completes with a truncation finding', () => {
     const f = url('http://'.repeat(150_000));
     assert.ok(f.some((x) => x.rule === 'ssrf.truncated'));
+  });
+});
+
+describe('ssrf detector: public URLs are not flagged for being URLs', () => {
+  const high = (s: string, field = 'arguments.url'): boolean => attack(ssrf.scan(s, { field }));
+  test('ftp to a public host is judged by its host only', () => {
+    assert.deepEqual(url('ftp://ftp.gnu.org/gnu/bash/'), []);
+    assert.ok(high('ftp://127.0.0.1/pub/'));
+    assert.ok(high('sftp://example.com:2222/'), 'non-HTTP, non-FTP schemes stay high');
+  });
+  test('documentation pages about metadata services pass; an internal address in the path or query does not', () => {
+    assert.deepEqual(url('https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-data-retrieval.html'), []);
+    assert.deepEqual(url('https://cloud.example.com/docs/compute/metadata/v1/instance/hostname'), []);
+    assert.ok(url('https://relay.example.com/proxy/169.254.169.254/latest/meta-data/').some((f) => f.rule === 'ssrf.metadata' && f.severity === 'critical'));
+    assert.ok(url('https://relay.example.com/go?to=10.1.2.3:8080').some((f) => f.rule === 'ssrf.embedded-internal'));
+    assert.deepEqual(url('https://example.com/releases/v10.0.0.1/notes'), [], 'a version glued to a letter is not an address');
+    assert.deepEqual(url('https://example.com/items/2130706433'), [], 'a bare number in a path is an id');
+  });
+  test('a single-label host asks for approval (medium), it is not an attack by itself', () => {
+    const f = url('http://intranet/wiki');
+    assert.ok(f.some((x) => x.rule === 'ssrf.internal-name' && x.severity === 'medium'));
+    assert.ok(!attack(f));
+    assert.ok(high('http://metadata/computeMetadata/v1/'), 'known metadata names stay critical');
+    assert.ok(high('http://backend???backend.example.com/'), 'parsers disagree on the host (`?` ends it for WHATWG only): high');
+    assert.ok(high('http://example.com?next=@127.0.0.1/'), 'a validator that ends the authority at `/` reads 127.0.0.1');
+  });
+  test('"file:" in prose is not a URL', () => {
+    assert.ok(!high('Read a line with prompt "Enter the path to the file: " and default "/usr/local/etc/"', 'arguments.description'));
+    assert.ok(high('see file:/etc/passwd', 'arguments.description'));
+  });
+});
+
+describe('ssrf detector: host notations', () => {
+  test('a host ending in a numeric label that is not valid IPv4 is malformed (WHATWG rejects it, lenient parsers guess)', () => {
+    for (const u of ['http://z10.0.0.1/', 'http://1.2.3.4.5/', 'http://256.0.0.1/', 'http://0x7g.1/']) {
+      assert.ok(url(u).some((f) => f.rule === 'ssrf.malformed-ip' && f.severity === 'high'), u);
+    }
+    assert.deepEqual(url('http://1.2.3.4/'), [], 'a public dotted quad passes');
+  });
+  test('every inet_aton radix is understood: 0x hex, 0 octal, decimal, with 1-4 parts', () => {
+    for (const u of ['http://0x0a.0.0.1/', 'http://012.1/', 'http://10.0.258/', 'http://0xA9.0376.43518/', 'http://0x7f.0.0.01/', 'http://10.0.0.0x/']) assert.ok(attack(url(u)), u);
+    assert.deepEqual(url('http://0x08.0x08.0x08.0x08/'), [], '8.8.8.8 in hex is public');
+  });
+  test('hosts written with compatibility characters or percent-escapes are obfuscation', () => {
+    for (const u of ['http://ｅｘａｍｐｌｅ.com/', 'http://ⓔⓧⓐⓜⓟⓛⓔ.ⓒⓞⓜ/', 'http://%65xample.com/']) {
+      assert.ok(url(u).some((f) => f.rule === 'ssrf.obfuscated-host' && f.severity === 'high'), u);
+    }
+    assert.ok(url('http://ⓛⓞⓒⓐⓛⓗⓞⓢⓣ/').some((f) => f.rule === 'ssrf.loopback'), 'folded names are judged as what they fold to');
+    assert.ok(!attack(url('https://bücher.example/')), 'a genuine IDN is not obfuscation');
   });
 });
 

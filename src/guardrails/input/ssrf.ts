@@ -2,7 +2,11 @@
  * SSRF detector: URLs and hosts in tool arguments that point at loopback, private, link-local or
  * cloud-metadata addresses, in every notation parsers accept (decimal, hex, octal, short IPv4,
  * IPv4-mapped IPv6, percent-encoded hosts), internal names, DNS-rebinding names that embed a
- * private IP, userinfo/backslash tricks that make two parsers disagree, and non-HTTP schemes.
+ * private IP, userinfo/backslash tricks that make two parsers disagree, non-HTTP schemes, hosts that
+ * end in a number but are no IPv4 (`o177.0.0.1`), obfuscated hosts (percent-escapes, circled or
+ * fullwidth letters) and internal addresses carried in a public URL's path or query (proxies).
+ * A public URL is never flagged for being a URL: ftp to a public host and documentation pages
+ * about metadata services pass; a bare single-label name is medium (approval).
  *
  * No DNS resolution happens here: `scan` is synchronous and bounded, so a public name that
  * resolves to a private address is NOT caught by this detector. That needs egress control or
@@ -22,10 +26,14 @@ export interface SsrfDetectorOptions {
   readonly allowHosts?: readonly string[];
 }
 
-/** Schemes that reach raw sockets or local files from an HTTP-fetching tool. */
-const DANGEROUS_SCHEMES = new Set(['file', 'gopher', 'dict', 'ftp', 'ldap', 'ldaps', 'jar', 'netdoc', 'tftp', 'sftp', 'phar', 'expect', 'ssh', 'telnet', 'smb', 'php', 'glob', 'data']);
-/** Metadata addresses or paths seen inside a URL's path or query (open proxies and redirectors). */
-const METADATA_PATHS = ['169.254.169.254', '/latest/meta-data', '/computemetadata/', '/metadata/instance', '/openstack/latest', '/metadata/v1'];
+/**
+ * Schemes that reach local files or speak raw protocols from a URL-fetching tool (what libcurl and
+ * language stream wrappers accept, which is what SSRF abuses). http, https and ftp are not here: they
+ * have everyday public uses, so only their host is judged. Severity: local files and byte-level
+ * smuggling into any TCP service (gopher, dict) are critical, the rest high.
+ */
+const DANGEROUS_SCHEMES = new Set(['file', 'gopher', 'dict', 'ldap', 'ldaps', 'jar', 'netdoc', 'tftp', 'sftp', 'phar', 'expect', 'ssh', 'telnet', 'smb', 'php', 'glob', 'data']);
+const CRITICAL_SCHEMES = new Set(['file', 'gopher', 'dict']);
 const DEFAULT_HOST_FIELDS = ['host', 'hostname', 'ip', 'address', 'addr', 'server', 'domain', 'target', 'endpoint', 'url', 'uri', 'link', 'href', 'webhook', 'callback'];
 
 const D = 'ssrf';
@@ -39,24 +47,32 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
   const allow = (opts.allowHosts ?? []).map((h) => h.toLowerCase());
   const allowed = (h: string): boolean => allow.some((a) => (a.startsWith('.') ? h.endsWith(a) : h === a));
 
-  const judge = (host: string, out: Finding[], at: number): void => {
+  const judge = (host: string, out: Finding[], at: number, disputed = false): void => {
     const h = lowerAscii(host).replace(/\.$/, '');
     if (h === '' || allowed(h)) return;
     const v: HostVerdict | undefined = classifyHost(h);
-    if (v) out.push(finding(D, v.rule, v.severity, v.message, at, at + host.length));
+    if (!v) return;
+    // An intranet name alone asks for approval; the same name in a URL that parsers split differently
+    // (`http://test???test.com`: WHATWG connects to `test`, a `[^/]+` validator checks `test???test.com`) is an attack.
+    if (disputed && v.severity === 'medium' && v.rule === 'ssrf.internal-name') {
+      out.push(finding(D, v.rule, 'high', `${v.message}, and URL parsers disagree on the host`, at, at + host.length));
+    } else out.push(finding(D, v.rule, v.severity, v.message, at, at + host.length));
   };
 
   const inspectUrl = (url: string, at: number, out: Finding[]): void => {
     const colon = url.indexOf(':');
     const scheme = colon > 0 ? lowerAscii(url.slice(0, colon)) : '';
     if (DANGEROUS_SCHEMES.has(scheme)) {
-      out.push(finding(D, 'ssrf.scheme', scheme === 'file' || scheme === 'gopher' || scheme === 'dict' ? 'critical' : 'high', `URL uses the ${scheme}: scheme, which reaches local files or raw sockets`, at, at + url.length));
+      out.push(finding(D, 'ssrf.scheme', CRITICAL_SCHEMES.has(scheme) ? 'critical' : 'high', `URL uses the ${scheme}: scheme, which reaches local files or raw sockets`, at, at + url.length));
     }
-    for (const host of hostCandidates(url)) judge(host, out, at);
-    const lower = lowerAscii(url);
-    if (METADATA_PATHS.some((p) => lower.includes(p))) {
-      out.push(finding(D, 'ssrf.metadata', 'critical', 'URL carries a cloud metadata address or path (proxy or redirect to metadata)', at, at + url.length));
-    }
+    const hosts = hostCandidates(url);
+    const disputed = new Set(hosts.map((h) => lowerAscii(h).replace(/\.$/, ''))).size > 1;
+    for (const host of hosts) judge(host, out, at, disputed);
+    // A public URL whose path or query carries an internal address is a proxy or redirector aimed
+    // inward (`/proxy/169.254.169.254/…`, `redir-http-10.0.0.1:80`). A path that merely names a
+    // metadata API (documentation pages) is not: without an internal address nothing is reached.
+    const inner = embeddedAddress(url);
+    if (inner) out.push(finding(D, inner.rule === 'ssrf.metadata' ? 'ssrf.metadata' : 'ssrf.embedded-internal', inner.severity, `URL path or query carries an internal address (${inner.message})`, at, at + url.length));
   };
 
   return {
@@ -108,7 +124,9 @@ function urlSpans(s: string): Array<[number, number]> {
     while (j < i && !/[A-Za-z]/.test(s[j] as string)) j++;
     const scheme = lowerAscii(s.slice(j, i));
     const slashes = s.startsWith('//', i + 1) || s.startsWith('\\\\', i + 1) || s.startsWith('/\\', i + 1);
-    if (scheme.length >= 2 && (slashes || DANGEROUS_SCHEMES.has(scheme))) {
+    // `file:` followed by a space or the end is prose ("the path to the file: …"), not a URL.
+    const opaque = DANGEROUS_SCHEMES.has(scheme) && i + 1 < s.length && !/[\s"'<>`]/.test(s[i + 1] as string);
+    if (scheme.length >= 2 && (slashes || opaque)) {
       let k = i + 1;
       // A URL longer than 2 KiB is cut: browsers and proxies reject longer ones, and it bounds the work per span.
       while (k < s.length && k - j < 2048 && !/[\s"'<>`]/.test(s[k] as string)) k++;
@@ -130,7 +148,7 @@ function stripPort(h: string): string {
 
 /**
  * Hosts different URL parsers could connect to: the WHATWG host (what Node's fetch uses), plus the
- * hosts a first-`@` or last-`@` parser, or one that ignores `\` as a delimiter, would pick. If any
+ * hosts a first-`@` or last-`@` parser, one that ignores `\`, or one that ends the authority only at `/`, would pick. If any
  * of them is internal, the URL is flagged (parser-differential attacks, e.g. `http://a\@127.0.0.1`).
  */
 export function hostCandidates(url: string): string[] {
@@ -143,7 +161,8 @@ export function hostCandidates(url: string): string[] {
   }
   const sep = url.indexOf('://');
   const rest = sep >= 0 ? url.slice(sep + 3) : url.slice(url.indexOf(':') + 1).replace(/^[/\\]+/, '');
-  for (const stop of ['/?#', '/?#\\']) {
+  // WHATWG ends the authority at `/?#` (and `\\` for special schemes); naive validators at `/` only.
+  for (const stop of ['/?#', '/?#\\', '/']) {
     let end = 0;
     while (end < rest.length && !stop.includes(rest[end] as string)) end++;
     const authority = rest.slice(0, end);
@@ -152,11 +171,54 @@ export function hostCandidates(url: string): string[] {
       const host = stripPort(hostPort.replace(/^[\\/@]+/, '').split(/[\\@]/)[0] ?? '');
       if (host) out.add(host);
       // Lenient parsers stop at the first character that cannot be in a host (`127.0.0.1!/`).
-      const lenient = /^[A-Za-z0-9._~%-]+/.exec(host)?.[0];
+      // Non-ASCII letters are host characters to them (IDNs), not a stop.
+      const lenient = /^(?:[A-Za-z0-9._~%-]|[^\x00-\x7f])+/.exec(host)?.[0];
       if (lenient && lenient !== host) out.add(lenient);
     }
   }
   return [...out];
+}
+
+/**
+ * Dotted-quad addresses inside the path, query or fragment of a URL (a proxy or redirector that
+ * forwards inward). Only four decimal parts count here: a bare number in a path is an id, not an IP.
+ */
+export function embeddedAddress(url: string): HostVerdict | undefined {
+  const sep = url.indexOf('://');
+  if (sep < 0) return undefined;
+  let i = sep + 3;
+  while (i < url.length && !'/?#\\'.includes(url[i] as string)) i++;
+  let best: HostVerdict | undefined;
+  let tok = '';
+  for (; i <= url.length; i++) {
+    const c = url[i];
+    if (c !== undefined && /[0-9.]/.test(c)) {
+      tok += c;
+      continue;
+    }
+    const quad = tok.replace(/^\.+|\.+$/g, '');
+    // A letter glued to the digits (`v1.2.3.4`, `10.0.0.1a`) makes a version or a name, not an address.
+    const glued = (c !== undefined && /[A-Za-z]/.test(c)) || /[A-Za-z]/.test(url[i - tok.length - 1] ?? '');
+    if (!glued && /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(quad)) {
+      const ip = parseLooseIPv4(quad);
+      const v = ip ? classifyIp(ip) : undefined;
+      if (v && (!best || v.severity === 'critical')) best = v;
+    }
+    tok = '';
+  }
+  return best;
+}
+
+/**
+ * WHATWG's "ends in a number" test: the last label is all digits or `0x` hex. Such a host must parse
+ * as IPv4 or the URL is invalid; no DNS name ends in a numeric label. When our inet_aton parse fails
+ * on it (`o177.0.0.1`, `1.2.3.4.5`, `256.1`), parsers disagree on what it means: that is the attack.
+ */
+export function endsInNumber(host: string): boolean {
+  const labels = host.split('.');
+  if (labels.length > 1 && labels[labels.length - 1] === '') labels.pop();
+  const last = labels[labels.length - 1] ?? '';
+  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
 }
 
 /** Classifies one host string (IP literal in any notation, or a name). */
@@ -167,7 +229,20 @@ export function classifyHost(h: string): HostVerdict | undefined {
   } catch {
     // keep as is
   }
+  const decoded = host;
   host = host.normalize('NFKC').toLowerCase();
+  const v = classifyCanonical(host);
+  if (v) return v;
+  // Written in a form no one types for a real host: percent-escapes, or fullwidth/circled letters
+  // that fold to plain ASCII (`ⓔⓧⓐⓜⓟⓛⓔ.ⓒⓞⓜ`). Genuine IDNs stay non-ASCII after NFKC and are not this.
+  const escaped = h.includes('%') && decoded !== h && !/^\[?[0-9a-f:.]+%/i.test(h);
+  const folded = /[^\x00-\x7f]/.test(decoded) && !/[^\x00-\x7f]/.test(host);
+  if (escaped || folded) return { rule: 'ssrf.obfuscated-host', severity: 'high', message: 'hostname written with percent-escapes or compatibility characters (filter evasion)' };
+  return undefined;
+}
+
+function classifyCanonical(h: string): HostVerdict | undefined {
+  let host = h;
   if (host.startsWith('[')) host = host.slice(1, host.endsWith(']') ? -1 : undefined);
   if (host.includes(':')) {
     const zone = host.indexOf('%');
@@ -179,5 +254,6 @@ export function classifyHost(h: string): HostVerdict | undefined {
   }
   const v4 = parseLooseIPv4(host);
   if (v4) return classifyIp(v4);
+  if (endsInNumber(host)) return { rule: 'ssrf.malformed-ip', severity: 'high', message: 'host ends in a number but is not a valid IPv4 address; parsers disagree on where it points' };
   return classifyHostname(host);
 }
