@@ -22,6 +22,12 @@ export const guardrailRuleSchema = z
     servers: z.array(z.string().min(1)).optional(),
     /** Glob patterns (`*`, `?`) over the tool's upstream or exposed name. */
     tools: z.array(z.string().min(1)).optional(),
+    /**
+     * Directories the tools this rule covers may touch (path detector): a path argument that
+     * resolves outside every one of them is an attack. Absolute paths. Absent: the detector's
+     * default (escaping `..`, system locations and home secrets are flagged).
+     */
+    roots: z.array(z.string().regex(/^(?:\/|[A-Za-z]:[\\/])/, 'must be an absolute path')).min(1).optional(),
     action: z.enum(['block', 'redact', 'label', 'require_approval', 'log']),
     /** Session label added when the rule fires (action `label`; also allowed with others). */
     label: z.string().min(1).optional(),
@@ -74,30 +80,46 @@ export const onnxClassifierSchema = z
     modelPath: z.string().min(1),
     /**
      * What the model takes: `features` = Warden's hashed n-gram counts (output/features.ts) as a
-     * float32 tensor [batch, dim]. Token ids for a tokenizer-based model (Prompt Guard) are not
-     * supported yet.
+     * float32 tensor [batch, dim]; `tokens` = a Hugging Face text classifier (Prompt Guard 2, a
+     * DeBERTa/BERT export): `input_ids`, `attention_mask` (and zero `token_type_ids` if the
+     * model declares them) from the `tokenizer` file.
      */
-    input: z.literal('features').default('features'),
-    /** Input and output tensor names; default the model's first input and first output. */
+    input: z.enum(['features', 'tokens']).default('features'),
+    /** `input: tokens` only: the model's tokenizer.json (Hugging Face format), relative like modelPath. */
+    tokenizer: z.string().min(1).optional(),
+    /** `input: tokens`: longest row in tokens, special tokens included (capped by the model's fixed length). */
+    maxTokens: z.number().int().min(4).max(8192).default(512),
+    /** `input: tokens`: tokens shared by consecutive chunks of a long text; default min(64, chunk/4). */
+    overlapTokens: z.number().int().min(0).max(4096).optional(),
+    /** `input: tokens`: rows per inference run (a model with a fixed batch of 1 runs row by row). */
+    batchSize: z.number().int().positive().max(256).default(8),
+    /** `input: features`: input tensor name (default the model's first); output name (default its first). */
     inputName: z.string().min(1).optional(),
     outputName: z.string().min(1).optional(),
     /**
      * How the output row is read: `probability` = values already in 0..1 (after a Sigmoid or
      * Softmax in the graph); `logits` = raw scores, passed through a sigmoid (one column) or a
-     * softmax over the row (several columns).
+     * softmax over the row (several columns). Default: `logits` for `input: tokens` (what
+     * Hugging Face classifiers export), `probability` for `input: features`.
      */
-    output: z.enum(['probability', 'logits']).default('probability'),
+    output: z.enum(['probability', 'logits']).optional(),
     /** Columns whose probabilities add up to the positive (injection) score; default the last column. */
     positiveClasses: z.array(z.number().int().min(0).max(1023)).min(1).optional(),
     timeoutMs: z.number().int().positive().max(60_000).default(1000),
     threshold: z.number().min(0).max(1).default(0.5),
     direction: z.enum(['input', 'output', 'both']).default('output'),
-    /** Text is scored in chunks of this many characters (each a batch row); the best chunk counts. */
+    /**
+     * `features`: text is scored in chunks of this many characters (each a batch row). `tokens`:
+     * text is tokenised in pieces of at most this many characters, cut at a space. The best chunk counts.
+     */
     maxChars: z.number().int().positive().max(1024 * 1024).default(4096),
     /** Rows per scan (all texts' chunks); more fails closed rather than allocate without bound. */
     maxChunks: z.number().int().positive().max(4096).default(256),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.input !== 'tokens' || c.tokenizer !== undefined, { message: 'input "tokens" needs a `tokenizer` (the model\'s tokenizer.json)', path: ['tokenizer'] })
+  .refine((c) => c.input !== 'features' || c.tokenizer === undefined, { message: '`tokenizer` applies only to input "tokens"', path: ['tokenizer'] })
+  .refine((c) => c.input !== 'tokens' || c.inputName === undefined, { message: 'input "tokens" feeds the model\'s input_ids/attention_mask/token_type_ids by name; `inputName` applies only to input "features"', path: ['inputName'] });
 
 export const classifierSchema = z.discriminatedUnion('kind', [httpClassifierSchema, onnxClassifierSchema]);
 

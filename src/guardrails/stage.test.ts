@@ -7,6 +7,7 @@ import { isWardenError } from '../errors/index.ts';
 import { createGuardrailStage, LABELS_ADD_KEY } from './stage.ts';
 import { guardrailsConfigSchema } from './config.ts';
 import { createOutputDetectors, createHttpClassifier } from './output/index.ts';
+import { createPathDetector } from './input/index.ts';
 import type { Detector } from './types.ts';
 
 const detectors = createOutputDetectors();
@@ -76,6 +77,28 @@ describe('guardrail stage: request leg', () => {
     assert.equal(sync(stage.request!(ctx({ ...args, server: 'chat', tool: 'post_message' }))).kind, 'continue');
     assert.equal(sync(stage.request!(ctx({ ...args, server: 'mail', tool: 'post_message', labels: ['external_sink'] }))).kind, 'continue');
     assert.equal(sync(stage.request!(ctx({ ...args, server: 'chat', tool: 'get_message', labels: ['external_sink'] }))).kind, 'continue');
+  });
+
+  test('a rule\'s roots confine path arguments of the tools it covers', () => {
+    const inputs = [createPathDetector(), ...detectors];
+    const stage = createGuardrailStage(
+      cfg({
+        input: [
+          { id: 'fs-confined', detector: 'path', action: 'block', servers: ['files'], roots: ['/srv/app'] },
+          { id: 'default-path', detector: 'path', action: 'block', servers: ['notes'] },
+        ],
+      }),
+      { detectors: inputs },
+    );
+    const call = (server: string, path: string) => sync(stage.request!(ctx({ server, tool: 'read_file', params: { name: 'x', arguments: { path } } })));
+    assert.equal(call('files', '/srv/app/docs/readme.md').kind, 'continue');
+    const v = call('files', '/srv/other/readme.md');
+    assert.equal(v.kind, 'deny');
+    if (v.kind === 'deny') assert.equal(v.rule, 'fs-confined');
+    // Without roots the same path is an ordinary absolute path; a system location is not.
+    assert.equal(call('notes', '/srv/other/readme.md').kind, 'continue');
+    assert.equal(call('notes', '/etc/shadow').kind, 'deny');
+    assert.throws(() => cfg({ input: [{ detector: 'path', action: 'block', roots: ['srv/app'] }] }), /absolute/);
   });
 
   test('oversized arguments fail closed', () => {

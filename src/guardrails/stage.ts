@@ -49,6 +49,8 @@ interface CompiledRule {
   readonly classifier: Classifier | undefined;
   readonly tools: RegExp | undefined;
   readonly only: ReadonlySet<string> | undefined;
+  /** Cache key of the rule's scan when it has `roots`. */
+  readonly rootsKey: string | undefined;
 }
 
 interface Hit {
@@ -74,6 +76,7 @@ function compile(rules: readonly GuardrailRule[], dir: 'input' | 'output', dets:
       classifier,
       tools: r.tools ? glob(r.tools) : undefined,
       only: r.rules ? new Set(r.rules) : undefined,
+      rootsKey: r.roots ? `${r.detector}\0${r.roots.join('\0')}` : undefined,
     };
   });
 }
@@ -122,10 +125,10 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return overflow ? { leaves, overflow } : { leaves };
   }
 
-  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext): Hit[] {
+  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, roots?: readonly string[]): Hit[] {
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
-      const base = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels };
+      const base = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels, ...(roots ? { roots } : {}) };
       const plain: ScanContext = base;
       const normal: ScanContext = { ...base, normalized: true };
       for (const v of views[li]!) {
@@ -219,18 +222,20 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     // on the exact characters. Output detectors look for ASCII phrasings and formats only.
     const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, dir === 'input'));
     const results = new Map<CompiledRule, Hit[] | Error>();
-    const byDetector = new Map<Detector, Hit[] | Error>();
+    // One scan per detector (and per set of roots: rules with different roots see different findings).
+    const byDetector = new Map<Detector | string, Hit[] | Error>();
     const pending: Promise<void>[] = [];
     for (const r of rules) {
       if (r.detector) {
-        let got = byDetector.get(r.detector);
+        const key = r.rootsKey ?? r.detector;
+        let got = byDetector.get(key);
         if (!got) {
           try {
-            got = scanSync(r.detector, leaves, views, ctx);
+            got = scanSync(r.detector, leaves, views, ctx, r.cfg.roots);
           } catch (e) {
             got = e instanceof Error ? e : new Error(String(e));
           }
-          byDetector.set(r.detector, got);
+          byDetector.set(key, got);
         }
         results.set(r, got);
       } else if (r.classifier) {
