@@ -9,7 +9,7 @@ import { createHttpClassifier, type Classifier } from './classifier.ts';
 import { loadOnnxClassifier, type OrtLike } from './onnx.ts';
 
 export interface LoadClassifiersOptions {
-  /** The config file's folder: relative `modelPath`s resolve against it. */
+  /** The config file's folder: relative `modelPath`s and `tokenizer`s resolve against it. */
   readonly baseDir: string;
   /** Key path of the list, for errors; default `guardrails.classifiers`. */
   readonly keyPath?: string;

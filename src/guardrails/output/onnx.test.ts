@@ -186,11 +186,12 @@ describe('onnx classifier: config and stage wiring', () => {
   test('schema defaults and strictness', () => {
     const c = cfg();
     assert.equal(c.input, 'features');
-    assert.equal(c.output, 'probability');
+    assert.equal(c.output, undefined); // read as probability for features (logits for tokens)
     assert.equal(c.timeoutMs, 1000);
     assert.equal(c.direction, 'output');
     assert.equal(onnxClassifierSchema.safeParse({ name: 'g', kind: 'onnx', modelPath: 'm', bogus: 1 }).success, false);
-    assert.equal(onnxClassifierSchema.safeParse({ name: 'g', kind: 'onnx', modelPath: 'm', input: 'tokens' }).success, false);
+    assert.equal(onnxClassifierSchema.safeParse({ name: 'g', kind: 'onnx', modelPath: 'm', input: 'tokens' }).success, false); // needs a tokenizer
+    assert.equal(onnxClassifierSchema.safeParse({ name: 'g', kind: 'onnx', modelPath: 'm', input: 'ids' }).success, false);
     assert.equal(guardrailsConfigSchema.safeParse({ classifiers: [{ name: 'g', kind: 'onnx', url: 'http://x' }] }).success, false);
   });
 

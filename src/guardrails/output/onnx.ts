@@ -11,15 +11,19 @@
  * second dimension and must be a power of two. A model whose first dimension is fixed at 1 is
  * run one row at a time; otherwise all rows go in one batch.
  *
+ * Input (`input: tokens`): a Hugging Face text classifier such as Prompt Guard 2, fed token ids
+ * from its tokenizer.json; see onnx-tokens.ts.
+ *
  * Output: the named output (default the first), `rows × k` values. With `output: probability`
- * the values are read as probabilities (the graph ends in Sigmoid or Softmax); with `logits`, a
+ * (the default for features) the values are read as probabilities (the graph ends in Sigmoid or
+ * Softmax); with `logits` (the default for tokens: Hugging Face classifiers export logits), a
  * single column goes through a sigmoid and several columns through a softmax over the row. The
  * score is the sum over `positiveClasses` (default the last column), and a text's score is its
  * best chunk. Non-finite or out-of-range values are a malformed answer.
  *
- * Timeout: each scan races the configured timer (and the call's abort signal); losing fails
- * closed with ClassifierError('timeout'). onnxruntime cannot cancel a running inference, so a
- * late run finishes in the background and its result is dropped.
+ * Timeout: each scan (encoding included) races the configured timer and the call's abort
+ * signal; losing fails closed with ClassifierError('timeout'). onnxruntime cannot cancel a
+ * running inference, so a late run finishes in the background and its result is dropped.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -28,6 +32,7 @@ import type { OnnxClassifierConfig } from '../config.ts';
 import type { Finding } from '../types.ts';
 import { ClassifierError, type Classifier } from './classifier.ts';
 import { featurize, PER_TOKEN } from './features.ts';
+import { loadTokenEncoder } from './onnx-tokens.ts';
 
 /** The part of onnxruntime's API this module uses (structural, so tests can stub it). */
 export interface OrtTensorLike {
@@ -37,13 +42,28 @@ export interface OrtTensorLike {
 export interface OrtSessionLike {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  readonly inputMetadata?: readonly { readonly name: string; readonly isTensor: boolean; readonly shape?: ReadonlyArray<number | string> }[];
+  readonly inputMetadata?: readonly { readonly name: string; readonly isTensor: boolean; readonly type?: string; readonly shape?: ReadonlyArray<number | string> }[];
   run(feeds: Record<string, unknown>): Promise<Record<string, OrtTensorLike>>;
 }
 export interface OrtLike {
   readonly InferenceSession: { create(model: Uint8Array): Promise<OrtSessionLike> };
-  readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  readonly Tensor: {
+    new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown;
+    new (type: 'int64', data: BigInt64Array, dims: readonly number[]): unknown;
+    new (type: 'int32', data: Int32Array, dims: readonly number[]): unknown;
+  };
 }
+
+/** One scan's rows, ready to run: the text each row belongs to, and the runs' feeds. */
+export interface EncodedScan {
+  readonly owner: readonly number[];
+  readonly runs: readonly { readonly feeds: Record<string, unknown>; readonly rows: number }[];
+}
+/**
+ * Turns a scan's texts into model runs (synchronously). Throws ClassifierError: `limit` past
+ * maxChunks rows, `timeout` once `deadline` (a performance.now() time) has passed.
+ */
+export type ScanEncoder = (texts: readonly string[], deadline: number) => EncodedScan;
 
 export interface OnnxLoadOptions {
   /** Folder a relative `modelPath` is resolved against (the config file's). */
@@ -95,10 +115,16 @@ export async function loadOnnxClassifier(cfg: OnnxClassifierConfig, opts: OnnxLo
   } catch (e) {
     throw new ConfigError([`${at}.modelPath: ${file} is not a loadable ONNX model (${String((e as Error).message ?? e).split('\n')[0]!.slice(0, 200)})`]);
   }
-  const inputName = cfg.inputName ?? session.inputNames[0];
   const outputName = cfg.outputName ?? session.outputNames[0];
-  if (inputName === undefined || !session.inputNames.includes(inputName)) throw new ConfigError([`${at}.inputName: the model has no input "${inputName ?? ''}" (inputs: ${session.inputNames.join(', ')})`]);
   if (outputName === undefined || !session.outputNames.includes(outputName)) throw new ConfigError([`${at}.outputName: the model has no output "${outputName ?? ''}" (outputs: ${session.outputNames.join(', ')})`]);
+  const encode = cfg.input === 'tokens' ? await loadTokenEncoder(cfg, session, ort.Tensor, opts.baseDir, at) : featureEncoder(cfg, session, ort.Tensor, at);
+  return createOnnxClassifier(cfg, { session, outputName, encode });
+}
+
+/** `input: features`: checks the input tensor and encodes chunks as feature-count rows. */
+function featureEncoder(cfg: OnnxClassifierConfig, session: OrtSessionLike, Tensor: OrtLike['Tensor'], at: string): ScanEncoder {
+  const inputName = cfg.inputName ?? session.inputNames[0];
+  if (inputName === undefined || !session.inputNames.includes(inputName)) throw new ConfigError([`${at}.inputName: the model has no input "${inputName ?? ''}" (inputs: ${session.inputNames.join(', ')})`]);
   const meta = session.inputMetadata?.find((m) => m.name === inputName);
   const shape = meta?.shape ?? [];
   const dim = shape[1];
@@ -106,16 +132,33 @@ export async function loadOnnxClassifier(cfg: OnnxClassifierConfig, opts: OnnxLo
     throw new ConfigError([`${at}.modelPath: input "${inputName}" must be a float tensor [batch, dim] with dim a power of two ≤ ${MAX_DIM} (got [${shape.join(', ')}])`]);
   }
   const oneRow = shape[0] === 1;
-  return createOnnxClassifier(cfg, { session, Tensor: ort.Tensor, inputName, outputName, dim, oneRow });
+  const { name, maxChars, maxChunks } = cfg;
+  return (texts) => {
+    // Chunk every text; an empty text still gets one (empty) row so it has a score.
+    const owner: number[] = [];
+    const chunks: string[] = [];
+    texts.forEach((t, i) => {
+      for (let o = 0; o === 0 || o < t.length; o += maxChars) {
+        owner.push(i);
+        chunks.push(t.slice(o, o + maxChars));
+      }
+    });
+    if (chunks.length > maxChunks) throw new ClassifierError(name, 'limit');
+    const x = new Float32Array(chunks.length * dim);
+    chunks.forEach((c, r) => fillRow(x, r * dim, c, dim));
+    const per = oneRow ? 1 : chunks.length;
+    const runs = [];
+    for (let r = 0; r < chunks.length; r += per) {
+      runs.push({ feeds: { [inputName]: new Tensor('float32', x.subarray(r * dim, (r + per) * dim), [per, dim]) }, rows: per });
+    }
+    return { owner, runs };
+  };
 }
 
 interface Loaded {
   readonly session: OrtSessionLike;
-  readonly Tensor: OrtLike['Tensor'];
-  readonly inputName: string;
   readonly outputName: string;
-  readonly dim: number;
-  readonly oneRow: boolean;
+  readonly encode: ScanEncoder;
 }
 
 /** Feature counts of one chunk into `x` at row offset `o`. */
@@ -129,8 +172,8 @@ function fillRow(x: Float32Array, o: number, chunk: string, dim: number): void {
 }
 
 function createOnnxClassifier(cfg: OnnxClassifierConfig, m: Loaded): Classifier {
-  const { name, threshold, timeoutMs, maxChars, maxChunks } = cfg;
-  const logits = cfg.output === 'logits';
+  const { name, threshold, timeoutMs } = cfg;
+  const logits = (cfg.output ?? (cfg.input === 'tokens' ? 'logits' : 'probability')) === 'logits';
 
   /** Positive-class probability of one output row. */
   function score(row: ArrayLike<number>): number {
@@ -152,23 +195,20 @@ function createOnnxClassifier(cfg: OnnxClassifierConfig, m: Loaded): Classifier 
     return Math.min(1, Math.max(0, p));
   }
 
-  async function infer(x: Float32Array, rows: number): Promise<number[]> {
+  async function infer(runs: EncodedScan['runs']): Promise<number[]> {
     const out: number[] = [];
-    const batches = m.oneRow ? rows : 1;
-    const per = m.oneRow ? 1 : rows;
-    for (let b = 0; b < batches; b++) {
-      const feed = new m.Tensor('float32', x.subarray(b * per * m.dim, (b + 1) * per * m.dim), [per, m.dim]);
+    for (const { feeds, rows } of runs) {
       let res: Record<string, OrtTensorLike>;
       try {
-        res = await m.session.run({ [m.inputName]: feed });
+        res = await m.session.run(feeds);
       } catch {
         throw new ClassifierError(name, 'malformed');
       }
       const t = res[m.outputName];
       const data = t?.data;
-      if (!t || !(data instanceof Float32Array || data instanceof Float64Array) || data.length === 0 || data.length % per !== 0) throw new ClassifierError(name, 'malformed');
-      const k = data.length / per;
-      for (let r = 0; r < per; r++) out.push(score(data.subarray(r * k, (r + 1) * k)));
+      if (!t || !(data instanceof Float32Array || data instanceof Float64Array) || data.length === 0 || data.length % rows !== 0) throw new ClassifierError(name, 'malformed');
+      const k = data.length / rows;
+      for (let r = 0; r < rows; r++) out.push(score(data.subarray(r * k, (r + 1) * k)));
     }
     return out;
   }
@@ -177,36 +217,27 @@ function createOnnxClassifier(cfg: OnnxClassifierConfig, m: Loaded): Classifier 
     name,
     direction: cfg.direction,
     async classify(texts, signal) {
-      // Chunk every text; an empty text still gets one (empty) row so it has a score.
-      const owner: number[] = [];
-      const chunks: string[] = [];
-      texts.forEach((t, i) => {
-        for (let o = 0; o === 0 || o < t.length; o += maxChars) {
-          owner.push(i);
-          chunks.push(t.slice(o, o + maxChars));
-        }
-      });
-      if (chunks.length > maxChunks) throw new ClassifierError(name, 'limit');
-      const x = new Float32Array(chunks.length * m.dim);
-      chunks.forEach((c, r) => fillRow(x, r * m.dim, c, m.dim));
+      const deadline = performance.now() + timeoutMs;
+      if (signal?.aborted) throw new ClassifierError(name, 'timeout');
+      const scan = m.encode(texts, deadline);
 
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
       const lose = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ClassifierError(name, 'timeout')), timeoutMs);
+        timer = setTimeout(() => reject(new ClassifierError(name, 'timeout')), Math.max(0, deadline - performance.now()));
         onAbort = () => reject(new ClassifierError(name, 'timeout'));
         if (signal?.aborted) onAbort();
         else signal?.addEventListener('abort', onAbort, { once: true });
       });
       let rowScores: number[];
       try {
-        rowScores = await Promise.race([infer(x, chunks.length), lose]);
+        rowScores = await Promise.race([infer(scan.runs), lose]);
       } finally {
         clearTimeout(timer);
         if (onAbort) signal?.removeEventListener('abort', onAbort);
       }
       const best = texts.map(() => 0);
-      rowScores.forEach((s, r) => (best[owner[r]!] = Math.max(best[owner[r]!]!, s)));
+      rowScores.forEach((s, r) => (best[scan.owner[r]!] = Math.max(best[scan.owner[r]!]!, s)));
       return best.map((s) =>
         s >= threshold
           ? [{ detector: name, rule: `${name}.score`, severity: s >= 0.9 ? 'high' : 'medium', message: `classifier ${name} score ${s.toFixed(2)}`, score: s, kind: 'prompt_injection' } satisfies Finding]
