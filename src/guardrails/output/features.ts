@@ -31,10 +31,13 @@ export const PER_TOKEN = 7;
 export interface Tokens {
   /**
    * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
-   * imperative shape or 0, task verb or 0, line shape, novelty or 0]. Bucket 0 is never a hashed feature and has weight 0, so an absent
-   * feature costs one add of zero rather than a branch.
+   * imperative shape or 0, task verb or 0, line shape, novelty or 0]. Bucket 0 is never a hashed
+   * feature and has weight 0, so an absent feature costs one add of zero rather than a branch.
+   * Empty when `featurize` was given weights (then `sums` holds what inference needs).
    */
   readonly feats: Uint32Array;
+  /** With weights: the sum of the weights of each token's features (inference keeps no features). */
+  readonly sums?: Float64Array;
   /** Start offset of each token in the tokenised text. */
   readonly starts: Uint32Array;
   readonly count: number;
@@ -99,6 +102,14 @@ const TASK_VERBS = new Set(
 /** Words that may precede the verb of an imperative without ending its "sentence start". */
 const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
 const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
+/** The four word lists as bit flags in one map, so a sentence-initial word costs one lookup. */
+const VERB = 1;
+const TASK = 2;
+const LEAD = 4;
+const WORD_FLAGS = new Map<number, number>();
+for (const h of VERB_SET) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | VERB);
+for (const h of TASK_VERBS) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | TASK);
+for (const h of LEADS) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | LEAD);
 
 /**
  * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
@@ -114,12 +125,20 @@ const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
  * hash computed inline (no regex, no substrings), then one pass over the tokens with a Map of
  * counts: linear in the text.
  */
-export function featurize(text: string, dim: number): Tokens {
+export function featurize(text: string, dim: number, weights?: Float32Array): Tokens {
   const lower = text;
   const mask = dim - 1;
-  const cap = lower.length;
-  const feats = new Uint32Array(cap * PER_TOKEN);
-  const starts = new Uint32Array(cap);
+  // Arrays grow by doubling from about one token per four characters (prose has one per five or
+  // six): sizing them for the worst case of one token per character would allocate and zero
+  // 32 bytes per character up front, which dominated the cost of large inputs with few tokens.
+  // With `weights` (inference), each token keeps only its unigram and the sum of its features'
+  // weights instead of seven feature indices: a third of the memory traffic on large inputs.
+  const w = weights;
+  const width = w ? 1 : PER_TOKEN;
+  let cap = Math.min(lower.length, 64 + (lower.length >> 2));
+  let feats = new Uint32Array(cap * width);
+  let sums = w ? new Float64Array(cap) : undefined;
+  let starts = new Uint32Array(cap);
   const verbF = (0x3c6ef372 & mask) || 1;
   const youF = (0x1b873593 & mask) || 1;
   const taskF = (0x2545f491 & mask) || 1;
@@ -136,7 +155,7 @@ export function featurize(text: string, dim: number): Tokens {
   let sos = true; // the next word starts a sentence
   let imperative = false; // the current sentence starts with a verb
   const len = lower.length;
-  while (i < len && n < cap) {
+  while (i < len) {
     let c = lower.charCodeAt(i);
     const k = charClass(c);
     if (k === 0) {
@@ -168,23 +187,51 @@ export function featurize(text: string, dim: number): Tokens {
       c = lower.charCodeAt(++i);
     }
     h >>>= 0;
-    const o = PER_TOKEN * n;
-    feats[o] = (h & mask) || 1;
-    feats[o + 1] = ((Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask) || 1;
-    feats[o + 5] = shapeF;
+    if (n === cap) {
+      cap = Math.min(len, cap * 2);
+      const f2 = new Uint32Array(cap * width);
+      f2.set(feats);
+      feats = f2;
+      if (sums) {
+        const m2 = new Float64Array(cap);
+        m2.set(sums);
+        sums = m2;
+      }
+      const s2 = new Uint32Array(cap);
+      s2.set(starts);
+      starts = s2;
+    }
+    const uni = (h & mask) || 1;
+    const bi = ((Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask) || 1;
+    let first = 0;
+    let verb = 0;
+    let task = 0;
     if (k === 2) {
       if (ends) {
         sos = true;
         imperative = false;
       }
     } else if (sos) {
-      feats[o + 2] = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
-      imperative = VERB_SET.has(h);
-      if (imperative) feats[o + 3] = verbF;
-      if (TASK_VERBS.has(h)) feats[o + 4] = taskF;
-      sos = LEADS.has(h);
+      first = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
+      const fl = WORD_FLAGS.get(h) ?? 0;
+      imperative = (fl & VERB) !== 0;
+      if (imperative) verb = verbF;
+      if (fl & TASK) task = taskF;
+      sos = (fl & LEAD) !== 0;
     } else if (imperative && YOU.has(h)) {
-      feats[o + 3] = youF;
+      verb = youF;
+    }
+    if (w) {
+      feats[n] = uni;
+      sums![n] = w[uni]! + w[bi]! + w[first]! + w[verb]! + w[task]! + w[shapeF]!;
+    } else {
+      const o = PER_TOKEN * n;
+      feats[o] = uni;
+      feats[o + 1] = bi;
+      feats[o + 2] = first;
+      feats[o + 3] = verb;
+      feats[o + 4] = task;
+      feats[o + 5] = shapeF;
     }
     starts[n] = start;
     prev = h;
@@ -194,10 +241,13 @@ export function featurize(text: string, dim: number): Tokens {
   // reused array, cleared again token by token: linear in the text, no allocation per call.
   if (seenCounts.length !== dim) seenCounts = new Uint8Array(dim);
   const seen = seenCounts;
-  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!]! < 2) seen[feats[o]!]!++;
-  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === 1) feats[o + 6] = novelF;
-  for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) seen[feats[o]!] = 0;
-  return { feats, starts, count: n };
+  for (let t = 0, o = 0; t < n; t++, o += width) if (seen[feats[o]!]! < 2) seen[feats[o]!]!++;
+  if (w) {
+    const wn = w[novelF]!;
+    for (let t = 0; t < n; t++) if (seen[feats[t]!] === 1) sums![t]! += wn;
+  } else for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === 1) feats[o + 6] = novelF;
+  for (let t = 0, o = 0; t < n; t++, o += width) seen[feats[o]!] = 0;
+  return w ? { feats: new Uint32Array(0), sums: sums!, starts, count: n } : { feats, starts, count: n };
 }
 
 /** Occurrence counts per unigram bucket, reused by `featurize` (synchronous, so never shared). */
@@ -213,7 +263,8 @@ export function windowStarts(count: number, window: number, stride: number): num
 }
 
 /**
- * The best window of a document: its logit and token range. `weights` has `dim` entries.
+ * The best window of a document: its logit and token range. `weights` has `dim` entries (the
+ * ones `t` was scored with, when it was).
  */
 export function bestWindow(
   t: Tokens,
@@ -225,21 +276,32 @@ export function bestWindow(
   if (t.count === 0) return { logit: bias, start: 0, end: 0 };
   const prefix = new Float64Array(t.count + 1);
   const f = t.feats;
-  for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
-    prefix[i + 1] =
-      prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]!;
+  const sums = t.sums;
+  if (sums) for (let i = 0; i < t.count; i++) prefix[i + 1] = prefix[i]! + sums[i]!;
+  else {
+    for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
+      prefix[i + 1] =
+        prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]!;
+    }
   }
+  // The windows of `windowStarts`, walked without building the list.
+  const n = t.count;
   let best = -Infinity;
   let bs = 0;
   let be = 0;
-  for (const s of windowStarts(t.count, window, stride)) {
-    const e = Math.min(t.count, s + window);
+  const consider = (s: number): void => {
+    const e = Math.min(n, s + window);
     const v = prefix[e]! - prefix[s]!;
     if (v > best) {
       best = v;
       bs = s;
       be = e;
     }
+  };
+  if (n <= window) consider(0);
+  else {
+    for (let s = 0; s + window < n; s += stride) consider(s);
+    consider(n - window);
   }
   return { logit: bias + best, start: bs, end: be };
 }

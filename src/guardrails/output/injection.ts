@@ -96,7 +96,7 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
     let modelScore = 0;
     let span: [number, number] | undefined;
     if (model && weights) {
-      const t = featurize(feat, model.dim);
+      const t = featurize(feat, model.dim, weights);
       const w = bestWindow(t, weights, model.bias, model.window, model.stride);
       modelScore = sigmoid(w.logit);
       if (t.count > 0) span = [t.starts[w.start]!, w.end >= t.count ? feat.length : t.starts[w.end]!];
