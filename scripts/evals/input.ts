@@ -27,6 +27,13 @@ const isAttack = (f: Finding): boolean => f.severity === 'high' || f.severity ==
  * by reading the TRAIN misses only; both figures are reported (all lines, and without fragments).
  */
 export const isFragment = (line: string): boolean => !/[A-Za-z]{2}/.test(line.replace(/%[0-9a-fA-F]{2}/g, ' ').replace(/\\[rnt]/g, ' '));
+/**
+ * Reference link: a line of the SSRF lists that is a page the README cites for reading, not a payload:
+ * documentation (`docs.`/`developer(s).` hosts, `/docs/` or `/documentation/` paths), a `/blog/` post or
+ * an archived article. Labelled by where the link points, never by what the detector says; the SSRF
+ * rows are reported with and without them (a public documentation URL must not be flagged).
+ */
+export const isReferenceLink = (line: string): boolean => /^https?:\/\/(?:docs?\.|developers?\.|web\.archive\.org\/)|^https?:\/\/[^/?#]+(?:\/[^/?#]+)*\/(?:docs|documentation|blog)\//i.test(line);
 const split = (category: string, line: string): 'train' | 'test' => ((createHash('sha256').update(`${category}\n${line}`).digest()[0] as number) & 1 ? 'test' : 'train');
 
 function lines(rel: string): string[] {
@@ -47,13 +54,17 @@ interface Measure {
   hits: number;
   total: number;
   missed: string[];
+  /** Items the detector fired on (false positives when the set is benign). */
+  flagged: string[];
 }
 
 function measure(d: Detector, items: string[], ctx: ScanContext): Measure {
-  const m: Measure = { hits: 0, total: items.length, missed: [] };
+  const m: Measure = { hits: 0, total: items.length, missed: [], flagged: [] };
   for (const t of items) {
-    if (d.scan(t, ctx).some(isAttack)) m.hits++;
-    else m.missed.push(t);
+    if (d.scan(t, ctx).some(isAttack)) {
+      m.hits++;
+      m.flagged.push(t);
+    } else m.missed.push(t);
   }
   return m;
 }
@@ -102,10 +113,17 @@ export default async function (): Promise<EvalRow[]> {
       const fragments = pos.total - whole.length;
       const posWhole = measure(s.detector, whole, s.ctx);
       rows.push(row(`${s.name} (no fragments)`, `${s.data} minus ${fragments} fragment lines`, sp, posWhole, first, 'fragment = no two-letter run after decoding (rule chosen on train misses)'));
-      if (sp === 'test') {
-        console.error(`# ${s.name} test misses (${pos.missed.length}); first 12:`);
-        for (const l of pos.missed.slice(0, 12)) console.error(`#   ${JSON.stringify(l.slice(0, 100))}`);
-        for (const [n, m] of negs) if (m.hits) console.error(`# ${s.name} test false positives on ${n}: ${m.hits}`);
+      if (s.name === 'ssrf') {
+        const attacks = s.pos.filter((l) => split(s.data, l) === sp && !isReferenceLink(l));
+        rows.push(row('ssrf (no ref. links)', `${s.data} minus ${pos.total - attacks.length} reference links`, sp, measure(s.detector, attacks, s.ctx), first, 'reference link = documentation, blog or archive page the README cites'));
+      }
+      // WARDEN_EVAL_SHOW=train prints every TRAIN miss and false positive instead (the half rules are tuned on).
+      const showAll = process.env.WARDEN_EVAL_SHOW === 'train';
+      if (sp === (showAll ? 'train' : 'test')) {
+        console.error(`# ${s.name} ${sp} misses (${pos.missed.length}); ${showAll ? 'all' : 'first 12'}:`);
+        for (const l of pos.missed.slice(0, showAll ? undefined : 12)) console.error(`#   ${JSON.stringify(l.slice(0, showAll ? 300 : 100))}`);
+        for (const [n, m] of negs) if (m.hits) console.error(`# ${s.name} ${sp} false positives on ${n}: ${m.hits}`);
+        if (showAll) for (const [n, m] of negs) for (const l of m.flagged) console.error(`#   FP ${n}: ${JSON.stringify(l.slice(0, 300))}`);
       }
     }
   }

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, collapseRuns, decodedViews, finding, guarded, lowerAscii } from './common.ts';
+import { fieldRole, type FieldRole } from './field-roles.ts';
 import { extract, MAX_CMDS, type Script } from './shell-ast.ts';
 import { reHead, simpleScript } from './shell-fast.ts';
 import { applyRules } from './shell-rules.ts';
@@ -27,6 +28,12 @@ export interface ShellDetectorOptions {
   readonly commandFields?: readonly string[];
   /** Force a mode regardless of the field name. */
   readonly mode?: 'command' | 'argument';
+  /**
+   * Parser time per scanned field, in ms (default 25). Error recovery on some hostile shapes
+   * (`(a b) = 1 AND ` repeated) costs ~10 ms per KiB; past the budget the parse is cancelled and a
+   * medium `shell.too-complex` finding says the rest was not inspected (fail closed, never slow).
+   */
+  readonly parseBudgetMs?: number;
 }
 
 const D = 'shell';
@@ -47,6 +54,28 @@ const ARG_SYNTAX = /[;|&\n\r`$<>(){}]|\\n/;
 /** Value starts that parse differently in command position than as an argument. */
 const COMMAND_POSITION = /^\s*(?:[({!]|[\w.:-]+\s*\(\s*\)|(?:if|for|while|until|case|function|select|coproc|time)\s)/;
 const INLINE_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'su', 'runuser']);
+/** Shell metacharacters (separators, substitution, redirection, grouping, quoting, escapes, line breaks): none is valid in a host name. */
+const HOST_META = /[;|&`$<>(){}'"\\\n\r]/;
+/** A word that can name a command: no quotes, blanks or punctuation a parse error could leave in it. */
+const COMMAND_WORD = /^[a-z0-9][a-z0-9._+-]*$/;
+
+/**
+ * Rules from the field's own syntax (see field-roles.ts). A host name is letters, digits, dots,
+ * dashes, colons and brackets: a shell metacharacter in it is a probe for a tool that builds a
+ * command line (`ping $host`), whether or not a command follows; a blank followed by a known
+ * program (`ls -l /`, `wget http://…`) is a command line where a host was expected.
+ */
+function hostSignals(view: string, out: Finding[]): void {
+  if (HOST_META.test(view)) {
+    out.push(finding(D, 'shell.host-metachar', 'high', 'host argument contains shell metacharacters (no host name does)'));
+    return;
+  }
+  const words = view.trim().split(/\s+/);
+  const first = words[0] ?? '';
+  if (words.length > 1 && (KNOWN.has(lowerAscii(first.slice(first.lastIndexOf('/') + 1))) || first.startsWith('/'))) {
+    out.push(finding(D, 'shell.injection', 'high', 'host argument is a command line'));
+  }
+}
 
 let language: Language | undefined;
 
@@ -106,11 +135,22 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
   parser.setLanguage(lang);
   const maxScan = opts.maxScan ?? 4 * 1024;
   const commandFields = new Set((opts.commandFields ?? DEFAULT_COMMAND_FIELDS).map((f) => f.toLowerCase()));
+  const parseBudgetMs = opts.parseBudgetMs ?? 25;
+  // Per-scan parse deadline; `scan` is synchronous, so one pair of variables serves every call.
+  let deadline = Infinity;
+  let cancelled = false;
+  const progressCallback = (): boolean => performance.now() > deadline;
 
   /** Parses, extracts and frees the tree (trees live in WASM memory and must be deleted). */
   const parse = (src: string): Script | undefined => {
-    const tree = parser.parse(collapseRuns(src));
-    if (!tree) return undefined;
+    if (cancelled) return undefined;
+    const tree = parser.parse(collapseRuns(src), null, { progressCallback });
+    if (!tree) {
+      // Cancelled by the deadline: the parser keeps its half-done state until reset.
+      parser.reset();
+      cancelled = true;
+      return undefined;
+    }
     try {
       return extract(tree.rootNode);
     } finally {
@@ -141,12 +181,19 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
   };
 
   /** Commands of a `wardenarg …` parse that the value started (a spliced value breaking out of its word). */
-  const injectionIn = (s: Script, out: Finding[], follow: boolean): boolean => {
+  const injectionIn = (s: Script, out: Finding[], follow: boolean, role: FieldRole | undefined): boolean => {
     const injected = s.cmds.filter((c) => c.name !== PLACEHOLDER && (c.name !== '' || c.redirects.length > 0 || c.assigns.length > 0));
-    const started = injected.find((c) => KNOWN.has(c.name) || c.rawName.includes('/') || (c.inSubstitution && c.name !== ''));
+    // In an identifier field any command started after a separator is foreign: no user name or id holds one.
+    // A name with blanks or quotes left in it after unquoting is error recovery over prose (`group' and `other'), not a command.
+    const strict = role === 'host' || role === 'identifier';
+    const started = injected.find((c) => !/[\s'"`]/.test(c.name) && (KNOWN.has(c.name) || c.rawName.includes('/') || (c.inSubstitution && c.name !== '') || (strict && COMMAND_WORD.test(c.name))));
     if (!started) return false;
     const shift = PLACEHOLDER.length + 1;
-    out.push(finding(D, 'shell.injection', 'high', 'argument value would start another shell command if spliced into a command line', Math.max(0, started.start - shift), Math.max(0, started.end - shift)));
+    const span = [Math.max(0, started.start - shift), Math.max(0, started.end - shift)] as const;
+    // Free text quotes commands in Markdown code spans and joins clauses with `;`: there a command that
+    // merely starts is worth a look (medium); what it would do is still judged by the rules (follow).
+    if (role === 'text') out.push(finding(D, 'shell.injection-text', 'medium', 'free-text argument holds text that would start a shell command if spliced into a command line', ...span));
+    else out.push(finding(D, 'shell.injection', 'high', 'argument value would start another shell command if spliced into a command line', ...span));
     if (follow) inspect({ ...s, cmds: injected }, out, 0);
     return true;
   };
@@ -157,8 +204,9 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
    * placeholder is re-headed to the value's first word). Inside '…' only a `'` can break out and
    * inside "…" only `"`, `` ` `` or `$`, so those parses happen only for values holding them.
    */
-  const scanArgument = (value: string, out: Finding[]): void => {
+  const scanArgument = (value: string, out: Finding[], role: FieldRole | undefined): void => {
     if (!ARG_SYNTAX.test(value)) {
+      if (role === 'text') return;
       const s = script(value, out);
       if (s) inspect(s, out, 0);
       return;
@@ -167,21 +215,22 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
     let injected = false;
     for (const v of variants) {
       const plain = parse(cutDeep(`${PLACEHOLDER} ${v}`, out));
-      if (plain && !injected) injected = injectionIn(plain, out, false);
-      if (plain && reHead(plain, PLACEHOLDER)) inspect(plain, out, 0);
+      // Free text is not run as a command by itself: only what breaks out of it is inspected.
+      if (plain && !injected) injected = injectionIn(plain, out, role === 'text', role);
+      if (plain && role !== 'text' && reHead(plain, PLACEHOLDER)) inspect(plain, out, 0);
       // Syntax that means something else in command position (`(…)`, `{ …; }`, `f() {…}`, `! x`) gets its own parse.
-      if (COMMAND_POSITION.test(v)) {
+      if (role !== 'text' && COMMAND_POSITION.test(v)) {
         const s = parse(cutDeep(v, out));
         if (s) inspect(s, out, 0);
       }
       if (injected) continue;
       if (v.includes("'")) {
         const s = parse(cutDeep(`${PLACEHOLDER} '${v}'`, out));
-        if (s) injected = injectionIn(s, out, true);
+        if (s) injected = injectionIn(s, out, true, role);
       }
       if (!injected && /["`$]/.test(v)) {
         const s = parse(cutDeep(`${PLACEHOLDER} "${v}"`, out));
-        if (s) injected = injectionIn(s, out, true);
+        if (s) injected = injectionIn(s, out, true, role);
       }
     }
   };
@@ -192,16 +241,21 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
     scan(text: string, ctx?: ScanContext): Finding[] {
       return guarded(D, () => {
         const out: Finding[] = [];
+        deadline = performance.now() + parseBudgetMs;
+        cancelled = false;
         const body = bound(D, text, maxScan, out);
         const leaf = fieldLeaf(ctx?.field);
         const asCommand = opts.mode === 'command' || (opts.mode === undefined && leaf !== undefined && commandFields.has(leaf));
+        const role = asCommand ? undefined : fieldRole(ctx?.field);
         for (const view of decodedViews(body)) {
           textSignals(view, out, asCommand);
+          if (role === 'host') hostSignals(view, out);
           if (asCommand) {
             const s = script(view, out);
             if (s) inspect(s, out, 0);
-          } else scanArgument(view, out);
+          } else scanArgument(view, out, role);
         }
+        if (cancelled) out.push(finding(D, 'shell.too-complex', 'medium', `parsing took longer than ${parseBudgetMs} ms; the rest was not inspected`));
         return out;
       });
     },

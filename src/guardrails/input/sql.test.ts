@@ -75,14 +75,48 @@ describe('sql detector: shapes added in the recall pass', () => {
     assert.ok(attack(v(' AND 1=0-- ')));
     assert.ok(attack(v(' OR x=y#')));
   });
-  test('benign shapes the pre-checks no longer flag', () => {
+  test('benign shapes the pre-checks no longer flag (a field with no role: quoted prose is ordinary there)', () => {
+    const free = (s: string): Finding[] => sql.scan(s, { field: 'arguments.filter' });
     for (const s of ['Copy "src" to "dest" if "src" is newer than "dest"', "create a compressed archive of a target directory excluding '<dir1>' and '<dir2>'", 'Rename "a" in "v_1", "v_2", and "v_3" to "v_1.txt"']) {
-      assert.equal(attack(v(s)), false, `${s}: ${rules(v(s)).join(',')}`);
+      assert.equal(attack(free(s)), false, `${s}: ${rules(free(s)).join(',')}`);
     }
   });
   test('a plain statement skips the parser and yields no finding; a dangerous one still parses', () => {
     assert.deepEqual(q("SELECT id, name FROM users WHERE email = 'a@b.c' AND n > 2 ORDER BY id LIMIT 10"), []);
     assert.ok(rules(q("SELECT * FROM users WHERE 'a' = 'a'")).includes('sql.tautology'));
     assert.ok(rules(q('SELECT * FROM users WHERE name = name')).includes('sql.tautology'));
+  });
+});
+
+describe('sql detector: identifier fields (username, login, email, id)', () => {
+  const u = (s: string, field = 'arguments.username'): Finding[] => sql.scan(s, { field });
+  test('a quote that closes the literal, with SQL punctuation or a second quote, is a break-out', () => {
+    for (const s of ["' or ''='", "'/*", 'admin"/*', "')) or (('x", "1'||'x'||'", "' '", "'='", "\"*\""]) {
+      assert.ok(rules(u(s)).includes('sql.quote-breakout'), `${s}: ${rules(u(s)).join(',')}`);
+    }
+  });
+  test('a quote at either end is the classic first probe', () => {
+    for (const s of ["admin'", '1"', "'", '`']) assert.ok(rules(u(s)).includes('sql.quote-breakout'), s);
+  });
+  test('comment markers cut off the rest of the query', () => {
+    for (const s of ['admin--', "admin'--", '1/*x*/', '-- ', 'admin #']) assert.ok(rules(u(s)).includes('sql.comment-truncation'), s);
+  });
+  test('a whole statement where a user name belongs is an injection', () => {
+    for (const s of ['select version();', 'select session_user;', "select current_setting('port');", 'create table t (input TEXT);']) {
+      assert.ok(rules(u(s)).includes('sql.statement-in-identifier'), `${s}: ${rules(u(s)).join(',')}`);
+    }
+  });
+  test('weak shapes need no parser confirmation, and a numeric splice that rewrites the query counts', () => {
+    assert.ok(attack(u(' AND 1=0 AND 2=2')));
+    assert.ok(attack(u('1 AND (SELECT * FROM users) = 1', 'arguments.id')));
+  });
+  test('real user names, e-mail addresses and ids pass', () => {
+    for (const [s, f] of [["O'Brien", 'arguments.username'], ["d'artagnan", 'arguments.login'], ["o'neil+tag@example.com", 'arguments.email'], ['jean-luc.picard', 'arguments.user'], ['Mary Ann', 'arguments.username'], ['42', 'arguments.id'], ['order', 'arguments.username'], ['select', 'arguments.username']] as const) {
+      assert.equal(attack(u(s, f)), false, `${s}: ${rules(u(s, f)).join(',')}`);
+    }
+  });
+  test('the same break-out shapes in a field with no role still need the parser or two weak signals', () => {
+    assert.equal(attack(sql.scan("admin'", { field: 'arguments.name' })), false);
+    assert.equal(attack(sql.scan('select version();', { field: 'arguments.name' })), false);
   });
 });

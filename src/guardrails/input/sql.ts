@@ -15,6 +15,8 @@ import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
 import { lexSignals, maySignal, nosqlSignals, statementNeedsParse, type LexSignal } from './sql-lex.ts';
 import { astRules, shapeOf } from './sql-ast.ts';
+import { fieldRole } from './field-roles.ts';
+import { identifierSignals } from './sql-identifier.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -38,6 +40,8 @@ const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
   ['SELECT a FROM t WHERE c = 1', ' AND d = 1 ORDER BY e'],
   ["SELECT a FROM t WHERE c = 'x'", ' AND d = 1 ORDER BY e'],
 ];
+/** A statement keyword with a body: a call, a list, `*`, `;` or FROM (`select version();`, `create table t (…)`), not a lone word. */
+const STATEMENT_BODY = /[;(*]|\bfrom\b/i;
 /** Harmless value per template for the baseline shape. */
 const BASELINE_VALUE = (pre: string): string => (pre.endsWith('BY ') ? '1' : pre.endsWith('1') || pre.endsWith("'x'") ? '' : 'x');
 /** Lexical signals that hold even inside a statement that parses (a `query` argument may legitimately be SQL, not these). */
@@ -102,12 +106,19 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   return {
     name: D,
     direction: 'input',
-    scan(text: string, _ctx?: ScanContext): Finding[] {
+    scan(text: string, ctx?: ScanContext): Finding[] {
       return guarded(D, () => {
         const out: Finding[] = [];
         const body = bound(D, text, maxScan, out);
+        // A user name or id holds no SQL at all, so there the parser's confirmation is not needed.
+        const identifier = fieldRole(ctx?.field) === 'identifier';
         for (const view of decodedViews(body)) {
           fromSignals(nosqlSignals(view), out);
+          if (identifier) {
+            fromSignals(identifierSignals(view), out);
+            // Lexical, not parsed: the PEG grammars are exponential on some failing shapes (`select select …`).
+            if (STATEMENT_START.test(view) && STATEMENT_BODY.test(view)) out.push(finding(D, 'sql.statement-in-identifier', 'high', 'an identifier argument holds a whole SQL statement'));
+          }
           if (STATEMENT_START.test(view) && view.length <= maxParse) {
             // A plain statement with nothing an AST rule looks for is not worth a ~200 µs parse.
             if (!statementNeedsParse(view)) continue;
@@ -121,8 +132,12 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
           // Most values hold no quote, comment, operator or SQL keyword: nothing to scan.
           if (!maySignal(view)) continue;
           const sigs = lexSignals(view);
-          if (sigs.length === 0) continue;
-          const strong = sigs.filter((s) => s.strong);
+          if (sigs.length === 0) {
+            // An identifier with SQL keywords and no quote (`1 AND (SELECT …) = 1`): a numeric splice that rewrites the query.
+            if (identifier && view.length <= 256 && depthOk(view, 2) && rewritesQuery(view)) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
+            continue;
+          }
+          const strong = identifier ? sigs : sigs.filter((s) => s.strong);
           fromSignals(strong, out);
           if (strong.length === sigs.length) continue;
           // Weak shapes (quote break + OR, comment after a quote, UNION) need the parser to agree.
