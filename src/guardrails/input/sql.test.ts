@@ -120,3 +120,20 @@ describe('sql detector: identifier fields (username, login, email, id)', () => {
     assert.equal(attack(sql.scan('select version();', { field: 'arguments.name' })), false);
   });
 });
+
+describe('sql detector: parse budget', () => {
+  test('a statement the grammar would take seconds on is cut off and reported; later parses still work', async () => {
+    // `select ( ` twelve deep took 8 s in node-sql-parser's MySQL grammar, on the gateway's thread.
+    const hostile = `${'select ( '.repeat(12)}x; drop table t`;
+    const f = q(hostile);
+    assert.ok(rules(f).includes('sql.too-complex'), rules(f).join(','));
+    assert.ok(rules(f).includes('sql.stacked'), 'lexical signals still reported');
+    // The terminated worker's spare takes over; a fresh one starts behind it.
+    let after: string[] = [];
+    for (let i = 0; i < 100 && !after.includes('sql.truncate'); i++) {
+      after = rules(q('TRUNCATE TABLE orders'));
+      if (!after.includes('sql.truncate')) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(after, ['sql.truncate']);
+  });
+});
