@@ -1,17 +1,27 @@
 /**
  * Output detector micro-benchmark: µs per KB per detector on realistic tool results, the whole
- * output chain (expand + every detector) on a 2 KB result, and 1 MB adversarial inputs.
+ * output chain (normalise + decode + every detector) on a 2 KB result, and 1 MiB adversarial
+ * inputs scanned directly by each detector and by the normaliser (scanViews): generic shapes
+ * (scripts/adversarial-shapes.ts) for all, plus shapes built against each secrets rule's and each
+ * prompt-injection rule's own prefix. Every detector must stay well under 50 ms per 1 MiB scan.
  *
- *   node bin/run-ts.js scripts/bench-detectors-output.ts
+ *   node bin/run-ts.js scripts/bench-detectors-output.ts [--cases] [--quick]
  *
- * Speed is measured here and never asserted in tests.
+ * --cases prints every (shape, detector) time; otherwise only shapes over 10 ms and the worst per
+ * detector. --quick skips the per-rule shapes. Speed is measured here and never asserted in tests.
  */
+import { readFileSync } from 'node:fs';
 import { scanViews } from '../src/guardrails/normalize.ts';
-import { createOutputDetectors } from '../src/guardrails/output/index.ts';
+import { createOutputDetectors, createSecretsDetector, INJECTION_RULES } from '../src/guardrails/output/index.ts';
 import { createGuardrailStage } from '../src/guardrails/stage.ts';
 import { guardrailsConfigSchema } from '../src/guardrails/config.ts';
 import type { CallContext, Verdict } from '../src/pipeline/types.ts';
+import type { Detector } from '../src/guardrails/types.ts';
+import { MB, genericShapes, literalPrefix, prefixShapes } from './adversarial-shapes.ts';
 
+const perCase = process.argv.includes('--cases');
+const quick = process.argv.includes('--quick');
+const BUDGET_MS = 25; // flag threshold: half the issue's 50 ms, since the machine is shared and noisy
 const detectors = createOutputDetectors();
 const email = `SUBJECT: Your card has been charged $373.52|EMAIL_FROM: Mercury <hello@mercury.com>|RECEIVED DATE: Tue, 22 Feb 2022 21:49:18 +0000|CONTENT:
 Hi David, your Mercury debit card ending 4605 was preauthorized for $373.52. The settled amount may be different.
@@ -33,47 +43,104 @@ function bench(fn: () => void, minMs = 300): number {
   }
   return ((performance.now() - t0) * 1000) / n; // µs per call
 }
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 console.log('detector            µs/call(2KB)   µs/KB');
 for (const d of detectors) {
-  const us = bench(() => d.scan(result2k));
+  const us = median([1, 2, 3, 4, 5].map(() => bench(() => d.scan(result2k), 200)));
   console.log(`${d.name.padEnd(18)} ${us.toFixed(1).padStart(12)} ${(us / 2).toFixed(1).padStart(8)}`);
 }
 // What the guardrail stage does per result leaf: one normalised view (+ decoded blobs), every detector.
 const scanAll = (s: string) => {
   for (const v of scanViews(s)) for (const d of detectors) d.scan(v.text, { normalized: v.normalized });
 };
-const chain = () => scanAll(result2k);
-console.log(`full output chain on a 2 KB result: ${bench(chain).toFixed(1)} µs (target < 100 µs)`);
+const runs = [1, 2, 3, 4, 5, 6, 7].map(() => bench(() => scanAll(result2k), 200));
+console.log(`full output chain on a 2 KB result: median ${median(runs).toFixed(1)} µs of 7 runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}; target < 100 µs)`);
 
-// Adversarial shapes at the default per-leaf bound (guardrails.limits.maxLeafChars, 256 KiB; a
-// longer leaf fails closed with WARDEN_INSPECTION_LIMIT), and at 1 MiB through the detectors
-// directly (what an operator raising the bound would pay).
-const KB256 = 256 * 1024;
-const MB = 1024 * 1024;
-const shapes: [string, (n: number) => string][] = [
-  ['repeated keywords', (n) => 'key=token secret '.repeat(n / 17)],
-  ['one long base64 run', (n) => 'QUJD'.repeat(n / 4)],
-  ['nested quantifier bait', (n) => 'ignore '.repeat(n / 7)],
-  ['@ and digits', (n) => '@1-'.repeat(n / 3)],
-  ['zero-width + homoglyphs', (n) => '\u0456\u200Bg'.repeat(n / 3)],
-  ['curl -H bait', (n) => 'curl -H "Authorization: '.repeat(n / 24)],
+// --- 1 MiB adversarial inputs, scanned directly (not through the stage's 256 KiB leaf bound).
+type Scanner = [string, (s: string) => void];
+const scanners: Scanner[] = [
+  ['scanViews', (s) => void scanViews(s)],
+  ...detectors.map((d): Scanner => [d.name, (s) => void d.scan(s)]),
 ];
-for (const size of [KB256, MB]) {
-  for (const [name, make] of shapes) {
-    const s: string = JSON.parse(JSON.stringify(make(size)));
-    const t0 = performance.now();
-    scanAll(s);
-    console.log(`${size === MB ? '1 MiB' : '256 KiB'} adversarial (${name}): ${(performance.now() - t0).toFixed(1)} ms`);
+/**
+ * CPU time of one scan in ms (process.cpuUsage: what the scan costs, not how long it waited for
+ * a core on a shared machine), best of three; one run when it is clearly fast. On an idle machine
+ * wall time equals it, the detectors being synchronous.
+ */
+function timeMs(fn: () => void): number {
+  const one = () => {
+    const c = process.cpuUsage();
+    fn();
+    const u = process.cpuUsage(c);
+    return (u.user + u.system) / 1000;
+  };
+  const a = one();
+  if (a < 5) return a;
+  return Math.min(a, one(), one());
+}
+const worst = new Map<string, [number, string]>();
+function record(name: string, shape: string, ms: number): void {
+  const w = worst.get(name);
+  if (!w || ms > w[0]) worst.set(name, [ms, shape]);
+  if (perCase || ms >= 10) console.log(`  ${name.padEnd(17)} ${ms.toFixed(1).padStart(7)} ms  ${shape}${ms >= BUDGET_MS ? '  OVER' : ''}`);
+}
+
+console.log(`\n1 MiB adversarial, generic shapes (CPU ms, best of 3; rows >= 10 ms${perCase ? ', all rows' : ''}):`);
+for (const [shape, make] of genericShapes(MB)) {
+  const s = make();
+  for (const [name, fn] of scanners) record(name, shape, timeMs(() => fn(s)));
+}
+
+if (!quick) {
+  // Shapes against each secrets rule (its literal prefix, else its keyword) and each
+  // prompt-injection rule key: the prefix without the rest of the rule.
+  const file = JSON.parse(readFileSync(new URL('../src/guardrails/output/secret-rules.json', import.meta.url), 'utf8')) as { rules: { id: string; re: string; keywords: string[] }[] };
+  const secrets = detectors.find((d) => d.name === 'secrets')!;
+  const single = new Map<string, Detector>();
+  const prefixes = new Map<string, string[]>(); // prefix -> rule ids it targets
+  for (const r of file.rules) {
+    for (const p of new Set([literalPrefix(r.re), ...r.keywords].filter((x) => x.length >= 2))) prefixes.set(p, [...(prefixes.get(p) ?? []), r.id]);
+  }
+  console.log(`\n1 MiB adversarial, secrets rule shapes (${prefixes.size} prefixes x ${prefixShapes('x').length} shapes; rows >= 10 ms):`);
+  for (const [p, ids] of prefixes) {
+    for (const [shape, make] of prefixShapes(p)) {
+      const s = make();
+      const ms = timeMs(() => secrets.scan(s));
+      record('secrets', `${shape} [${ids.join(',')}]`, ms);
+      if (ms >= BUDGET_MS) {
+        // Attribute: which single rules cost the most on this shape.
+        const lower = s.toLowerCase();
+        const per = file.rules.filter((r) => r.keywords.some((k) => lower.includes(k))).map((r) => {
+          let d = single.get(r.id);
+          if (!d) single.set(r.id, (d = createSecretsDetector({ include: [r.id] })));
+          const dd = d;
+          return [r.id, timeMs(() => dd.scan(s))] as const;
+        });
+        per.sort((a, b) => b[1] - a[1]);
+        console.log(`      slowest rules: ${per.slice(0, 3).map(([id, t]) => `${id} ${t.toFixed(1)} ms`).join(', ')}`);
+      }
+    }
+  }
+  const injection = detectors.find((d) => d.name === 'prompt_injection')!;
+  const keys = [...new Set(INJECTION_RULES.flatMap((r) => r.keys))];
+  console.log(`\n1 MiB adversarial, prompt-injection key shapes (${keys.length} keys; rows >= 10 ms):`);
+  for (const k of keys) {
+    for (const [shape, make] of prefixShapes(k).slice(0, 7)) {
+      const s = make();
+      record('prompt_injection', shape, timeMs(() => injection.scan(s)));
+    }
   }
 }
 
+console.log('\nworst 1 MiB direct scan per detector:');
+for (const [name, [ms, shape]] of worst) console.log(`  ${name.padEnd(17)} ${ms.toFixed(1).padStart(7)} ms  ${shape}${ms >= BUDGET_MS ? '  OVER' : ''}`);
+
 // Through the stage with default limits: a 1 MiB leaf is refused before any detector runs.
 const stage = createGuardrailStage(guardrailsConfigSchema.parse({ output: [{ detector: 'prompt_injection', action: 'block' }, { detector: 'secrets', action: 'redact' }, { detector: 'pii', action: 'redact' }] }), { detectors });
-for (const [name, make] of shapes.slice(0, 2)) {
-  const result = { content: [{ type: 'text', text: make(MB) }] };
-  const ctx = { method: 'tools/call', params: { name: 't' }, result, state: new Map(), hits: [] } as unknown as CallContext;
-  const t0 = performance.now();
-  const v = (await stage.response!(ctx)) as Verdict;
-  console.log(`stage, 1 MiB leaf (${name}): ${v.kind} ${v.kind === 'deny' ? v.error.code : ''} in ${(performance.now() - t0).toFixed(1)} ms`);
-}
+const leaf = genericShapes(MB)[0]!;
+const result = { content: [{ type: 'text', text: leaf[1]() }] };
+const ctx = { method: 'tools/call', params: { name: 't' }, result, state: new Map(), hits: [] } as unknown as CallContext;
+const t0 = performance.now();
+const v = (await stage.response!(ctx)) as Verdict;
+console.log(`stage, 1 MiB leaf (${leaf[0]}): ${v.kind} ${v.kind === 'deny' ? v.error.code : ''} in ${(performance.now() - t0).toFixed(1)} ms`);

@@ -87,10 +87,13 @@ function decodeTag(m: string): string {
  */
 export function normalizeText(s: string): string {
   if (!NON_ASCII.test(s)) return s;
-  let t = s.replace(TAGS, decodeTag).replace(INVISIBLE, '');
-  t = t.normalize('NFKC');
-  // NFKC can produce new invisibles (rare compatibility mappings); one more strip is cheap.
-  return foldHomoglyphs(t.replace(INVISIBLE, ''));
+  // Each pass only where it can change something: tag characters are surrogate pairs led by
+  // U+DB40, and a second strip is needed only when NFKC changed the text (it can produce new
+  // invisibles through rare compatibility mappings).
+  let t = (s.indexOf('\uDB40') >= 0 ? s.replace(TAGS, decodeTag) : s).replace(INVISIBLE, '');
+  const n = t.normalize('NFKC');
+  if (n !== t) t = n.replace(INVISIBLE, '');
+  return foldHomoglyphs(t);
 }
 
 /** True when `s` contains characters whose only purpose in ordinary text would be to hide. */

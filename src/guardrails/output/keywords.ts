@@ -24,6 +24,8 @@ export interface KeywordMatcher {
   each(text: string, hit: (keyword: number, start: number) => void): void;
   /** First start offset of each keyword in `text`, -1 where absent. */
   first(text: string): Int32Array;
+  /** True when any keyword occurs in `text` (stops at the first occurrence). */
+  some(text: string): boolean;
 }
 
 export function createKeywordMatcher(keywords: readonly string[]): KeywordMatcher {
@@ -92,6 +94,14 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
 
   return {
     each,
+    some(text: string): boolean {
+      let s = 0;
+      for (let i = 0; i < text.length; i++) {
+        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+        if (out[s]!.length > 0) return true;
+      }
+      return false;
+    },
     find(text: string, limit = 100_000): KeywordHit[] {
       const hits: KeywordHit[] = [];
       let s = 0;

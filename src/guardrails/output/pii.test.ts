@@ -51,6 +51,29 @@ describe('pii detector', () => {
     assert.deepEqual(kinds('999.1.1.1'), []);
   });
 
+  test('IPv6: long colon and hex runs hold no address, an address after one is still found', () => {
+    assert.deepEqual(kinds(':'.repeat(500)), []);
+    assert.deepEqual(kinds('1:'.repeat(500)), []);
+    const s = `${'ab:'.repeat(300)} and fe80::1 here`;
+    const f = pii.scan(s).filter((x) => x.kind === 'ipv6');
+    assert.deepEqual(f.map((x) => s.slice(x.start, x.end)), ['fe80::1']);
+    assert.deepEqual(kinds('1:2:3:4:5:6:7:8:9'), []);
+    assert.deepEqual(kinds('x ::1 y'), ['ipv6']);
+  });
+
+  test('e-mail needs a local part and a dotted domain with a 2+ letter TLD', () => {
+    assert.deepEqual(kinds('a@b x@y.c @example.com'), []);
+    const s = `${'@'.repeat(300)}${'a@'.repeat(300)} mail ann@mail.example.org`;
+    const f = pii.scan(s).filter((x) => x.kind === 'email');
+    assert.deepEqual(f.map((x) => s.slice(x.start, x.end)), ['ann@mail.example.org']);
+  });
+
+  test('card checks: length, issuer prefix, repeated digits, separators', () => {
+    assert.deepEqual(kinds('amex 3782-822463-10005'), ['card']);
+    assert.deepEqual(kinds('x 4444 4444 4444 4444 x'), []);
+    assert.deepEqual(kinds('x 7992 7398 7130 x 1234'), []);
+  });
+
   test('hostile input does not throw', () => {
     assert.doesNotThrow(() => pii.scan('@'.repeat(10000) + 'a'.repeat(10000) + '1-'.repeat(5000)));
   });

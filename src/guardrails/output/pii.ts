@@ -45,12 +45,31 @@ export function luhn(s: string): boolean {
   return sum % 10 === 0;
 }
 
-function validCard(m: string): boolean {
-  const d = m.replace(/[ -]/g, '');
-  if (d.length < 13 || d.length > 19 || !luhn(d)) return false;
-  // Issuer prefixes: Visa 4, Mastercard 51-55/2221-2720, Amex 34/37, Discover 6011/65/644-649,
-  // Diners 36/38/300-305, JCB 35, UnionPay 62, Maestro 50/56-69. Rejects Luhn-valid ids starting 0/1/7/8/9.
-  return /^(?:4|5[0-9]|2[2-7]|3[4-8]|6)/.test(d) && !/^(\d)\1+$/.test(d);
+/**
+ * A card-pattern match (digits, spaces, dashes) is a card number: 13-19 digits, a Luhn checksum,
+ * an issuer prefix (Visa 4, Mastercard 51-55/2221-2720, Amex 34/37, Discover 6011/65/644-649,
+ * Diners 36/38/300-305, JCB 35, UnionPay 62, Maestro 50/56-69; rejects Luhn-valid ids starting
+ * 0/1/7/8/9), and not one digit repeated. One pass without allocating: dense digit text yields a
+ * candidate every ~20 characters, so the per-candidate cost is what bounds the scan.
+ */
+function validCardMatch(m: string): boolean {
+  let n = 0;
+  let first = -1;
+  let second = -1;
+  let same = true;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) continue;
+    if (n === 0) first = c;
+    else {
+      if (n === 1) second = c;
+      if (c !== first) same = false;
+    }
+    n++;
+  }
+  if (n < 13 || n > 19 || same) return false;
+  const issuer = first === 4 || first === 6 || first === 5 || (first === 2 && second >= 2 && second <= 7) || (first === 3 && second >= 4 && second <= 8);
+  return issuer && luhn(m);
 }
 
 /** ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 = 1. */
@@ -64,6 +83,39 @@ export function ibanValid(m: string): boolean {
     if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
     else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
     else return false;
+  }
+  return rem === 1;
+}
+
+/** {@link ibanValid} for a match of the IBAN pattern (A-Z, 0-9, spaces), without allocating. */
+function ibanValidMatch(m: string): boolean {
+  let n = 0;
+  for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) !== 32) n++;
+  if (n < 15 || n > 34) return false;
+  // mod 97 over characters 5..end, then the first four (letters as two digits, A = 10).
+  let rem = 0;
+  let k = 0;
+  const step = (c: number): boolean => {
+    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
+    else return false;
+    return true;
+  };
+  let head = -1;
+  for (let i = 0; i < m.length; i++) {
+    const c = m.charCodeAt(i);
+    if (c === 32) continue;
+    if (k++ < 4) {
+      if (head < 0) head = i;
+      continue;
+    }
+    if (!step(c)) return false;
+  }
+  for (let i = head, taken = 0; taken < 4; i++) {
+    const c = m.charCodeAt(i);
+    if (c === 32) continue;
+    if (!step(c)) return false;
+    taken++;
   }
   return rem === 1;
 }
@@ -87,14 +139,14 @@ const RULES: readonly PiiRule[] = [
     re: /\b\d(?:[ -]?\d){12,18}\b/g,
     severity: 'high',
     message: 'payment card number (Luhn-valid)',
-    valid: validCard,
+    valid: validCardMatch,
   },
   {
     kind: 'iban',
     re: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
     severity: 'high',
     message: 'IBAN (checksum-valid)',
-    valid: ibanValid,
+    valid: ibanValidMatch,
   },
   {
     kind: 'ssn',
@@ -128,8 +180,32 @@ const RULES: readonly PiiRule[] = [
 
 ];
 
-const LOCAL = /[A-Za-z0-9._%+-]/;
 const DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/y;
+// Character tables (one lookup per character instead of a regex call): the local part's
+// characters, the domain's label characters, and letters.
+const LOCAL_CH = new Uint8Array(128);
+const LABEL_CH = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-') LABEL_CH[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-') LOCAL_CH[c.charCodeAt(0)] = 1;
+const isLocal = (c: number) => c < 128 && LOCAL_CH[c] === 1;
+const isLabel = (c: number) => c < 128 && LABEL_CH[c] === 1;
+const isAlpha = (c: number) => (c | 32) >= 97 && (c | 32) <= 122;
+
+/**
+ * Necessary condition for DOMAIN at `from`: a label character first, then within the run of
+ * label characters and dots a dot followed by two letters. Scans to the end of that run only,
+ * which stops at the next '@', so the forward scans of all '@'s together stay linear.
+ */
+function mayBeDomain(text: string, from: number): boolean {
+  if (!isLabel(text.charCodeAt(from))) return false;
+  for (let i = from + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (isAlpha(text.charCodeAt(i + 1)) && isAlpha(text.charCodeAt(i + 2))) return true;
+    } else if (!isLabel(c)) return false;
+  }
+  return false;
+}
 
 /**
  * E-mail addresses, anchored at each '@' (found with indexOf) rather than tried at every
@@ -139,9 +215,9 @@ function scanEmails(text: string, out: Finding[]): void {
   let at = text.indexOf('@');
   while (at >= 0) {
     let s = at;
-    while (s > 0 && at - s < 64 && LOCAL.test(text[s - 1]!)) s--;
+    while (s > 0 && at - s < 64 && isLocal(text.charCodeAt(s - 1))) s--;
     DOMAIN.lastIndex = at + 1;
-    const m = s < at ? DOMAIN.exec(text) : null;
+    const m = s < at && mayBeDomain(text, at + 1) ? DOMAIN.exec(text) : null;
     if (m) {
       const end = at + 1 + m[0].length;
       out.push({ detector: 'pii', rule: 'pii.email', severity: 'medium', message: 'e-mail address', start: s, end, kind: 'email' });
@@ -151,6 +227,29 @@ function scanEmails(text: string, out: Finding[]): void {
 }
 
 const HEXCOLON = (c: number) => c === 58 || (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/**
+ * Necessary conditions for a run of hex digits and colons to be an IPv6 address, checked before
+ * the platform parser (and before slicing): two or more colons, at most 8 groups of at most 4
+ * digits, at most one "::" and no ":::". Runs of colons or of "1:" then cost one pass each.
+ */
+function ipv6Shape(text: string, s: number, e: number): boolean {
+  if (e - s > 39) return false;
+  let colons = 0;
+  let doubles = 0;
+  let digits = 0;
+  for (let i = s; i < e; i++) {
+    if (text.charCodeAt(i) === 58) {
+      colons++;
+      if (digits === 0 && i > s && text.charCodeAt(i - 1) === 58) {
+        if (i - 1 > s && text.charCodeAt(i - 2) === 58) return false;
+        doubles++;
+      }
+      digits = 0;
+    } else if (++digits > 4) return false;
+  }
+  return colons >= 2 && colons <= 8 && doubles <= 1;
+}
 
 /**
  * IPv6 addresses, anchored at colons (rare in prose): the run of hex digits and colons around
@@ -163,10 +262,12 @@ function scanIpv6(text: string, out: Finding[]): void {
     while (s > 0 && p - s < 40 && HEXCOLON(text.charCodeAt(s - 1))) s--;
     let e = p + 1;
     while (e < text.length && e - s < 45 && HEXCOLON(text.charCodeAt(e))) e++;
-    const run = text.slice(s, e);
-    if (run.indexOf(':') !== run.lastIndexOf(':') && isIPv6(run) && !HEXCOLON(text.charCodeAt(s - 1)) && !HEXCOLON(text.charCodeAt(e))) {
+    if (ipv6Shape(text, s, e) && isIPv6(text.slice(s, e)) && !HEXCOLON(text.charCodeAt(s - 1)) && !HEXCOLON(text.charCodeAt(e))) {
       out.push({ detector: 'pii', rule: 'pii.ipv6', severity: 'low', message: 'IPv6 address', start: s, end: e, kind: 'ipv6' });
     }
+    // A run longer than the bounds holds no address at any of its colons (each would see the run
+    // continue past its window): resume after the whole run, not 45 characters on.
+    while (e < text.length && HEXCOLON(text.charCodeAt(e))) e++;
     p = text.indexOf(':', Math.max(e, p + 1));
   }
 }

@@ -40,10 +40,38 @@ describe('secrets detector', () => {
     assert.doesNotThrow(() => det.scan('key='.repeat(20000) + 'curl -H '.repeat(2000)));
   });
 
+  test('line allowlists judge each line on its own, on multi-line and long texts', () => {
+    const line1 = 'RUN --mount=type=secret,id=x api_key=Zx9Qw3Er5Ty7Uu';
+    const s = `${line1}\napi_key=Zx9Qw3Er5Ty7Uu\n`;
+    const fs = det.scan(s);
+    assert.deepEqual(fs.map((f) => [f.rule, f.start]), [['secrets.generic-api-key', line1.length + 9]]);
+    // Many candidates on one long line: each still gets the line's verdict.
+    const long = `${'password=Zx9Qw3Er5Ty7 '.repeat(2000)}\n--mount=type=secret, password=Zx9Qw3Er5Ty7`;
+    assert.equal(det.scan(long).length, 2000);
+  });
+
+  test('a generic finding is dropped only where a specific rule found the same secret', () => {
+    const s = `token: ${GH}\npassword = Zx9Qw3Er5Ty7Uu`;
+    assert.deepEqual(det.scan(s).map((f) => f.rule).sort(), ['secrets.generic-api-key', 'secrets.github-pat']);
+  });
+
+  test('stopwords allowlist a candidate secret that contains one', () => {
+    assert.deepEqual(det.scan('api_key = "Zx9Qw3Er5Ty7Uu_example"'), []);
+    assert.equal(det.scan('api_key = "Zx9Qw3Er5Ty7Uu"').length, 1);
+  });
+
+  test('entropy counts an astral character once, as gitleaks does per code point', () => {
+    const h = -(2 / 6) * Math.log2(2 / 6) - 2 * (1 / 6) * Math.log2(1 / 6);
+    assert.equal(shannonEntropy('\u{1F600}\u{1F600}ab'), h);
+    assert.equal(shannonEntropy('aab'), -(2 / 3) * Math.log2(2 / 3) - (1 / 3) * Math.log2(1 / 3));
+  });
+
   test('entropy and keyword matcher helpers', () => {
     assert.equal(shannonEntropy('aaaa'), 0);
     assert.equal(shannonEntropy('abcd'), 2);
     const m = createKeywordMatcher(['he', 'she', 'hers']);
     assert.deepEqual(m.find('ushers').map((h) => [h.keyword, h.start]), [[1, 1], [0, 2], [2, 2]]);
+    assert.equal(m.some('USHERS'), true);
+    assert.equal(m.some('xyz'), false);
   });
 });

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Detector, Finding } from '../types.ts';
-import { createKeywordMatcher } from './keywords.ts';
+import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
 
 interface RuleJson {
   id: string;
@@ -35,18 +35,75 @@ export interface SecretsOptions {
   readonly windowThreshold?: number;
 }
 
+/**
+ * Per scan: the text's newline offsets (found once, when a line allowlist first needs them) and
+ * line-target allowlist results by allowlist and line. Searching back and forth from each
+ * candidate instead would be quadratic on one long line with many candidates.
+ */
+interface LineMemo {
+  nl: number[] | undefined;
+  readonly results: Map<object, Map<number, boolean>>;
+}
+
+/** [start, end) of the line holding offset `at` (end excludes the newline). */
+function lineAround(memo: LineMemo, text: string, at: number): [number, number] {
+  if (!memo.nl) {
+    memo.nl = [];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) memo.nl.push(i);
+  }
+  const nl = memo.nl;
+  let lo = 0;
+  let hi = nl.length; // first newline at or after `at`
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nl[mid]! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  // lastIndexOf('\n', at) also finds a newline at `at` itself.
+  const start = lo < nl.length && nl[lo] === at ? at + 1 : lo > 0 ? nl[lo - 1]! + 1 : 0;
+  const end = lo < nl.length ? nl[lo]! : text.length;
+  return [start, end];
+}
+
 interface Rule {
   readonly id: string;
   readonly re: RegExp;
   readonly entropy: number | undefined;
   readonly secretGroup: number | undefined;
   readonly generic: boolean;
-  readonly allow: { target: string; regexes: RegExp[]; stopwords: string[] }[];
+  readonly allow: { target: string; regexes: RegExp[]; stop: KeywordMatcher | undefined }[];
 }
 
 /** Shannon entropy in bits per character. */
 export function shannonEntropy(s: string): number {
   if (!s) return 0;
+  // Counts in a typed array (one per code unit; a Map per call was the detector's hottest path on
+  // texts with many candidate secrets), summed in first-occurrence order like a Map would be, so
+  // the float result is bit-for-bit the same as before.
+  const counts = ENTROPY_COUNTS;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      for (let k = 0; k < i; k++) counts[s.charCodeAt(k)] = 0;
+      return entropyByCodePoint(s);
+    }
+    counts[c]!++;
+  }
+  let h = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const n = counts[c]!;
+    if (n === 0) continue;
+    counts[c] = 0;
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+const ENTROPY_COUNTS = new Uint32Array(65536);
+
+/** The general form, per code point (astral characters count once, as `for…of` yields them). */
+function entropyByCodePoint(s: string): number {
   const counts = new Map<string, number>();
   for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
   let h = 0;
@@ -55,6 +112,12 @@ export function shannonEntropy(s: string): number {
     h -= p * Math.log2(p);
   }
   return h;
+}
+
+/** A matcher for an allowlist's stopwords (none when it has none). */
+function stopMatcher(words: readonly string[]): KeywordMatcher | undefined {
+  const ws = words.filter((w) => w.length > 0);
+  return ws.length ? createKeywordMatcher(ws) : undefined;
 }
 
 const WINDOW_BEFORE = 256;
@@ -88,7 +151,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       entropy: j.entropy,
       secretGroup: j.secretGroup,
       generic: j.id.startsWith('generic'),
-      allow: (j.allowlists ?? []).map((a) => ({ target: a.target, regexes: a.regexes.map((r) => new RegExp(r)), stopwords: a.stopwords })),
+      allow: (j.allowlists ?? []).map((a) => ({ target: a.target, regexes: a.regexes.map((r) => new RegExp(r)), stop: stopMatcher(a.stopwords) })),
     });
     if (j.keywords.length === 0) alwaysRun.push(idx);
     for (const k of j.keywords) {
@@ -103,11 +166,13 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   }
   const matcher = createKeywordMatcher(keywordList);
 
-  function allowed(rule: Rule, secret: string, match: string, text: string, at: number): boolean {
+  function allowed(rule: Rule, secret: string, match: string, text: string, at: number, lines: LineMemo): boolean {
     const lower = secret.toLowerCase();
     if (globalRegexes.some((r) => r.test(secret)) || globalStop.some((w) => lower.includes(w))) return true;
     for (const a of rule.allow) {
-      if (a.stopwords.some((w) => lower.includes(w))) return true;
+      // One automaton pass over the (lower-cased) secret instead of an includes() per stopword
+      // (generic-api-key has ~1500): same answer, since stopwords are lower-case already.
+      if (a.stop?.some(lower)) return true;
       if (a.regexes.length === 0) continue;
       let target = secret;
       if (a.target === 'match') {
@@ -118,16 +183,27 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
         target = text.slice(p, at) + match;
       }
       else if (a.target === 'line') {
-        const ls = text.lastIndexOf('\n', at) + 1;
-        const le = text.indexOf('\n', at);
-        target = text.slice(ls, le < 0 ? text.length : le);
+        // Once per line and allowlist per scan: many candidates on one long line would otherwise
+        // each re-test the whole line (quadratic in the line's length).
+        const [ls, le] = lineAround(lines, text, at);
+        let memo = lines.results.get(a);
+        if (!memo) lines.results.set(a, (memo = new Map()));
+        const key = le * (text.length + 1) + ls; // (an offset on a newline has an empty "line")
+        let hit = memo.get(key);
+        if (hit === undefined) {
+          const line = text.slice(ls, le);
+          hit = a.regexes.some((r) => r.test(line));
+          memo.set(key, hit);
+        }
+        if (hit) return true;
+        continue;
       }
       if (a.regexes.some((r) => r.test(target))) return true;
     }
     return false;
   }
 
-  function runRule(rule: Rule, text: string, offset: number, whole: string, out: Finding[]): void {
+  function runRule(rule: Rule, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo): void {
     const re = rule.re;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -145,7 +221,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       const span = m.indices?.[g] ?? [m.index, m.index + m[0].length];
       if (rule.entropy !== undefined && shannonEntropy(secret) <= rule.entropy) continue;
       if (rule.generic && rule.entropy !== undefined && !/\d/.test(secret)) continue;
-      if (allowed(rule, secret, m[0], whole, offset + m.index)) continue;
+      if (allowed(rule, secret, m[0], whole, offset + m.index, lines)) continue;
       out.push({
         detector: 'secrets',
         rule: `secrets.${rule.id}`,
@@ -163,6 +239,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     direction: 'both',
     scan(text: string): Finding[] {
       const out: Finding[] = [];
+      const lines: LineMemo = { nl: undefined, results: new Map() };
       const small = text.length <= windowThreshold;
       // Per rule: the windows its keywords open (merged as they come, hits arrive in order).
       // Every hit is used, however many: a cap here would silently stop scanning the tail.
@@ -187,8 +264,8 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       for (const r of alwaysRun) windows.set(r, []);
       for (const [r, w] of [...windows].sort((a, b) => a[0] - b[0])) {
         const rule = rules[r]!;
-        if (small || w.length === 0) runRule(rule, text, 0, text, out);
-        else for (const [s, e] of w) runRule(rule, text.slice(s, e), s, text, out);
+        if (small || w.length === 0) runRule(rule, text, 0, text, out, lines);
+        else for (const [s, e] of w) runRule(rule, text.slice(s, e), s, text, out, lines);
       }
       return dedupe(out);
     },
@@ -201,9 +278,24 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
  */
 function dedupe(fs: Finding[]): Finding[] {
   const seen = new Set<string>();
-  const specific = fs.filter((f) => !f.rule.startsWith('secrets.generic'));
+  // Specific findings sorted by start, with the running maximum of their ends: a generic finding
+  // [s, e) overlaps one iff among those starting before e the furthest end passes s (one binary
+  // search per generic finding, not a scan of every specific one).
+  const specific = fs.filter((f) => !f.rule.startsWith('secrets.generic')).sort((a, b) => a.start! - b.start!);
+  const maxEnd = new Float64Array(specific.length);
+  specific.forEach((g, i) => (maxEnd[i] = Math.max(g.end!, i > 0 ? maxEnd[i - 1]! : -Infinity)));
+  const overlapsSpecific = (f: Finding): boolean => {
+    let lo = 0;
+    let hi = specific.length; // count of specific findings with start < f.end
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (specific[mid]!.start! < f.end!) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && maxEnd[lo - 1]! > f.start!;
+  };
   return fs.filter((f) => {
-    if (f.rule.startsWith('secrets.generic') && specific.some((g) => g.start! < f.end! && f.start! < g.end!)) return false;
+    if (f.rule.startsWith('secrets.generic') && overlapsSpecific(f)) return false;
     const k = `${f.rule}:${f.start}:${f.end}`;
     if (seen.has(k)) return false;
     seen.add(k);
