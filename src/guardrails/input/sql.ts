@@ -34,7 +34,7 @@ export interface SqlDetectorOptions {
 }
 
 const D = 'sql';
-const STATEMENT_START = /^\s*\(?\s*(select|insert|update|delete|drop|truncate|alter|grant|revoke|create|replace|merge|with|exec|execute|call|load|rename|shutdown|declare|set)\b/i;
+const STATEMENT_START = /^\s*(?:\(\s*)?(select|insert|update|delete|drop|truncate|alter|grant|revoke|create|replace|merge|with|exec|execute|call|load|rename|shutdown|declare|set)\b/i;
 const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
   ["SELECT a FROM t WHERE c = '", "' AND d = 1"],
   ['SELECT a FROM t WHERE c = "', '" AND d = 1'],
