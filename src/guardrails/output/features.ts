@@ -16,11 +16,14 @@
  */
 
 /** 0 = space, 1 = [a-z0-9] (and A-Z, folded), 2 = anything else (punctuation, symbols, non-Latin letters). */
-function charClass(c: number): 0 | 1 | 2 {
+function classOf(c: number): 0 | 1 | 2 {
   if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) return 1;
   if (c <= 32 || c === 0xa0 || c === 0x85 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x3000) return 0;
   return 2;
 }
+/** `classOf` for ASCII as a table (the tokeniser asks once per character). */
+const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => classOf(c));
+const charClass = (c: number): number => (c < 128 ? ASCII_CLASS[c]! : classOf(c));
 
 /**
  * Features per token position: unigram, bigram, sentence-initial word, imperative shape, task
@@ -106,10 +109,29 @@ const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
 const VERB = 1;
 const TASK = 2;
 const LEAD = 4;
-const WORD_FLAGS = new Map<number, number>();
-for (const h of VERB_SET) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | VERB);
-for (const h of TASK_VERBS) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | TASK);
-for (const h of LEADS) WORD_FLAGS.set(h, (WORD_FLAGS.get(h) ?? 0) | LEAD);
+// An open-addressing table (hash → flags) rather than a Map: the tokeniser looks up every
+// sentence-initial word, which on punctuation-dense text is every other token.
+const FLAG_SLOTS = 2048;
+const flagKeys = new Uint32Array(FLAG_SLOTS);
+const flagVals = new Uint8Array(FLAG_SLOTS);
+function addFlag(h: number, bit: number): void {
+  let j = (Math.imul(h, 0x9e3779b1) >>> 21) & (FLAG_SLOTS - 1);
+  while (flagVals[j] !== 0 && flagKeys[j] !== h) j = (j + 1) & (FLAG_SLOTS - 1);
+  flagKeys[j] = h;
+  flagVals[j]! |= bit;
+}
+function wordFlags(h: number): number {
+  let j = (Math.imul(h, 0x9e3779b1) >>> 21) & (FLAG_SLOTS - 1);
+  for (;;) {
+    const v = flagVals[j]!;
+    if (v === 0) return 0;
+    if (flagKeys[j] === h) return v;
+    j = (j + 1) & (FLAG_SLOTS - 1);
+  }
+}
+for (const h of VERB_SET) addFlag(h, VERB);
+for (const h of TASK_VERBS) addFlag(h, TASK);
+for (const h of LEADS) addFlag(h, LEAD);
 
 /**
  * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
@@ -213,7 +235,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
       }
     } else if (sos) {
       first = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
-      const fl = WORD_FLAGS.get(h) ?? 0;
+      const fl = wordFlags(h);
       imperative = (fl & VERB) !== 0;
       if (imperative) verb = verbF;
       if (fl & TASK) task = taskF;
