@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeText, expandForScan, hasHiddenCharacters } from './normalize.ts';
+import fc from 'fast-check';
+import { normalizeText, expandForScan, hasHiddenCharacters, revealHidden } from './normalize.ts';
 
 const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 
@@ -73,5 +74,32 @@ describe('expandForScan', () => {
     assert.ok(v.length <= 1 + 10);
     const decoded = v.slice(1).reduce((n, x) => n + x.length, 0);
     assert.ok(decoded <= 5000 + 2100, `decoded ${decoded}`);
+  });
+});
+
+describe('revealHidden', () => {
+  // The two regex replaces it stands for, spelled out as the reference.
+  const reference = (s: string): string =>
+    s
+      .replace(/\uDB40[\uDC00-\uDC7F]/g, (m) => {
+        const c = m.charCodeAt(1) - 0xdc00;
+        return c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '';
+      })
+      .replace(
+        /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDD00-\uDDEF]/g,
+        '',
+      );
+
+  test('equals the tag-decode and invisible-strip replaces on any mix of code units', () => {
+    // Units chosen to meet every branch: ASCII, tags and their lead, supplement selectors,
+    // BMP invisibles, lone surrogates, other letters.
+    const units = [0x41, 0x20, 0x7f, 0xdb40, 0xdc00, 0xdc1f, 0xdc20, 0xdc41, 0xdc7e, 0xdc7f, 0xdc80, 0xdd00, 0xddef, 0xddf0, 0x200b, 0x202e, 0xfeff, 0xfe0f, 0x00ad, 0xd800, 0xdfff, 0x0430, 0xff21];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...units), { maxLength: 40 }), (codes) => {
+        const s = String.fromCharCode(...codes);
+        assert.equal(revealHidden(s), reference(s));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
