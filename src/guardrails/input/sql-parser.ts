@@ -3,7 +3,7 @@
  * (`select ( select ( … x` takes 1 s at ten levels and 8 s at twelve, in a 130-character
  * argument) and a parse cannot be interrupted, so untrusted text is parsed in a worker thread
  * (sql-parser-worker.mjs) while the detector, which is synchronous like every detector, waits on
- * a shared flag with a deadline. Past the deadline the worker is terminated and a warm spare
+ * a shared flag with a deadline (the detector allows 100 ms per field). Past the deadline the worker is terminated and a warm spare
  * takes its place, and the caller gets `timeout` (the detector reports the argument as too
  * complex to inspect: fail closed). The cost is one message round trip per parse (tens of µs)
  * on top of the parse itself.

@@ -27,8 +27,10 @@ export interface SqlDetectorOptions {
   /** Dialects tried, in order (node-sql-parser names). */
   readonly dialects?: readonly string[];
   /**
-   * Parse time allowed per scanned field, in ms (default 25). Parses run in a worker thread
-   * (sql-parser.ts); past the budget the field is reported as `sql.too-complex` (medium).
+   * Parse time allowed per scanned field, in ms (default 100: hostile shapes take seconds, real
+   * queries a few ms, and the budget is wall-clock time, so it leaves room for a loaded machine).
+   * Parses run in a worker thread (sql-parser.ts); past the budget the field is reported as
+   * `sql.too-complex` (medium).
    */
   readonly parseBudgetMs?: number;
 }
@@ -73,7 +75,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   // assignments. PostgreSQL too: its grammar took 2 s on `select select … union` (14 words) where
   // MySQL's took 8 ms, and the MySQL grammar alone gives the same figures on the payload lists.
   const dialects = opts.dialects ?? ['MySQL'];
-  const budgetMs = opts.parseBudgetMs ?? 25;
+  const budgetMs = opts.parseBudgetMs ?? 100;
 
   // The scan in progress: its parse deadline, and whether it ran out.
   let deadline = 0;
