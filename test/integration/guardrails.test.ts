@@ -19,6 +19,7 @@ servers:
 guardrails:
   input:
     - { id: no-secrets-out, detector: secrets, tools: ["echo"], action: block }
+    - { id: no-sql-injection, detector: sql, tools: ["echo"], action: block }
   output:
     - { id: redact-pii, detector: pii, action: redact }
     - { id: flag-injection, detector: prompt_injection, action: label, label: suspected_injection }
@@ -44,6 +45,26 @@ guardrails:
     assert.equal(r.isError, undefined);
     assert.match(text(r), /\[REDACTED:email\]/);
     assert.doesNotMatch(text(r), /jane\.doe@example\.com/);
+  });
+
+  test('a query the SQL grammar would take seconds on is refused within its budget while other calls go on', async () => {
+    // Twelve nested `select (` took node-sql-parser 8 s on the caller's thread; the parse now
+    // runs in a worker that is cut off, and the field is reported too complex to inspect.
+    const hostile = client.callTool({ name: 'everything__echo', arguments: { message: 'm', query: `delete from t where a in (${'select ( '.repeat(12)}x)` } });
+    const others = Array.from({ length: 5 }, (_, i) => client.callTool({ name: 'everything__echo', arguments: { message: `hello ${i}` } }));
+    const r = await hostile;
+    assert.equal(r.isError, true);
+    assert.equal((r._meta?.['warden/error'] as { code?: string })?.code, 'WARDEN_GUARDRAIL_BLOCKED');
+    assert.match(text(r), /no-sql-injection/);
+    assert.deepEqual((await Promise.all(others)).map(text), [0, 1, 2, 3, 4].map((i) => `Echo: hello ${i}`));
+    // The worker was replaced: an ordinary SQL-looking argument is judged normally again.
+    let ok = false;
+    for (let i = 0; i < 100 && !ok; i++) {
+      const again = await client.callTool({ name: 'everything__echo', arguments: { query: "name = 'x'", message: 'x' } });
+      ok = again.isError === undefined;
+      if (!ok) await new Promise((res) => setTimeout(res, 50));
+    }
+    assert.ok(ok, 'SQL inspection recovered after the worker was replaced');
   });
 
   test('clean calls pass untouched', async () => {
