@@ -36,11 +36,14 @@ export interface Tokens {
    * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
    * imperative shape or 0, task verb or 0, line shape, novelty or 0]. Bucket 0 is never a hashed
    * feature and has weight 0, so an absent feature costs one add of zero rather than a branch.
-   * Empty when `featurize` was given weights (then `sums` holds what inference needs).
+   * Empty when `featurize` was given weights (then `prefix` holds what inference needs).
    */
   readonly feats: Uint32Array;
-  /** With weights: the sum of the weights of each token's features (inference keeps no features). */
-  readonly sums?: Float64Array;
+  /**
+   * With weights: prefix sums of the tokens' feature weights, `prefix[i]` = the sum over tokens
+   * before `i` (inference keeps no features, and window sums are differences of two entries).
+   */
+  readonly prefix?: Float64Array;
   /** Start offset of each token in the tokenised text. */
   readonly starts: Uint32Array;
   readonly count: number;
@@ -159,7 +162,8 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
   const width = w ? 1 : PER_TOKEN;
   let cap = Math.min(lower.length, 64 + (lower.length >> 2));
   let feats = new Uint32Array(cap * width);
-  let sums = w ? new Float64Array(cap) : undefined;
+  // With weights: token i's weight sum at sums[i + 1], turned into prefix sums at the end.
+  let sums = w ? new Float64Array(cap + 1) : undefined;
   let starts = new Uint32Array(cap);
   const verbF = (0x3c6ef372 & mask) || 1;
   const youF = (0x1b873593 & mask) || 1;
@@ -215,7 +219,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
       f2.set(feats);
       feats = f2;
       if (sums) {
-        const m2 = new Float64Array(cap);
+        const m2 = new Float64Array(cap + 1);
         m2.set(sums);
         sums = m2;
       }
@@ -245,7 +249,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
     }
     if (w) {
       feats[n] = uni;
-      sums![n] = w[uni]! + w[bi]! + w[first]! + w[verb]! + w[task]! + w[shapeF]!;
+      sums![n + 1] = w[uni]! + w[bi]! + w[first]! + w[verb]! + w[task]! + w[shapeF]!;
     } else {
       const o = PER_TOKEN * n;
       feats[o] = uni;
@@ -265,11 +269,17 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
   const seen = seenCounts;
   for (let t = 0, o = 0; t < n; t++, o += width) if (seen[feats[o]!]! < 2) seen[feats[o]!]!++;
   if (w) {
+    // Novelty and the running total in one pass.
     const wn = w[novelF]!;
-    for (let t = 0; t < n; t++) if (seen[feats[t]!] === 1) sums![t]! += wn;
+    const p = sums!;
+    let acc = 0;
+    for (let t = 0; t < n; t++) {
+      acc += p[t + 1]! + (seen[feats[t]!] === 1 ? wn : 0);
+      p[t + 1] = acc;
+    }
   } else for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === 1) feats[o + 6] = novelF;
   for (let t = 0, o = 0; t < n; t++, o += width) seen[feats[o]!] = 0;
-  return w ? { feats: new Uint32Array(0), sums: sums!, starts, count: n } : { feats, starts, count: n };
+  return w ? { feats: new Uint32Array(0), prefix: sums!, starts, count: n } : { feats, starts, count: n };
 }
 
 /** Occurrence counts per unigram bucket, reused by `featurize` (synchronous, so never shared). */
@@ -296,16 +306,16 @@ export function bestWindow(
   stride: number,
 ): { logit: number; start: number; end: number } {
   if (t.count === 0) return { logit: bias, start: 0, end: 0 };
-  const prefix = new Float64Array(t.count + 1);
-  const f = t.feats;
-  const sums = t.sums;
-  if (sums) for (let i = 0; i < t.count; i++) prefix[i + 1] = prefix[i]! + sums[i]!;
-  else {
+  let prefix = t.prefix;
+  if (!prefix) {
+    prefix = new Float64Array(t.count + 1);
+    const f = t.feats;
     for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
       prefix[i + 1] =
         prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]!;
     }
   }
+  const pre = prefix;
   // The windows of `windowStarts`, walked without building the list.
   const n = t.count;
   let best = -Infinity;
@@ -313,7 +323,7 @@ export function bestWindow(
   let be = 0;
   const consider = (s: number): void => {
     const e = Math.min(n, s + window);
-    const v = prefix[e]! - prefix[s]!;
+    const v = pre[e]! - pre[s]!;
     if (v > best) {
       best = v;
       bs = s;
