@@ -48,6 +48,8 @@ export function genericShapes(n = MB): [string, () => string][] {
     ['one word A*N', () => fill('A', n)],
     ['mixed alnum word', () => fill('a1B2', n)],
     ['spaces', () => fill(' ', n)],
+    ['path then spaces', () => fill(' ', n, '/', 'x')],
+    ['path then semicolons', () => fill(';', n, '/a', '\nx')],
     ['newlines', () => fill('\n', n)],
     ['mixed whitespace', () => fill(' \t\r\n', n)],
     ["single quotes '", () => fill("'", n)],

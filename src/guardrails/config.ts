@@ -24,10 +24,11 @@ export const guardrailRuleSchema = z
     tools: z.array(z.string().min(1)).optional(),
     /**
      * Directories the tools this rule covers may touch (path detector): a path argument that
-     * resolves outside every one of them is an attack. Absolute paths. Absent: the detector's
+     * resolves outside every one of them is an attack. Absolute POSIX paths, compared in ASCII
+     * lower case like the paths themselves. Absent: the detector's
      * default (escaping `..`, system locations and home secrets are flagged).
      */
-    roots: z.array(z.string().regex(/^(?:\/|[A-Za-z]:[\\/])/, 'must be an absolute path')).min(1).optional(),
+    roots: z.array(z.string().regex(/^\//, 'must be an absolute POSIX path (Windows drive paths are not supported)')).min(1).optional(),
     action: z.enum(['block', 'redact', 'label', 'require_approval', 'log']),
     /** Session label added when the rule fires (action `label`; also allowed with others). */
     label: z.string().min(1).optional(),

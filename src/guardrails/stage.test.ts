@@ -84,7 +84,7 @@ describe('guardrail stage: request leg', () => {
     const stage = createGuardrailStage(
       cfg({
         input: [
-          { id: 'fs-confined', detector: 'path', action: 'block', servers: ['files'], roots: ['/srv/app'] },
+          { id: 'fs-confined', detector: 'path', action: 'block', servers: ['files'], roots: ['/srv/App'] },
           { id: 'default-path', detector: 'path', action: 'block', servers: ['notes'] },
         ],
       }),
@@ -92,6 +92,7 @@ describe('guardrail stage: request leg', () => {
     );
     const call = (server: string, path: string) => sync(stage.request!(ctx({ server, tool: 'read_file', params: { name: 'x', arguments: { path } } })));
     assert.equal(call('files', '/srv/app/docs/readme.md').kind, 'continue');
+    assert.equal(call('files', '/srv/App/docs/readme.md').kind, 'continue', 'compared in ASCII lower case, roots too');
     const v = call('files', '/srv/other/readme.md');
     assert.equal(v.kind, 'deny');
     if (v.kind === 'deny') assert.equal(v.rule, 'fs-confined');
@@ -99,6 +100,7 @@ describe('guardrail stage: request leg', () => {
     assert.equal(call('notes', '/srv/other/readme.md').kind, 'continue');
     assert.equal(call('notes', '/etc/shadow').kind, 'deny');
     assert.throws(() => cfg({ input: [{ detector: 'path', action: 'block', roots: ['srv/app'] }] }), /absolute/);
+    assert.throws(() => cfg({ input: [{ detector: 'path', action: 'block', roots: ['C:\\work'] }] }), /POSIX/);
   });
 
   test('oversized arguments fail closed', () => {

@@ -34,14 +34,22 @@ export function bound(detector: string, text: string, max: number, out: Finding[
   return text.slice(0, max);
 }
 
-/** Removes duplicate (rule) findings, keeping the first, so a payload repeated 1,000 times is one finding per rule. */
+const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+
+/**
+ * One finding per rule, so a payload repeated 1,000 times is one finding: the most severe of the
+ * rule's findings (a rule can report different severities, e.g. an internal host name), at the
+ * position of the rule's first finding.
+ */
 export function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
+  const at = new Map<string, number>();
   const out: Finding[] = [];
   for (const f of findings) {
-    if (seen.has(f.rule)) continue;
-    seen.add(f.rule);
-    out.push(f);
+    const i = at.get(f.rule);
+    if (i === undefined) {
+      at.set(f.rule, out.length);
+      out.push(f);
+    } else if (RANK[f.severity] > RANK[out[i]!.severity]) out[i] = f;
   }
   return out;
 }

@@ -69,7 +69,9 @@ const BASENAMES = new Set(['.env', '.htpasswd', '.htaccess', 'credentials', 'cre
 /** Returns what the canonical path targets when sensitive, else undefined. */
 export function sensitiveTarget(p: string): string | undefined {
   for (const [needle, what] of SEGMENTS) if (p.includes(needle)) return what;
-  const base = p.slice(p.lastIndexOf('/') + 1).replace(/\0.*$/, '');
+  const last = p.slice(p.lastIndexOf('/') + 1);
+  const nul = last.indexOf('\0');
+  const base = nul < 0 ? last : last.slice(0, nul);
   if (BASENAMES.has(base) || base.startsWith('.env.')) return 'secrets file';
   if (base.endsWith('.pem') || base.endsWith('.p12') || base.endsWith('.pfx') || base.endsWith('.key') || base.endsWith('.kdbx')) return 'key material';
   if (/^\/proc\/\d+\/(environ|cmdline|mem|maps|fd)/.test(p)) return 'process memory or environment';

@@ -26,7 +26,6 @@ export interface PathDetectorOptions {
 }
 
 const D = 'path';
-const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
 /** Undoes the non-percent encodings seen in traversal lists: `0x2e`, `%u2215`-style slashes, fullwidth dots. */
 function canonical(s: string): string {
@@ -43,8 +42,32 @@ function canonical(s: string): string {
 
 /** A parent reference: `..`, `...`/`....` (filters that strip `../` once), `..;` (Tomcat), `.. ` (Windows strips trailing spaces). */
 function isParent(seg: string): boolean {
-  if (seg.length < 2) return false;
-  return /^\.{2,}$/.test(seg.replace(/[;%].*$/, '').replace(/[ ]+$/, ''));
+  // By index, not by regex: a trailing-space strip with /[ ]+$/ backtracks quadratically on a long
+  // run of spaces that does not end the segment.
+  let end = seg.length;
+  for (let i = 0; i < end; i++) {
+    const c = seg.charCodeAt(i);
+    if (c === 59 || c === 37) end = i; // `;` or `%`: the rest is a parameter or an encoding
+  }
+  while (end > 0 && seg.charCodeAt(end - 1) === 32) end--;
+  if (end < 2) return false;
+  for (let i = 0; i < end; i++) if (seg.charCodeAt(i) !== 46) return false;
+  return true;
+}
+
+/** The text before a NUL byte (what a C API would see). */
+function beforeNul(p: string): string {
+  const i = p.indexOf('\0');
+  return i < 0 ? p : p.slice(0, i);
+}
+
+/** A token without the quotes and brackets prose wraps it in (by index: a regex `[…]+$` backtracks on long runs). */
+function stripWrapping(tok: string): string {
+  let a = 0;
+  let b = tok.length;
+  while (a < b && `"'\`(<`.includes(tok[a]!)) a++;
+  while (b > a && `"'\`)>,;`.includes(tok[b - 1]!)) b--;
+  return tok.slice(a, b);
 }
 
 /** True when some segment is a parent reference. */
@@ -66,7 +89,7 @@ function escapesStart(p: string): boolean {
 
 function withinRoots(abs: string, roots: readonly string[]): boolean {
   return roots.some((r) => {
-    const root = posix.resolve('/', canonical(r));
+    const root = posix.resolve('/', canonical(lowerAscii(r)));
     return abs === root || abs.startsWith(root.endsWith('/') ? root : `${root}/`);
   });
 }
@@ -109,12 +132,13 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
       if (target) out.push(finding(D, 'path.sensitive', mention, `path targets a sensitive file (${target})`));
       if (roots.length > 0) {
         const drive = /^[a-z]:/.test(p);
-        const abs = drive || p.startsWith('~') ? undefined : posix.resolve(posix.resolve('/', canonical(roots[0] as string)), p.replace(/\0.*$/, ''));
+        // Paths are compared in ASCII lower case (as `p` is), roots too.
+        const abs = drive || p.startsWith('~') ? undefined : posix.resolve(posix.resolve('/', canonical(lowerAscii(roots[0] as string))), beforeNul(p));
         if (abs === undefined || !withinRoots(abs, roots)) {
           out.push(finding(D, 'path.outside-roots', mention, 'path resolves outside the roots this tool may touch'));
         }
       } else if (absolute) {
-        const system = systemTarget(posix.normalize(p.replace(/\0.*$/, '')));
+        const system = systemTarget(posix.normalize(beforeNul(p)));
         if (system) out.push(finding(D, 'path.system', mention, `absolute path into a system location (${system}); configure roots for this tool to allow it`));
       }
     }
@@ -135,7 +159,7 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
         const tokens = prose ? trimmed.split(/\s+/).slice(0, 512) : [trimmed];
         for (const tok of tokens) {
           if (tok === '') continue;
-          const bare = tok.replace(/^["'`(<]+|["'`)>,;]+$/g, '');
+          const bare = stripWrapping(tok);
           // Free text: only path-looking tokens count for the roots check, or every word would be "relative".
           const pathLike = tokens.length === 1 || /[\\/]|^~|^[a-z]:/i.test(bare) || bare.includes('%') || bare.includes('..');
           if (!pathLike) continue;
@@ -147,8 +171,7 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
             }
           }
         }
-        // Findings are deduplicated by rule keeping the first: put the most severe first.
-        return out.sort((x, y) => RANK[y.severity] - RANK[x.severity]);
+        return out;
       });
     },
   };

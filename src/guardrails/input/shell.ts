@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, collapseRuns, decodedViews, finding, guarded, lowerAscii } from './common.ts';
-import { fieldRole, type FieldRole } from './field-roles.ts';
+import { fieldLeaf, fieldRole, type FieldRole } from './field-roles.ts';
 import { extract, MAX_CMDS, type Script } from './shell-ast.ts';
 import { reHead, simpleScript } from './shell-fast.ts';
 import { applyRules } from './shell-rules.ts';
@@ -88,8 +88,6 @@ async function loadLanguage(): Promise<Language> {
   return language;
 }
 
-const fieldLeaf = (field: string | undefined): string | undefined => (field ? /([A-Za-z0-9_-]+)\W*$/.exec(field)?.[1]?.toLowerCase() : undefined);
-
 /** Text-level signals that are not shell syntax but arrive through the same arguments. */
 function textSignals(view: string, out: Finding[], asCommand: boolean): void {
   const t = lowerAscii(view);
@@ -134,7 +132,8 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
   const parser = new Parser();
   parser.setLanguage(lang);
   const maxScan = opts.maxScan ?? 4 * 1024;
-  const commandFields = new Set((opts.commandFields ?? DEFAULT_COMMAND_FIELDS).map((f) => f.toLowerCase()));
+  // Compared with fieldLeaf's form: lower case, no `_` or `-`.
+  const commandFields = new Set((opts.commandFields ?? DEFAULT_COMMAND_FIELDS).map((f) => f.toLowerCase().replace(/[_-]/g, '')));
   const parseBudgetMs = opts.parseBudgetMs ?? 25;
   // Per-scan parse deadline; `scan` is synchronous, so one pair of variables serves every call.
   let deadline = Infinity;

@@ -124,3 +124,12 @@ describe('ssrf detector: bounded URL work', () => {
     assert.ok(f.some((x) => x.rule === 'ssrf.too-many-urls' && x.severity === 'medium'));
   });
 });
+
+describe('ssrf detector: one finding per rule, the most severe', () => {
+  test('a medium one-word host does not hide a high internal name of the same rule', () => {
+    for (const text of ['see http://wiki/ and http://db.corp/admin', 'see http://db.corp/admin and http://wiki/']) {
+      const f = ssrf.scan(text, { field: 'arguments.text' }).filter((x) => x.rule === 'ssrf.internal-name');
+      assert.deepEqual(f.map((x) => x.severity), ['high'], text);
+    }
+  });
+});

@@ -16,6 +16,7 @@ import ipaddr from 'ipaddr.js';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, lowerAscii } from './common.ts';
 import { classifyHostname, classifyIp, parseLooseIPv4, type HostVerdict } from './ssrf-hosts.ts';
+import { fieldLeaf } from './field-roles.ts';
 
 export interface SsrfDetectorOptions {
   /** Max characters of one field inspected (default 16 KiB). */
@@ -43,7 +44,8 @@ const URL_BUDGET = 32 * 1024;
 /** Creates the SSRF detector. Tables are built once here. */
 export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
   const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
-  const hostFields = new Set((opts.hostFields ?? DEFAULT_HOST_FIELDS).map((f) => f.toLowerCase()));
+  // Compared with fieldLeaf's form: lower case, no `_` or `-`.
+  const hostFields = new Set((opts.hostFields ?? DEFAULT_HOST_FIELDS).map((f) => f.toLowerCase().replace(/[_-]/g, '')));
   const allow = (opts.allowHosts ?? []).map((h) => h.toLowerCase());
   const allowed = (h: string): boolean => allow.some((a) => (a.startsWith('.') ? h.endsWith(a) : h === a));
 
@@ -104,12 +106,6 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
       });
     },
   };
-}
-
-function fieldLeaf(field: string | undefined): string | undefined {
-  if (!field) return undefined;
-  const m = /([A-Za-z0-9_-]+)\W*$/.exec(field);
-  return m?.[1]?.toLowerCase();
 }
 
 /** Start/end offsets of URL-looking tokens: a scheme immediately before `:` and the run of non-space after. */
