@@ -47,7 +47,7 @@ guardrails:
     assert.doesNotMatch(text(r), /jane\.doe@example\.com/);
   });
 
-  test('a query the SQL grammar would take seconds on is refused within its budget while other calls go on', async () => {
+  test('a query the SQL grammar would take seconds on is refused within its budget, and the gateway serves the calls queued behind it', async () => {
     // Twelve nested `select (` took node-sql-parser 8 s on the caller's thread; the parse now
     // runs in a worker that is cut off, and the field is reported too complex to inspect.
     const hostile = client.callTool({ name: 'everything__echo', arguments: { message: 'm', query: `delete from t where a in (${'select ( '.repeat(12)}x)` } });

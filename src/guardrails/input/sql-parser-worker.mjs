@@ -3,8 +3,8 @@
 // twelve) and cannot be interrupted, so untrusted text is parsed here, where the gateway's thread
 // can stop waiting and terminate it. Plain JavaScript so it loads without the TypeScript loader.
 //
-// Protocol: `ctrl` is an Int32Array over a SharedArrayBuffer: [0] ready flag, [1] sequence number
-// of the last finished request. A request { seq, sql, database } is answered on `port` with
+// Protocol: `ctrl` is an Int32Array over a SharedArrayBuffer: [0] 1 once ready, 2 if the grammars
+// could not be loaded; [1] sequence number of the last finished request. A request { seq, sql, database } is answered on `port` with
 // { seq, ast } or { seq, error: true }, then ctrl[1] = seq and a notify wakes the waiting thread.
 import { workerData } from 'node:worker_threads';
 
@@ -15,9 +15,15 @@ const ctrl = new Int32Array(buf);
 // the whole package in ~180 ms), so a replacement worker is ready soon after a timeout.
 const BUILDS = { MySQL: 'mysql', MariaDB: 'mariadb', PostgresQL: 'postgresql', TransactSQL: 'transactsql', BigQuery: 'bigquery' };
 const parsers = new Map();
-for (const d of dialects) {
-  const m = BUILDS[d] ? await import(`node-sql-parser/build/${BUILDS[d]}.js`) : await import('node-sql-parser');
-  parsers.set(d, new (m.default?.Parser ?? m.Parser)());
+try {
+  for (const d of dialects) {
+    const m = BUILDS[d] ? await import(`node-sql-parser/build/${BUILDS[d]}.js`) : await import('node-sql-parser');
+    parsers.set(d, new (m.default?.Parser ?? m.Parser)());
+  }
+} catch (e) {
+  Atomics.store(ctrl, 0, 2); // the waiting thread stops waiting and answers `unavailable`
+  Atomics.notify(ctrl, 0);
+  throw e;
 }
 
 function astify(sql, database) {

@@ -3,16 +3,17 @@
  * (`select ( select ( … x` takes 1 s at ten levels and 8 s at twelve, in a 130-character
  * argument) and a parse cannot be interrupted, so untrusted text is parsed in a worker thread
  * (sql-parser-worker.mjs) while the detector, which is synchronous like every detector, waits on
- * a shared flag with a deadline (the detector allows 100 ms per field). Past the deadline the worker is terminated and a warm spare
- * takes its place, and the caller gets `timeout` (the detector reports the argument as too
- * complex to inspect: fail closed). The cost is one message round trip per parse (tens of µs)
- * on top of the parse itself.
+ * a shared flag with a deadline (the detector's budget, 50 ms per field by default). Past the
+ * deadline the worker is terminated, a warm spare takes its place and a new spare starts; the
+ * caller gets `timeout` and reports the field as too complex to inspect (fail closed). The cost
+ * is one message round trip per parse (tens of µs) on top of the parse itself.
  *
  * Workers are per process and per dialect list, shared by every SQL detector (config reloads
- * build new detectors). The first worker's start is waited for once, at the first parse, and
- * that wait does not count against the parse's deadline; afterwards nothing blocks on a start:
- * if no started worker is left (timeouts faster than a spare starts, ~50 ms), parses answer
- * `unavailable`, so hostile queries cannot make every later call pay for restarts.
+ * build new detectors with the same list). `startParser` starts them and waits for the first
+ * (the detector calls it when built, so the gateway pays the ~200 ms grammar load at start, not
+ * on a call). After that nothing waits for a start: if every worker was used up by timeouts
+ * faster than spares start (two in ~200 ms), parses answer `unavailable` until one is up, so a
+ * client sending hostile queries cannot make later calls pay for restarts.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -26,14 +27,12 @@ interface Slot {
   dead: boolean;
 }
 
-interface Pool {
-  active: Slot;
-  spare: Slot;
-  started: boolean;
-}
+/** Started or starting workers; the first ready one serves. */
+type Pool = Slot[];
 
 const WORKER_URL = new URL('./sql-parser-worker.mjs', import.meta.url);
-/** How long the first parse waits for the first worker to load and warm its grammars. */
+const POOL_SIZE = 3; // one serving, two spares
+/** How long the first start is waited for (grammar load and warm-up take ~200 ms). */
 const FIRST_START_MS = 10_000;
 const pools = new Map<string, Pool>();
 
@@ -53,55 +52,56 @@ function spawn(dialects: readonly string[]): Slot {
   return slot;
 }
 
-const ready = (s: Slot): boolean => !s.dead && Atomics.load(s.ctrl, 0) === 1;
+const isReady = (s: Slot): boolean => !s.dead && Atomics.load(s.ctrl, 0) === 1;
+const failed = (s: Slot): boolean => s.dead || Atomics.load(s.ctrl, 0) === 2;
 
-/** A started worker for `dialects`, or undefined (only the very first start is waited for). */
-function worker(dialects: readonly string[]): Slot | undefined {
+function poolFor(dialects: readonly string[]): Pool {
   const key = dialects.join(',');
   let pool = pools.get(key);
-  if (!pool) pools.set(key, (pool = { active: spawn(dialects), spare: spawn(dialects), started: false }));
-  if (pool.active.dead) pool.active = spawn(dialects);
-  if (pool.spare.dead) pool.spare = spawn(dialects);
-  if (ready(pool.active)) return (pool.started = true), pool.active;
-  if (ready(pool.spare)) {
-    [pool.active, pool.spare] = [pool.spare, pool.active];
-    return (pool.started = true), pool.active;
-  }
-  if (pool.started) return undefined;
-  Atomics.wait(pool.active.ctrl, 0, 0, FIRST_START_MS);
-  if (!ready(pool.active)) return undefined;
-  pool.started = true;
-  return pool.active;
+  if (!pool) pools.set(key, (pool = []));
+  // Replace the dead and the failed, keep POOL_SIZE workers started or starting.
+  for (let i = pool.length - 1; i >= 0; i--) if (failed(pool[i]!)) pool.splice(i, 1);
+  while (pool.length < POOL_SIZE) pool.push(spawn(dialects));
+  return pool;
+}
+
+/**
+ * Starts the workers for `dialects` and waits (once per process and list, at most 10 s) for one
+ * to be ready. Returns whether one is.
+ */
+export function startParser(dialects: readonly string[]): boolean {
+  const pool = poolFor(dialects);
+  if (pool.some(isReady)) return true;
+  Atomics.wait(pool[0]!.ctrl, 0, 0, FIRST_START_MS);
+  return pool.some(isReady);
 }
 
 /**
  * Parses `sql` in `database`'s grammar (one of `dialects`, the worker's grammar list), waiting at
- * most until `deadline` (a performance.now() time). Returns how much later than asked the wait
- * for the process's first worker made it, so a caller with several parses can move its deadline.
+ * most until `deadline` (a performance.now() time).
  */
-export function parseBounded(sql: string, database: string, dialects: readonly string[], deadline: number): { result: ParseResult; startWaitMs: number } {
-  const t0 = performance.now();
-  const s = worker(dialects);
-  const startWaitMs = performance.now() - t0;
-  if (!s) return { result: 'unavailable', startWaitMs };
-  const until = deadline + startWaitMs;
+export function parseBounded(sql: string, database: string, dialects: readonly string[], deadline: number): ParseResult {
+  const pool = poolFor(dialects);
+  const s = pool.find(isReady);
+  if (!s) return 'unavailable';
   const seq = ++s.seq;
   s.port.postMessage({ seq, sql, database });
   for (;;) {
     if (Atomics.load(s.ctrl, 1) === seq) break;
-    const left = until - performance.now();
+    const left = deadline - performance.now();
     if (left <= 0 || Atomics.wait(s.ctrl, 1, seq - 1, left) === 'timed-out') {
       if (Atomics.load(s.ctrl, 1) === seq) break;
       s.dead = true;
+      s.port.close();
       void s.worker.terminate();
-      worker(dialects); // promotes the spare if it is up, and starts a new one
-      return { result: 'timeout', startWaitMs };
+      poolFor(dialects); // starts a replacement; a spare already up serves the next call
+      return 'timeout';
     }
   }
   // Replies arrive in order; skip any left from an earlier request.
   for (;;) {
     const m = receiveMessageOnPort(s.port)?.message as { seq: number; ast?: unknown[] } | undefined;
-    if (!m) return { result: 'syntax', startWaitMs };
-    if (m.seq === seq) return { result: m.ast ? { ast: m.ast } : 'syntax', startWaitMs };
+    if (!m) return 'syntax';
+    if (m.seq === seq) return m.ast ? { ast: m.ast } : 'syntax';
   }
 }

@@ -1,5 +1,6 @@
 /**
- * SQL detector, built on node-sql-parser (MySQL, PostgreSQL and T-SQL grammars). An argument is
+ * SQL detector, built on node-sql-parser (MySQL grammar by default; parsed in a worker thread with
+ * a time budget, see sql-parser.ts). An argument is
  * read two ways:
  * - as a whole statement (a `query` tool argument): parsed, then judged on its AST — stacked
  *   statements, DROP/TRUNCATE, DELETE/UPDATE without WHERE or with a tautology, GRANT/REVOKE,
@@ -10,14 +11,13 @@
  *   differs from the same template with a harmless value, the value rewrote the query.
  * Text that is not SQL (a parse failure with no injection tokens) is not a finding.
  */
-import nodeSqlParser from 'node-sql-parser';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
 import { lexSignals, maySignal, nosqlSignals, statementNeedsParse, type LexSignal } from './sql-lex.ts';
 import { astRules, shapeOf } from './sql-ast.ts';
 import { fieldRole } from './field-roles.ts';
 import { identifierSignals } from './sql-identifier.ts';
-import { parseBounded } from './sql-parser.ts';
+import { parseBounded, startParser } from './sql-parser.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -27,8 +27,9 @@ export interface SqlDetectorOptions {
   /** Dialects tried, in order (node-sql-parser names). */
   readonly dialects?: readonly string[];
   /**
-   * Parse time allowed per scanned field, in ms (default 100: hostile shapes take seconds, real
-   * queries a few ms, and the budget is wall-clock time, so it leaves room for a loaded machine).
+   * Parse time allowed per scanned field, in ms (default 50: hostile shapes take seconds, real
+   * queries a few ms; the budget is wall-clock time, so it leaves room for a loaded machine, and
+   * the gateway's thread waits for it, so it stays small).
    * Parses run in a worker thread (sql-parser.ts); past the budget the field is reported as
    * `sql.too-complex` (medium).
    */
@@ -54,7 +55,6 @@ const STATEMENT_BODY = /[;(*]|\bfrom\b/i;
 const BASELINE_VALUE = (pre: string): string => (pre.endsWith('BY ') ? '1' : pre.endsWith('1') || pre.endsWith("'x'") ? '' : 'x');
 /** Lexical signals that hold even inside a statement that parses (a `query` argument may legitimately be SQL, not these). */
 const STATEMENT_LEX_RULES = new Set(['sql.os-command', 'sql.privilege', 'sql.credential-table', 'sql.file-access']);
-const { Parser } = nodeSqlParser as unknown as { Parser: new () => { astify(sql: string, opt?: { database?: string }): unknown } };
 
 /** Max nesting of parentheses handed to the parser: its recursion overflows the stack on deep nests. */
 function depthOk(s: string, max = 32): boolean {
@@ -75,7 +75,9 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   // assignments. PostgreSQL too: its grammar took 2 s on `select select … union` (14 words) where
   // MySQL's took 8 ms, and the MySQL grammar alone gives the same figures on the payload lists.
   const dialects = opts.dialects ?? ['MySQL'];
-  const budgetMs = opts.parseBudgetMs ?? 100;
+  const budgetMs = opts.parseBudgetMs ?? 50;
+  // Starts the parse workers now (and waits for the first), so no call pays for it.
+  startParser(dialects);
 
   // The scan in progress: its parse deadline, and whether it ran out.
   let deadline = 0;
@@ -83,8 +85,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   const tryParse = (sql: string, only?: readonly string[]): unknown[] | undefined => {
     if (overBudget || sql.length > maxParse * 2 || !depthOk(sql)) return undefined;
     for (const database of only ?? dialects) {
-      const { result: r, startWaitMs } = parseBounded(sql, database, dialects, deadline);
-      deadline += startWaitMs;
+      const r = parseBounded(sql, database, dialects, deadline);
       if (r === 'timeout' || r === 'unavailable') {
         overBudget = true;
         return undefined;
@@ -95,15 +96,11 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
     return undefined;
   };
 
-  // The templates' baselines are our own fixed strings: parsed here, in this thread, once.
-  const parser = new Parser();
+  // The templates' baselines: our own fixed strings, parsed once by the same worker grammar as
+  // the probes (no deadline to speak of: nothing hostile in them).
   const baselines = TEMPLATES.map(([pre, post]) => {
-    try {
-      const ast = parser.astify(`${pre}${BASELINE_VALUE(pre)}${post}`, { database: dialects[0] });
-      return shapeOf(Array.isArray(ast) ? ast : [ast]);
-    } catch {
-      return undefined;
-    }
+    const r = parseBounded(`${pre}${BASELINE_VALUE(pre)}${post}`, dialects[0]!, dialects, performance.now() + 5000);
+    return typeof r === 'object' ? shapeOf(r.ast) : undefined;
   });
 
   /** True when some template parses with the value and its shape differs from the harmless baseline. */
