@@ -23,7 +23,7 @@ export function fieldLeaf(field: string | undefined): string | undefined {
 }
 
 const HOST = /^(?:[a-z]{0,16}host(?:name)?s?|ips?|ipv[46]|ip(?:v[46])?addr(?:ess)?(?:es)?|hostaddr(?:ess)?|domains?|domainname|fqdn|servername)$/;
-const IDENTIFIER = /^(?:user|users|username|usernames|userid|uid|login|loginname|logonname|account|accountid|accountname|email|emailaddress|mail|handle|nick|nickname|screenname|id|ids)$/;
+const IDENTIFIER = /^(?:user|users|username|usernames|userid|uid|login|loginname|logonname|account|accountid|accountname|email|emailaddress|nick|nickname|screenname|id|ids)$/;
 const TEXT = /^(?:description|desc|text|message|msg|comment|comments|body|content|summary|title|subject|note|notes|caption|reason|details|explanation|prompt|question|answer|instructions|bio|feedback|review|reply)$/;
 
 /** The role of a field, or undefined when its name does not say. */

@@ -6,14 +6,18 @@
  * - a quote with a second quote or with any other punctuation (`' or ''='`, `'/*`, `')) or (('x`):
  *   a break-out followed by SQL syntax. `o'brien` (a quote between letters) is not a finding;
  * - a comment marker (`admin--`, `1/*`, `-- `, `#`) that would cut off the rest of the query.
+ * A field named `mail` or `handle` is not an identifier here (it often holds a message or text).
  */
 import type { LexSignal } from './sql-lex.ts';
 
 const QUOTES = `'"\`\u2018\u2019\u201c\u201d`;
 /** Characters a user name, login, id or e-mail address is made of (blanks allowed: display-style logins). */
 const IDENT_CHAR = /[\p{L}\p{N}\p{M}._@+\-\s]/u;
-/** `--` or `#` starting the value or after a blank, quote or bracket; `--` before a blank or the end; any `/*`. */
-const COMMENT = /(?:^|[\s'"`)])(?:--|#)|--(?:\s|$)|\/\*/;
+/**
+ * `--` or `#` starting the value or after a blank, quote or bracket; `--` before a blank or the
+ * end; any `/*`. Not `#` before a digit: `#123` is how issues and orders are numbered.
+ */
+const COMMENT = /(?:^|[\s'"`)])(?:--|#(?!\d))|--(?:\s|$)|\/\*/;
 
 /** Signals from an identifier-field value (each strong: the field's syntax leaves no innocent reading). */
 export function identifierSignals(view: string): LexSignal[] {

@@ -49,8 +49,12 @@ const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
   ['SELECT a FROM t WHERE c = 1', ' AND d = 1 ORDER BY e'],
   ["SELECT a FROM t WHERE c = 'x'", ' AND d = 1 ORDER BY e'],
 ];
-/** A statement keyword with a body: a call, a list, `*`, `;` or FROM (`select version();`, `create table t (…)`), not a lone word. */
-const STATEMENT_BODY = /[;(*]|\bfrom\b/i;
+/**
+ * A statement keyword with a body: a terminator, `*`, an empty call, `@@variable`, or a clause
+ * keyword (`select version();`, `select user()`, `update t set …`, `drop table t`), not a lone
+ * word or a title such as `Update (2)`.
+ */
+const STATEMENT_BODY = /[;*]|\(\s*\)|@@|\b(?:from|set|into|table|where|values|union)\b/i;
 /** Harmless value per template for the baseline shape. */
 const BASELINE_VALUE = (pre: string): string => (pre.endsWith('BY ') ? '1' : pre.endsWith('1') || pre.endsWith("'x'") ? '' : 'x');
 /** Lexical signals that hold even inside a statement that parses (a `query` argument may legitimately be SQL, not these). */
