@@ -133,3 +133,12 @@ describe('ssrf detector: one finding per rule, the most severe', () => {
     }
   });
 });
+
+describe('ssrf detector: parser disagreement', () => {
+  test('a query or fragment after a one-word host is not a dispute; a domain hidden after ? is', () => {
+    const sev = (u: string) => ssrf.scan(u, { field: 'arguments.url' }).find((x) => x.rule === 'ssrf.internal-name')?.severity;
+    assert.equal(sev('http://jenkins?job=1'), 'medium');
+    assert.equal(sev('http://jenkins#setup'), 'medium');
+    assert.equal(sev('http://test???test.com'), 'high');
+  });
+});

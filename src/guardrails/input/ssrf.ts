@@ -68,7 +68,17 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
       out.push(finding(D, 'ssrf.scheme', CRITICAL_SCHEMES.has(scheme) ? 'critical' : 'high', `URL uses the ${scheme}: scheme, which reaches local files or raw sockets`, at, at + url.length));
     }
     const hosts = hostCandidates(url);
-    const disputed = new Set(hosts.map((h) => lowerAscii(h).replace(/\.$/, ''))).size > 1;
+    // Parsers disagree when a candidate that only a naive split yields still reads as a domain
+    // after its last `?`/`#` (`test???test.com` → test.com); a query or fragment (`jenkins?job=1`,
+    // `jenkins#setup`) does not.
+    const readAs = (h: string): string | undefined => {
+      const tail = lowerAscii(h).replace(/\.$/, '');
+      const cut = Math.max(tail.lastIndexOf('?'), tail.lastIndexOf('#'));
+      if (cut < 0) return tail;
+      const name = tail.slice(cut + 1);
+      return /^[a-z0-9-]+(?:\.[a-z0-9-]+)+$/.test(name) ? name : undefined;
+    };
+    const disputed = new Set(hosts.map(readAs).filter((h) => h !== undefined)).size > 1;
     for (const host of hosts) judge(host, out, at, disputed);
     // A public URL whose path or query carries an internal address is a proxy or redirector aimed
     // inward (`/proxy/169.254.169.254/…`, `redir-http-10.0.0.1:80`). A path that merely names a
