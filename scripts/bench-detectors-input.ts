@@ -68,16 +68,21 @@ for (const [name, d] of detectors) {
   if (perCase) for (const [field, text] of cases) console.log(`  ${name} ${field} ${JSON.stringify(text).slice(0, 60)}: ${time(() => d.scan(text, { field, roots }), 1000).toFixed(1)} µs`);
   let worst = 0;
   let worstCase = '';
+  const waits = name === 'sql';
   for (const [label, text] of adversarial) {
     let caseWorst = 0;
     for (const field of ['arguments.command', 'arguments.value', 'arguments.path', 'arguments.url']) {
-      // CPU time (not wall time, which on a shared machine includes waiting for a core), best of three.
-      let best = Infinity;
+      // CPU time (not wall time, which on a shared machine includes waiting for a core), best of
+      // three. Except SQL: its parses run in a worker while this thread waits (sleeping, so no CPU
+      // shows), and a timeout changes the worker pool, so its figure is the worst wall time.
+      let best = waits ? 0 : Infinity;
       for (let rep = 0; rep < 3; rep++) {
         const c = process.cpuUsage();
+        const t0 = performance.now();
         d.scan(text, { field, roots });
         const u = process.cpuUsage(c);
-        best = Math.min(best, (u.user + u.system) / 1000);
+        best = waits ? Math.max(best, performance.now() - t0) : Math.min(best, (u.user + u.system) / 1000);
+        if (waits) await new Promise((r) => setTimeout(r, 300)); // let a spare worker start
       }
       caseWorst = Math.max(caseWorst, best);
       if (best > worst) {
