@@ -5,6 +5,9 @@
  * downloads.
  * Field numbers are those of onnx/onnx.proto.
  */
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../config/index.ts';
+import { ClassifierError } from './classifier.ts';
 
 /** Protobuf wire writer: varints, length-delimited fields, packed floats. */
 class Pb {
@@ -263,4 +266,27 @@ export function buildUnigramTokenizer(pieces: readonly (readonly [string, number
     decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
     model: { type: 'Unigram', unk_id: 3, vocab: [...specials.map((s) => [s, 0]), ...pieces], byte_fallback: false },
   };
+}
+
+/** Awaits `p`, asserting it rejects with a ConfigError whose first problem starts with `keyPath`; returns that problem. */
+export async function configError(p: Promise<unknown>, keyPath: string): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+    assert.ok(e.problems[0]!.startsWith(keyPath), e.problems[0]);
+    return e.problems[0]!;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+/** Awaits `p`, asserting it rejects with a ClassifierError; returns it. */
+export async function classifierError(p: Promise<unknown>): Promise<ClassifierError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ClassifierError, `expected ClassifierError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected a ClassifierError');
 }

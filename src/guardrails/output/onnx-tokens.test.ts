@@ -12,6 +12,7 @@ import { createGuardrailStage } from '../stage.ts';
 import { ClassifierError } from './classifier.ts';
 import { importOrt, loadOnnxClassifier, type OrtLike, type OrtSessionLike, type OrtTensorLike } from './onnx.ts';
 import { buildLinearOnnxModel, buildTokenOnnxModel, buildUnigramTokenizer, buildWordPieceTokenizer, type TokenModelSpec } from './onnx-testing.ts';
+import { classifierError, configError } from './onnx-testing.ts';
 import { textPieces } from './onnx-tokens.ts';
 import { loadClassifiers } from './load-classifiers.ts';
 
@@ -91,27 +92,6 @@ function recording(): { ort: OrtLike; runs: Record<string, { type: string; dims:
   return { ort, runs };
 }
 const ints = (data: unknown) => Array.from(data as ArrayLike<number | bigint>, Number);
-
-async function configError(p: Promise<unknown>, keyPath: string): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.ok(e.problems[0]!.startsWith(keyPath), e.problems[0]);
-    return e.problems[0]!;
-  }
-  assert.fail('expected a ConfigError');
-}
-
-async function classifierError(p: Promise<unknown>): Promise<ClassifierError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ClassifierError, `expected ClassifierError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a ClassifierError');
-}
 
 describe('onnx classifier, input: tokens (a Prompt Guard-shaped model built in the test)', () => {
   test('feeds int64 input_ids and attention_mask with [CLS]/[SEP], padding masked; softmax over logits scores class 1', async () => {

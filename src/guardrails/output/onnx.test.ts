@@ -12,6 +12,7 @@ import { ClassifierError } from './classifier.ts';
 import { featurize, PER_TOKEN } from './features.ts';
 import { importOrt, loadOnnxClassifier, type OrtLike } from './onnx.ts';
 import { buildLinearOnnxModel } from './onnx-testing.ts';
+import { classifierError, configError } from './onnx-testing.ts';
 import { loadClassifiers } from './load-classifiers.ts';
 
 const DIM = 1024;
@@ -42,27 +43,6 @@ const cfg = (over: Partial<OnnxClassifierConfig> = {}): OnnxClassifierConfig =>
   onnxClassifierSchema.parse({ name: 'guard', kind: 'onnx', modelPath: 'guard.onnx', ...over });
 const load = (over: Partial<OnnxClassifierConfig> = {}, ort?: OrtLike) =>
   loadOnnxClassifier(cfg(over), { baseDir: dir, keyPath: 'guardrails.classifiers[0]', ...(ort ? { ort } : {}) });
-
-async function configError(p: Promise<unknown>, keyPath: string): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.ok(e.problems[0]!.startsWith(keyPath), e.problems[0]);
-    return e.problems[0]!;
-  }
-  assert.fail('expected a ConfigError');
-}
-
-async function classifierError(p: Promise<unknown>): Promise<ClassifierError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof ClassifierError, `expected ClassifierError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('expected a ClassifierError');
-}
 
 describe('onnx classifier: a tiny model built in the test', () => {
   test('scores an attack above the threshold and neutral text below, in one batch', async () => {
