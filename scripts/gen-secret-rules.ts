@@ -8,7 +8,8 @@
  * Node 20 has no inline modifiers. So each regex is rewritten: `(?i)`/`(?i:…)`/`(?-i:…)` become
  * explicit case classes, `(?s:…)` dots become `[\s\S]`, `\z`/`\A` anchors, POSIX classes,
  * `(?P<n>` groups. Then each compiled rule is timed on adversarial inputs at two sizes and
- * rejected if its cost grows faster than linearly (catastrophic backtracking shapes).
+ * rejected if its cost grows faster than linearly (catastrophic backtracking shapes). Rules of
+ * a known shape also get a precheck (`pre`) that lets the detector skip failing starts cheaply.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -158,6 +159,266 @@ function linearize(js: string): string {
     .replace(/\.\*(?![?])/g, '.{0,256}')
     .replace(/\{(\d+),\}/g, (_m, n: string) => `{${n},${Math.max(Number(n) * 4, 4096)}}`);
 }
+// --- shapes the detector scans with a precheck (`pre`; secrets.ts runSemi, runLit, runAlt,
+// runSplit), so a start that cannot match costs O(1) amortised instead of a bounded but long
+// regex attempt. The regex itself is unchanged and still decides every match (run sticky where
+// the precheck lets a start through); the precheck only skips starts where it provably fails.
+// secrets.test.ts and a differential run against `prechecks: false` check that they agree.
+
+/** Index of the `)` closing the group opened at `src[i]`. */
+function groupEnd(src: string, i: number): number {
+  let depth = 0;
+  for (let p = i; p < src.length; p++) {
+    const c = src[p]!;
+    if (c === '\\') { p++; continue; }
+    if (c === '[') { p++; while (src[p] !== ']') { if (src[p] === '\\') p++; p++; } continue; }
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return p;
+  }
+  return -1;
+}
+/** Splits `src` at its top-level `|`. */
+function splitTop(src: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let p = 0; p < src.length; p++) {
+    const c = src[p]!;
+    if (c === '\\') { p++; continue; }
+    if (c === '[') { p++; while (src[p] !== ']') { if (src[p] === '\\') p++; p++; } continue; }
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) { parts.push(src.slice(from, p)); from = p + 1; }
+  }
+  parts.push(src.slice(from));
+  return parts;
+}
+const memberCache = new Map<string, number[]>();
+/** Every UTF-16 code unit a character class source matches. */
+function members(cls: string): number[] {
+  let m = memberCache.get(cls);
+  if (!m) {
+    const re = new RegExp(`^${cls}$`);
+    m = [];
+    for (let c = 0; c < 65536; c++) if (re.test(String.fromCharCode(c))) m.push(c);
+    memberCache.set(cls, m);
+  }
+  return m;
+}
+const subsetOf = (a: string, b: string) => { const mb = new Set(members(b)); return members(a).every((c) => mb.has(c)); };
+
+/**
+ * The characters a match of `src` can start with, as a class source of ASCII characters, or
+ * undefined when that is not simply read off its first tokens (or could be empty or non-ASCII).
+ */
+function firstClass(src: string): string | undefined {
+  const out = new Set<number>();
+  for (const alt of splitTop(src)) {
+    let set: number[] | undefined;
+    let end: number;
+    if (alt.startsWith('[')) {
+      end = 1;
+      while (end < alt.length && alt[end] !== ']') end += alt[end] === '\\' ? 2 : 1;
+      end++;
+      set = members(alt.slice(0, end));
+    }
+    else if (alt.startsWith('(')) {
+      end = groupEnd(alt, 0) + 1;
+      if (end <= 0) return undefined;
+      const inner = alt.slice(alt.startsWith('(?:') ? 3 : 1, end - 1);
+      if (alt.startsWith('(?') && !alt.startsWith('(?:')) return undefined;
+      const f = firstClass(inner);
+      if (!f) return undefined;
+      set = members(f);
+    }
+    else if (/^\\[dw]/.test(alt)) { end = 2; set = members(alt.slice(0, 2)); }
+    else if (/^\\[.\-_/+=:@]/.test(alt)) { end = 2; set = [alt.charCodeAt(1)]; }
+    else if (/^[\w\-:@=,"']/.test(alt)) { end = 1; set = [alt.charCodeAt(0)]; }
+    else return undefined;
+    if (/^(?:[?*]|\{0[,}])/.test(alt.slice(end))) return undefined; // the first token may be skipped
+    for (const c of set) out.add(c);
+  }
+  if (out.size === 0 || [...out].some((c) => c >= 128)) return undefined;
+  const esc = (c: number) => `\\x${c.toString(16).padStart(2, '0')}`;
+  const cs = [...out].sort((a, b) => a - b);
+  let cls = '';
+  for (let i = 0; i < cs.length; ) {
+    let j = i;
+    while (j + 1 < cs.length && cs[j + 1] === cs[j]! + 1) j++;
+    cls += j > i ? `${esc(cs[i]!)}-${esc(cs[j]!)}` : esc(cs[i]!);
+    i = j + 1;
+  }
+  return `[${cls}]`;
+}
+
+/** gitleaks' generateSemiGenericRegex, as converted: keyword, gap, operator, separators, secret, terminator. */
+const SEMI_GAP = String.raw`(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}`;
+const SEMI_TERM = String.raw`(?:[\x60'"\s;]|\\[nNrR]|$)`;
+/** The form of older gitleaks rules: keyword and gap in one group, a terminator without `\N`/`\R`. */
+const SEMI_GAP_OLD = String.raw`(?:[ \t\w.-]{0,20})[\s'"]{0,3})(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'"\s=]{0,5}`;
+const SEMI_TERM_OLD = String.raw`(?:[\x60'"\s;]|\\[nr]|$)`;
+/** Characters that can start the terminator: a secret run of a class without them must end exactly there. */
+const TERM_FIRST = String.raw`[\x60'"\s;\\]`;
+/** A secret alternative: its class run's class and length bounds, and whether `={0,3}` may follow it. */
+type SemiAlt = [cls: string, min: number, max: number | null, eq: boolean];
+/**
+ * For a semi-generic rule whose keyword part matches only `[\w.-]` characters: its maximum length
+ * (so the operator is the first character after keyword and gap outside `[\w.\s'"-]`, at most
+ * maxHead + 23 characters after the start), and, when the secret group is an alternation of
+ * ASCII class runs, each run's class and length bounds (a run of a class disjoint from the
+ * terminator's first characters must be maximal, so its length bounds the maximal run's).
+ */
+function semiShape(js: string): { kind: 'semi'; head: string; headFirst: string | null; maxHead: number; secretFirst: string | null; alts: SemiAlt[] | null } | undefined {
+  if (splitTop(js).length !== 1) return undefined;
+  let head: string;
+  let secret: string;
+  const i = js.indexOf(SEMI_GAP);
+  const j = js.indexOf(SEMI_GAP_OLD);
+  if (i > 0 && js.endsWith(SEMI_TERM)) {
+    head = js.slice(0, i);
+    secret = js.slice(i + SEMI_GAP.length, js.length - SEMI_TERM.length);
+  }
+  else if (j > 3 && js.startsWith('(?:') && groupEnd(js, 0) === j + SEMI_GAP_OLD.indexOf(')(?:=') && js.endsWith(SEMI_TERM_OLD)) {
+    head = js.slice(3, j);
+    secret = js.slice(j + SEMI_GAP_OLD.length, js.length - SEMI_TERM_OLD.length);
+  }
+  else return undefined;
+  if (!(secret.startsWith('(') && !secret.startsWith('(?') && groupEnd(secret, 0) === secret.length - 1)) return undefined;
+  const tok = /\(\?:|\(|\)|\||\?|\[[^\]\\]*(?:\\.[^\]\\]*)*\]|[\w-]|\\\./y;
+  let maxHead = 0;
+  for (let p = 0; p < head.length; ) {
+    tok.lastIndex = p;
+    const m = tok.exec(head);
+    if (!m) return undefined;
+    const t = m[0];
+    if (t.startsWith('[') && !subsetOf(t, '[\\w.-]')) return undefined;
+    if (!/^(?:\(\?:|\(|\)|\||\?)$/.test(t)) maxHead++;
+    p += t.length;
+  }
+  const headFirst = firstClass(head) ?? null;
+  const secretFirst = firstClass(secret) ?? null;
+  const semi = (alts: SemiAlt[] | null) => ({ kind: 'semi' as const, head, headFirst, maxHead, secretFirst, alts });
+  const alts: SemiAlt[] = [];
+  for (const part of splitTop(secret.slice(1, -1))) {
+    let cls: string; let min: number; let max: number; let suffixEq = false;
+    const a = /^(\[[^\]]*\])\{(\d+)(?:,(\d+))?\}$/.exec(part);
+    const b = /^(\[[^\]]*\])(\[[^\]]*\])\{(\d+),(\d+)\}=\{0,3\}$/.exec(part);
+    const seq = /^(?:(?:\[[^\]\\]*(?:\\.[^\]\\]*)*\]|[A-Za-z0-9_:-]|\\[.\-_])(?:\{\d+(?:,\d+)?\})?)+$/.test(part);
+    if (a) { cls = a[1]!; min = Number(a[2]); max = Number(a[3] ?? a[2]); }
+    else if (b && subsetOf(b[1]!, b[2]!)) { cls = b[2]!; min = 1 + Number(b[3]); max = 1 + Number(b[4]); suffixEq = true; }
+    else if (seq) {
+      // A sequence of class and literal tokens: its run is of their union.
+      const units = new Set<number>();
+      min = 0;
+      max = 0;
+      for (const t of part.matchAll(/(\[[^\]\\]*(?:\\.[^\]\\]*)*\]|[A-Za-z0-9_:-]|\\[.\-_])(?:\{(\d+)(?:,(\d+))?\})?/g)) {
+        for (const c of members(t[1]!.length === 1 ? t[1]!.replace('-', '\\-') : t[1]!)) units.add(c);
+        const lo = t[2] === undefined ? 1 : Number(t[2]);
+        min += lo;
+        max += t[2] === undefined ? 1 : t[3] === undefined ? lo : Number(t[3]);
+      }
+      const cs = [...units].sort((x, y) => x - y);
+      cls = `[${cs.map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}]`;
+    }
+    else return semi(null);
+    const ms = members(cls);
+    if (ms.some((c) => c >= 128)) return semi(null);
+    const stop = new Set(members(TERM_FIRST));
+    if (suffixEq) stop.add(61); // '=' then the terminator
+    alts.push([cls, min, ms.some((c) => stop.has(c)) ? null : max, suffixEq]);
+  }
+  return semi(alts);
+}
+
+/**
+ * A rule that starts with a literal (after an optional `\b` and group opener), then a run of
+ * class tokens: every match starts at an occurrence of the literal, and the maximal run of the
+ * tokens' classes after it is at least their minimum length, and at most their maximum when what
+ * follows can only start with characters outside those classes (so the run must end there).
+ */
+function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null } | undefined {
+  if (splitTop(js).length !== 1) return undefined;
+  // Or a literal after a fixed number of single-character tokens (`at`), the literal's offset
+  // in every match (then a group around the literal must be a plain `(?:literal)`).
+  const fixed = /^((?:\[[^\]\\]*(?:\\.[^\]\\]*)*\](?:\{\d+\})?)+)((?:\\\.|\(\?:[A-Za-z0-9_-]+\)(?![?*+{])|[A-Za-z0-9_-])+)/.exec(js);
+  let at = 0;
+  let ci = false;
+  let m = /^(?:\\b)?\(?(?!\?)((?:[A-Za-z0-9_-]|\\[.\-_])+)/.exec(js);
+  // Or a literal of ASCII case pairs (`[aA][tT]…`), found case-insensitively.
+  const pairs = /^(?:\\b)?\(?(?!\?)((?:\[([a-z])([A-Z])\]|[0-9_-])+)/.exec(js);
+  if (pairs && [...pairs[1]!.matchAll(/\[([a-z])([A-Z])\]/g)].every((q) => q[1] === q[2]!.toLowerCase()) && (!m || pairs[0].length > m[0].length)) {
+    m = [pairs[0], pairs[1]!.replace(/\[([a-z])[A-Z]\]/g, '$1')] as unknown as RegExpExecArray;
+    ci = true;
+  }
+  if (!m && fixed) {
+    for (const t of fixed[1]!.matchAll(/\[[^\]\\]*(?:\\.[^\]\\]*)*\](?:\{(\d+)\})?/g)) at += t[1] === undefined ? 1 : Number(t[1]);
+    m = [fixed[0], fixed[2]!.replace(/\(\?:|\)/g, '')] as unknown as RegExpExecArray;
+  }
+  if (!m) return undefined;
+  let lit = m[1]!.replace(/\\(.)/g, '$1');
+  let p = m[0].length;
+  // A quantifier on the literal's last character makes it part of the run.
+  if (/^[?*+{]/.test(js.slice(p)) && ci) return undefined;
+  if (/^[?*+{]/.test(js.slice(p))) { lit = lit.slice(0, -1); p -= m[1]!.endsWith(js[p - 1]!) && js[p - 2] === '\\' ? 2 : 1; }
+  if (lit.length < 2) return undefined;
+  const units = new Set<number>();
+  let min = 0;
+  let max = 0;
+  let next: number[] | undefined;
+  const tok = /(\[[^\]\\]*(?:\\.[^\]\\]*)*\]|\\[dw]|\\[.\-_/+=:@]|[A-Za-z0-9_ :=@-])(?:\{(\d+)(?:,(\d+))?\})?(?![?*+{])/y;
+  for (;;) {
+    tok.lastIndex = p;
+    const t = tok.exec(js);
+    if (!t) break;
+    const ms = members(t[1]!.length === 1 ? t[1]!.replace(/[-]/, '\\-') : t[1]!);
+    if (ms.some((c) => c >= 128)) break;
+    const a = t[2] === undefined ? 1 : Number(t[2]);
+    if (units.size > 0 && ms.every((c) => !units.has(c))) {
+      // A required token of other characters: the run ends where it starts.
+      if (a >= 1) next = ms;
+      break;
+    }
+    for (const c of ms) units.add(c);
+    min += a;
+    max += t[2] === undefined ? 1 : t[3] === undefined ? a : Number(t[3]);
+    p = tok.lastIndex;
+  }
+  if (min === 0 || units.size === 0) return undefined;
+  let rest = js.slice(p);
+  while (rest.startsWith(')')) rest = rest.slice(1);
+  if (next) { /* found above */ }
+  else if (rest === SEMI_TERM || rest === SEMI_TERM_OLD) next = members(TERM_FIRST);
+  else if (rest.length > 0) { const f = firstClass(rest.startsWith('(') ? rest.slice(0, groupEnd(rest, 0) + 1) + (/^[?*]|^\{0/.test(rest.slice(groupEnd(rest, 0) + 1)) ? '?' : '') : rest); if (f) next = members(f); }
+  const bounded = next !== undefined && next.every((c) => !units.has(c));
+  const cs = [...units].sort((a, b) => a - b);
+  const cls = `[${cs.map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}]`;
+  // `\b` before a literal starting with a word character: the character before is not one.
+  const wb = at === 0 && js.startsWith('\\b') && /^\w/.test(lit);
+  return { kind: 'lit', lit, ci, wb, at, cls, min, max: bounded ? max : null };
+}
+
+/** A rule of top-level alternatives that each have one of the shapes above. */
+function altShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
+  const parts = splitTop(js);
+  if (parts.length < 2) return undefined;
+  const shapes = parts.map((p) => semiShape(p) ?? litShape(p));
+  return shapes.every((x) => x !== undefined) ? { kind: 'alt', parts: shapes as object[] } : undefined;
+}
+
+/**
+ * The curl rules: `\bcurl\b`, then up to `lines` more lines of up to `line` characters each, then
+ * the option and its value (the tail). A tail is matched once per position, and a `curl` runs the
+ * regex only when a matching tail lies within its reach.
+ */
+function splitShape(js: string): { kind: 'split'; head: string; line: number; lines: number; tail: string; hint: string } | undefined {
+  const m = /^(\\bcurl\\b)\(\?:\.\{0,(\d+)\}(\??)\|\.\{0,\2\}\3\(\?:\[\\r\\n\]\{1,2\}\.\{0,\2\}\3\)\{1,(\d+)\}\)(.*)$/s.exec(js);
+  if (!m) return undefined;
+  const tail = m[5]!;
+  const hint = String.raw`[ \t\n\r]-`;
+  if (!tail.startsWith(String.raw`[ \t\n\r](?:-`)) return undefined;
+  return { kind: 'split', head: m[1]!, line: Number(m[2]), lines: Number(m[4]), tail, hint };
+}
+
 for (const r of doc.rules) {
   const id = String(r.id);
   if (typeof r.regex !== 'string') { rejected.push({ id, reason: 'path-only rule (no content regex)' }); continue; }
@@ -166,8 +427,11 @@ for (const r of doc.rules) {
   const keywords = ((r.keywords as string[] | undefined) ?? []).map((k) => k.toLowerCase());
   const re = new RegExp(js, 'g');
   cost(re, adversarial({ keywords }, 2000));
-  const small = Math.max(cost(re, adversarial({ keywords }, 8000)), 0.05);
-  const big = cost(re, adversarial({ keywords }, 64000));
+  // Best of three: on a shared, loaded machine one slow run must not reject a rule (the curl
+  // rules' raw regexes sit near the limit; the detector runs them through runSplit anyway).
+  const best = (n: number) => { const xs = adversarial({ keywords }, n); return Math.min(cost(re, xs), cost(re, xs), cost(re, xs)); };
+  const small = Math.max(best(8000), 0.05);
+  const big = best(64000);
   if (big > 40 || (small > 0.5 && big / small > 16)) { rejected.push({ id, reason: `superlinear on adversarial input (${small.toFixed(2)} ms @8k, ${big.toFixed(2)} ms @64k)` }); continue; }
   const allowlists = (r.allowlists ?? [])
     .filter((a) => !(a.condition === 'AND' && a.paths)) // path-conditioned: never applies to tool text
@@ -184,6 +448,7 @@ for (const r of doc.rules) {
     ...(typeof r.entropy === 'number' ? { entropy: r.entropy } : {}),
     ...(typeof r.secretGroup === 'number' ? { secretGroup: r.secretGroup } : {}),
     ...(allowlists.length ? { allowlists } : {}),
+    ...((): { pre?: object } => { const pre = splitShape(js) ?? semiShape(js) ?? litShape(js) ?? altShape(js); return pre ? { pre } : {}; })(),
   });
 }
 const g = doc.allowlist;

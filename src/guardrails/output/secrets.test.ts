@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSecretsDetector, shannonEntropy } from './secrets.ts';
+import { createSecretsDetector, isNonAsciiSpace, shannonEntropy } from './secrets.ts';
 import { createKeywordMatcher } from './keywords.ts';
 
 const det = createSecretsDetector();
@@ -73,5 +73,47 @@ describe('secrets detector', () => {
     assert.deepEqual(m.find('ushers').map((h) => [h.keyword, h.start]), [[1, 1], [0, 2], [2, 2]]);
     assert.equal(m.some('USHERS'), true);
     assert.equal(m.some('xyz'), false);
+  });
+});
+
+describe('secrets detector prechecks', () => {
+  const plain = createSecretsDetector({ prechecks: false });
+  const same = (s: string) => assert.deepEqual(det.scan(s), plain.scan(s), JSON.stringify(s.slice(0, 120)));
+
+  test('semi-generic rules (keyword, gap, operator, secret) find what their regex finds', () => {
+    const secrets = ['Zx9Qw3Er5Ty7Uu', 'Zx9Qw3Er5', 'a'.repeat(150) + '1', 'Zx9.Qw3=Er5-Ty7_Uu', 'QUJDRA1234567890abcd==', 'deadbeef'.repeat(4), '0123456789'.repeat(2)];
+    for (const k of ['api_key', 'API_KEY', 'aPi', 'password', 'discord', 'adobe_client', 'okta', 'sumo', 'yandex']) {
+      for (const op of ['=', ' = ', ':', '::=', ':::=', '||', '=>', '?=', ',', '>', ': "', '\u00a0=\u00a0']) {
+        for (const v of secrets) for (const end of ['', ' ', '"', ';', '\\n', '\n', 'x']) same(`${k}${op}${v}${end}`);
+      }
+    }
+    same('key='.repeat(5000));
+    // Both scanning strategies: from keyword matches (short texts) and from operators (long ones).
+    for (const n of [100, 5000]) same(`${'test_pub='.repeat(n)} lob_key = live_pub_${'ab12'.repeat(8)}abc\n${'api_key = Zx9Qw3Er5Ty7Uu\n'.repeat(n / 100)}`);
+    same(`${'discord '.repeat(300)}discord = ${'ab12'.repeat(16)}\n`);
+  });
+
+  test('curl rules find what their regex finds, however far the option is from `curl`', () => {
+    const hdr = ' -H "Authorization: Bearer Zx9Qw3Er5Ty7Uu"';
+    for (const gap of ['', 'x'.repeat(250), 'x'.repeat(257), '\n', '\r\n', 'x\n'.repeat(5), 'x\n'.repeat(6), '\n\n\n', '\u2028', `x${'y'.repeat(300)}\n`]) {
+      same(`curl${gap}${hdr}`);
+      same(`curl ${gap} -u admin:Zx9Qw3Er5Ty7 x`);
+      same(`curl curl ${gap}${hdr}${hdr} curl -u 'a:Zx9Qw3Er5Ty7'`);
+    }
+    same('curl '.repeat(3000) + hdr);
+    same(`${'curl -H "Authorization: '.repeat(500)}`);
+  });
+
+  test('rules starting with a literal find what their regex finds', () => {
+    for (const lit of ['glpat-', 'SG.', 'sk-ant-api03-', 'xoxb-', 'xoxs-', 'dop_v1_', 'AIza']) {
+      for (const n of [19, 20, 26, 27, 35, 36, 64, 66, 93, 95, 300, 301]) {
+        for (const tail of ['', ' ', '.ab1234567 ', 'AA ', '-12345678901-abcdefghijklmnopqrstuvwxyz', '"']) same(`x ${lit}${'aB3_'.repeat(80).slice(0, n)}${tail}`);
+      }
+      same(lit.repeat(3000));
+    }
+  });
+
+  test('non-ASCII whitespace is what \\s matches beyond ASCII', () => {
+    for (let c = 128; c < 65536; c++) assert.equal(isNonAsciiSpace(c), /\s/.test(String.fromCharCode(c)), `U+${c.toString(16)}`);
   });
 });
