@@ -159,9 +159,9 @@ function linearize(js: string): string {
     .replace(/\.\*(?![?])/g, '.{0,256}')
     .replace(/\{(\d+),\}/g, (_m, n: string) => `{${n},${Math.max(Number(n) * 4, 4096)}}`);
 }
-// --- shapes the detector scans with a precheck (`pre`; secrets.ts runSemi, runLit, runAlt,
-// runSplit), so a start that cannot match costs O(1) amortised instead of a bounded but long
-// regex attempt. The regex itself is unchanged and still decides every match (run sticky where
+// --- shapes the detector scans with a precheck (`pre`; runSemi in secret-precheck-semi.ts,
+// runLit and runAlt in secret-precheck-literal.ts, runSplit in secret-precheck-curl.ts), so a
+// start that cannot match costs O(1) amortised instead of a bounded but long regex attempt. The regex itself is unchanged and still decides every match (run sticky where
 // the precheck lets a start through); the precheck only skips starts where it provably fails.
 // secrets.test.ts and a differential run against `prechecks: false` check that they agree.
 

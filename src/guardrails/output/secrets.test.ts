@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSecretsDetector, isNonAsciiSpace, shannonEntropy } from './secrets.ts';
+import { createSecretsDetector, shannonEntropy } from './secrets.ts';
+import { isNonAsciiSpace } from './secret-prechecks.ts';
 import { createKeywordMatcher } from './keywords.ts';
 
 const det = createSecretsDetector();

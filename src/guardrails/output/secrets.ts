@@ -10,10 +10,23 @@
  * windows around its keyword hits. Most rules also carry a precheck derived from their shape,
  * so that only starts that can match run the regex (each failing start of a bounded regex would
  * otherwise re-scan up to its bound: 150 to 1500 characters per keyword on keyword-dense text).
+ *
+ * This module holds the detector: loading the ruleset, its options, the keyword prefilter and
+ * windows, and each candidate's verdict. The rest is beside it: secret-prechecks.ts (and the
+ * secret-precheck-*.ts scans), secret-allowlists.ts, secret-entropy.ts, secret-findings.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { Detector, Finding } from '../types.ts';
-import { createKeywordMatcher, type KeywordMatcher } from './keywords.ts';
+import { createKeywordMatcher } from './keywords.ts';
+import { compileAllowlist, createAllowedCheck, type Allowlist, type LineMemo } from './secret-allowlists.ts';
+import { shannonEntropy } from './secret-entropy.ts';
+import { dedupe, overlapIndex, type Overlaps } from './secret-findings.ts';
+import { runSplit } from './secret-precheck-curl.ts';
+import { runAlt, runLit } from './secret-precheck-literal.ts';
+import { runSemi } from './secret-precheck-semi.ts';
+import { compilePrecheck, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+
+export { shannonEntropy } from './secret-entropy.ts';
 
 interface RuleJson {
   id: string;
@@ -22,20 +35,9 @@ interface RuleJson {
   entropy?: number;
   secretGroup?: number;
   allowlists?: { target: string; regexes: string[]; stopwords: string[] }[];
-  /** A precheck the generator derived from this rule's shape (see runSemi, runLit, runAlt, runSplit). */
-  pre?: SemiJson | SplitJson | LitJson | AltJson;
+  /** A precheck the generator derived from this rule's shape (see secret-prechecks.ts). */
+  pre?: PrecheckJson;
 }
-interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null }
-interface AltJson { kind: 'alt'; parts: (SemiJson | LitJson)[] }
-interface SemiJson {
-  kind: 'semi';
-  head: string;
-  headFirst: string | null;
-  maxHead: number;
-  secretFirst: string | null;
-  alts: [cls: string, min: number, max: number | null, eq: boolean][] | null;
-}
-interface SplitJson { kind: 'split'; head: string; line: number; lines: number; tail: string; hint: string }
 interface RulesFile {
   global: { regexes: string[]; stopwords: string[] };
   rules: RuleJson[];
@@ -49,42 +51,10 @@ export interface SecretsOptions {
   /** Texts longer than this are scanned in windows around keyword hits. */
   readonly windowThreshold?: number;
   /**
-   * Skip regex attempts that provably fail (default true; see runSemi, runLit, runAlt, runSplit).
+   * Skip regex attempts that provably fail (default true; see secret-prechecks.ts).
    * False runs every rule's regex over the text, the reference the prechecks must equal.
    */
   readonly prechecks?: boolean;
-}
-
-/**
- * Per scan: the text's newline offsets (found once, when a line allowlist first needs them) and
- * line-target allowlist results by allowlist and line. Searching back and forth from each
- * candidate instead would be quadratic on one long line with many candidates.
- */
-interface LineMemo {
-  nl: number[] | undefined;
-  readonly results: Map<object, Map<number, boolean>>;
-  /** Secret and match allowlist verdicts by allowlist and target (repeated candidates test once). */
-  readonly verdicts: Map<object, Map<string, boolean>>;
-}
-
-/** [start, end) of the line holding offset `at` (end excludes the newline). */
-function lineAround(memo: LineMemo, text: string, at: number): [number, number] {
-  if (!memo.nl) {
-    memo.nl = [];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) memo.nl.push(i);
-  }
-  const nl = memo.nl;
-  let lo = 0;
-  let hi = nl.length; // first newline at or after `at`
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nl[mid]! < at) lo = mid + 1;
-    else hi = mid;
-  }
-  // lastIndexOf('\n', at) also finds a newline at `at` itself.
-  const start = lo < nl.length && nl[lo] === at ? at + 1 : lo > 0 ? nl[lo - 1]! + 1 : 0;
-  const end = lo < nl.length ? nl[lo]! : text.length;
-  return [start, end];
 }
 
 interface Rule {
@@ -95,191 +65,8 @@ interface Rule {
   readonly generic: boolean;
   /** The finding's rule, message and kind (built once, not per finding). */
   readonly label: { readonly rule: string; readonly message: string; readonly kind: string };
-  readonly allow: { target: string; regexes: RegExp | undefined; stop: KeywordMatcher | undefined }[];
-  readonly pre: Semi | Split | Lit | Alt | undefined;
-}
-
-/** A rule whose top-level alternatives each have a precheck. */
-interface Alt {
-  readonly kind: 'alt';
-  readonly sticky: RegExp;
-  readonly parts: readonly (Semi | Lit)[];
-}
-
-/**
- * A rule starting with a literal then a run of class tokens: the regex sticky, the literal,
- * the run's classes and its length bounds (max -1: unbounded).
- */
-interface Lit {
-  readonly kind: 'lit';
-  readonly sticky: RegExp;
-  readonly lit: string;
-  /** For a literal of ASCII case pairs (`[aA]`): a case-insensitive search for it. */
-  readonly ci: RegExp | undefined;
-  /** The regex starts with `\b` and the literal with a word character. */
-  readonly wb: boolean;
-  /** The literal's offset in every match (fixed-length tokens before it). */
-  readonly at: number;
-  readonly table: Uint8Array;
-  readonly min: number;
-  readonly max: number;
-}
-
-/**
- * A semi-generic rule (gitleaks' keyword, gap, operator, secret, terminator shape): its regex
- * sticky, the keyword part's maximum length, and the secret's class runs (null: not checked).
- */
-interface Semi {
-  readonly kind: 'semi';
-  readonly sticky: RegExp;
-  readonly maxHead: number;
-  /** The keyword part alone (global): every match starts where it matches. */
-  readonly head: RegExp;
-  /** The ASCII characters the keyword part can start with (null: any). */
-  readonly headFirst: Uint8Array | null;
-  /** The ASCII characters the secret can start with (null: any). */
-  readonly secretFirst: Uint8Array | null;
-  readonly alts: readonly SemiAlt[] | null;
-}
-interface SemiAlt {
-  readonly table: Uint8Array;
-  readonly min: number;
-  /**
-   * -1: unbounded (the class shares characters with the terminator); else the run is the whole
-   * secret, so the terminator follows it (after up to three `=` where `eq`).
-   */
-  readonly max: number;
-  readonly eq: boolean;
-}
-/** A curl rule: the regex sticky, its head, the line bounds of its gap, and its tail. */
-interface Split {
-  readonly kind: 'split';
-  readonly sticky: RegExp;
-  readonly head: RegExp;
-  readonly line: number;
-  readonly lines: number;
-  readonly tail: RegExp;
-  readonly hint: RegExp;
-}
-
-/** ASCII membership table of a character class (the generator checked it has no other members). */
-function asciiTable(cls: string): Uint8Array {
-  const re = new RegExp(`^${cls}$`);
-  const t = new Uint8Array(128);
-  for (let c = 0; c < 128; c++) t[c] = re.test(String.fromCharCode(c)) ? 1 : 0;
-  return t;
-}
-/** JavaScript's `\s` beyond ASCII. */
-export function isNonAsciiSpace(c: number): boolean {
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-/** `[\w.\s'"-]`: what a semi-generic keyword and gap consist of (its operator is never one). */
-const GAP = asciiTable(String.raw`[\w.\s'"-]`);
-/** First characters of the operator `=|>|:{1,3}=|\|\||:|=>|\?=|,`. */
-const OP = asciiTable('[=>:|?,]');
-/** `[\w.-]`: gitleaks' dropped leading context of generic matches. */
-const WORDISH = asciiTable(String.raw`[\w.-]`);
-/** Texts up to this length run semi-generic rules from keyword matches, longer ones from operators. */
-const HEAD_DRIVEN_MAX = 16384;
-const WORD = asciiTable(String.raw`\w`);
-/** What may lie between the operator's first character and the secret: the rest of the operator, `[\x60'"\s=]`. */
-/** First characters of the semi-generic terminator `(?:[\x60'"\s;]|\\[nNrR]|$)`. */
-const TERM = asciiTable(String.raw`[\x60'"\s;\\]`);
-const SEP = asciiTable(String.raw`[=>:|\x60'"\s]`);
-
-function compilePre(j: RuleJson): Semi | Split | Lit | Alt | undefined {
-  return j.pre ? compilePart(j, j.pre) : undefined;
-}
-function compilePart(j: RuleJson, p: SemiJson | SplitJson | LitJson | AltJson): Semi | Split | Lit | Alt {
-  if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(j.re, 'yd'), parts: p.parts.map((q) => compilePart(j, q) as Semi | Lit) };
-  if (p.kind === 'lit') {
-    const ci = p.ci ? new RegExp(p.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi') : undefined;
-    return { kind: 'lit', sticky: new RegExp(j.re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1 };
-  }
-  if (p.kind === 'semi') {
-    return {
-      kind: 'semi',
-      sticky: new RegExp(j.re, 'yd'),
-      maxHead: p.maxHead,
-      head: new RegExp(p.head, 'g'),
-      headFirst: p.headFirst === null ? null : asciiTable(p.headFirst),
-      secretFirst: p.secretFirst === null ? null : asciiTable(p.secretFirst),
-      alts: p.alts && p.alts.map(([cls, min, max, eq]) => ({ table: asciiTable(cls), min, max: max ?? -1, eq })),
-    };
-  }
-  return { kind: 'split', sticky: new RegExp(j.re, 'yd'), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };
-}
-
-/** Shannon entropy in bits per character. */
-export function shannonEntropy(s: string): number {
-  if (!s) return 0;
-  // Counts in a typed array (one per code unit; a Map per call was the detector's hottest path on
-  // texts with many candidate secrets), summed in first-occurrence order like a Map would be, so
-  // the float result is bit-for-bit the same as before.
-  const counts = ENTROPY_COUNTS;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      for (let k = 0; k < i; k++) counts[s.charCodeAt(k)] = 0;
-      return entropyByCodePoint(s);
-    }
-    counts[c]!++;
-  }
-  let h = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    const n = counts[c]!;
-    if (n === 0) continue;
-    counts[c] = 0;
-    h -= entropyTerm(n, s.length);
-  }
-  return h;
-}
-const ENTROPY_COUNTS = new Uint32Array(65536);
-/** p·log2(p) for p = n / len, remembered for short strings (the same float, computed once). */
-function entropyTerm(n: number, len: number): number {
-  if (len > TERM_MAX_LEN) {
-    const p = n / len;
-    return p * Math.log2(p);
-  }
-  const i = len * (TERM_MAX_LEN + 1) + n;
-  let t = ENTROPY_TERMS[i]!;
-  if (Number.isNaN(t)) {
-    const p = n / len;
-    ENTROPY_TERMS[i] = t = p * Math.log2(p);
-  }
-  return t;
-}
-const TERM_MAX_LEN = 256;
-const ENTROPY_TERMS = new Float64Array((TERM_MAX_LEN + 1) * (TERM_MAX_LEN + 1)).fill(NaN);
-
-/** The general form, per code point (astral characters count once, as `for…of` yields them). */
-function entropyByCodePoint(s: string): number {
-  const counts = new Map<string, number>();
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1);
-  let h = 0;
-  for (const n of counts.values()) {
-    const p = n / s.length;
-    h -= p * Math.log2(p);
-  }
-  return h;
-}
-
-/**
- * One regex testing whether any of `sources` matches (none when empty): one pass instead of a
- * call per allowlist regex on every candidate. Same answer, as none has a backreference that
- * the added groups would renumber (checked).
- */
-function anyOf(sources: readonly string[]): RegExp | undefined {
-  if (sources.length === 0) return undefined;
-  if (sources.some((s) => /\\[1-9]/.test(s))) throw new Error('secret-rules.json: an allowlist regex has a numbered backreference');
-  return new RegExp(sources.map((s) => `(?:${s})`).join('|'));
-}
-
-/** A matcher for an allowlist's stopwords (none when it has none). */
-function stopMatcher(words: readonly string[]): KeywordMatcher | undefined {
-  const ws = words.filter((w) => w.length > 0);
-  return ws.length ? createKeywordMatcher(ws) : undefined;
+  readonly allow: readonly Allowlist[];
+  readonly pre: Precheck | undefined;
 }
 
 const WINDOW_BEFORE = 256;
@@ -297,8 +84,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   const include = opts.include ? new Set(opts.include) : undefined;
   const exclude = new Set(opts.exclude ?? []);
   const windowThreshold = opts.windowThreshold ?? 8192;
-  const globalRegexes = anyOf(file.global.regexes);
-  const globalStop = file.global.stopwords;
+  const allowed = createAllowedCheck(file.global);
 
   const rules: Rule[] = [];
   const keywordList: string[] = [];
@@ -314,8 +100,8 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       secretGroup: j.secretGroup,
       generic: j.id.startsWith('generic'),
       label: { rule: `secrets.${j.id}`, message: `possible ${j.id} secret`, kind: `secret:${j.id}` },
-      allow: (j.allowlists ?? []).map((a) => ({ target: a.target, regexes: anyOf(a.regexes), stop: stopMatcher(a.stopwords) })),
-      pre: opts.prechecks === false ? undefined : compilePre(j),
+      allow: (j.allowlists ?? []).map(compileAllowlist),
+      pre: opts.prechecks === false || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
     });
     if (j.keywords.length === 0) alwaysRun.push(idx);
     for (const k of j.keywords) {
@@ -330,56 +116,15 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   }
   const matcher = createKeywordMatcher(keywordList);
 
-  function allowed(rule: Rule, secret: string, match: string, text: string, at: number, lines: LineMemo): boolean {
-    const lower = secret.toLowerCase();
-    if (globalRegexes?.test(secret) || globalStop.some((w) => lower.includes(w))) return true;
-    for (const a of rule.allow) {
-      // One automaton pass over the (lower-cased) secret instead of an includes() per stopword
-      // (generic-api-key has ~1500): same answer, since stopwords are lower-case already.
-      if (a.stop?.some(lower)) return true;
-      const regexes = a.regexes;
-      if (!regexes) continue;
-      let target = secret;
-      if (a.target === 'match') {
-        // The generator dropped gitleaks' leading `[\w.-]{0,50}?` (a backtracking shape); put
-        // that context back so allowlists written against the full match still see it.
-        let p = at;
-        for (let c: number; p > 0 && at - p < 50 && (c = text.charCodeAt(p - 1)) < 128 && WORDISH[c] === 1; ) p--;
-        target = text.slice(p, at) + match;
-      }
-      else if (a.target === 'line') {
-        // Once per line and allowlist per scan: many candidates on one long line would otherwise
-        // each re-test the whole line (quadratic in the line's length).
-        const [ls, le] = lineAround(lines, text, at);
-        let memo = lines.results.get(a);
-        if (!memo) lines.results.set(a, (memo = new Map()));
-        const key = le * (text.length + 1) + ls; // (an offset on a newline has an empty "line")
-        let hit = memo.get(key);
-        if (hit === undefined) {
-          const line = text.slice(ls, le);
-          hit = regexes.test(line);
-          memo.set(key, hit);
-        }
-        if (hit) return true;
-        continue;
-      }
-      let memo = lines.verdicts.get(a);
-      if (!memo) lines.verdicts.set(a, (memo = new Map()));
-      let hit = memo.get(target);
-      if (hit === undefined) {
-        hit = regexes.test(target);
-        memo.set(target, hit);
-      }
-      if (hit) return true;
-    }
-    return false;
-  }
-
   function runRule(rule: Rule, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
-    if (rule.pre?.kind === 'semi') return runSemi(rule, rule.pre, text, offset, whole, out, lines, skip);
-    if (rule.pre?.kind === 'split') return runSplit(rule, rule.pre, text, offset, whole, out, lines, skip);
-    if (rule.pre?.kind === 'lit') return runLit(rule, rule.pre, text, offset, whole, out, lines, skip);
-    if (rule.pre?.kind === 'alt') return runAlt(rule, rule.pre, text, offset, whole, out, lines, skip);
+    const pre = rule.pre;
+    if (pre) {
+      const onMatch = (m: RegExpExecArray) => report(rule, m, offset, whole, out, lines, skip);
+      if (pre.kind === 'semi') return runSemi(pre, text, onMatch);
+      if (pre.kind === 'split') return runSplit(pre, text, onMatch);
+      if (pre.kind === 'lit') return runLit(pre, text, onMatch);
+      return runAlt(pre, text, onMatch);
+    }
     const re = rule.re;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
@@ -389,290 +134,6 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
         continue;
       }
       report(rule, m, offset, whole, out, lines, skip);
-    }
-  }
-
-  /**
-   * A semi-generic rule, with the same matches as its global regex: a match at k has its
-   * operator at the first character after k outside `[\w.\s'"-]` (keyword and gap consist of
-   * those, the operator of none), at most maxHead + 23 characters on; its secret starts 1 to 9
-   * characters after the operator, and a secret run of a class disjoint from the terminator is
-   * maximal. So only starts before an operator with a possible secret after it run the regex
-   * (sticky, in order), instead of every keyword re-scanning up to 150 characters.
-   */
-  function runSemi(rule: Rule, pre: Semi, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
-    const re = pre.sticky;
-    let last = 0; // the global regex's lastIndex
-    semiStarts(pre, text, () => last, (k) => {
-      re.lastIndex = k;
-      const m = re.exec(text);
-      if (!m) return false;
-      report(rule, m, offset, whole, out, lines, skip);
-      last = k + m[0].length;
-      return true;
-    });
-  }
-
-  /**
-   * Calls `visit` on each start the semi-generic precheck lets through, in order, from
-   * `floor()` on; once `visit` returns true (a match), on to the next operator.
-   */
-  function semiStarts(pre: Semi, text: string, floor: () => number, visit: (k: number) => boolean): void {
-    const alts = pre.alts;
-    const secretFirst = pre.secretFirst;
-    const n = text.length;
-    // Per class: [runFrom, runTo) is known to lie inside a run of the class (queries come in order).
-    const runFrom = alts ? new Int32Array(alts.length).fill(-1) : undefined;
-    const runTo = alts ? new Int32Array(alts.length) : undefined;
-    /** Whether a secret can start 1 to 9 characters after the operator at `o`. */
-    const secretAfter = (o: number): boolean => {
-      if (alts && runFrom && runTo) {
-        let possible = false;
-        for (let q = o + 1; q <= o + 9 && q < n && !possible; q++) {
-          for (let i = 0; i < alts.length; i++) {
-            const a = alts[i]!;
-            const lim = Math.min(n, q + (a.max < 0 ? a.min : a.max + 1));
-            let e = q;
-            const f = runFrom[i]!;
-            if (f >= 0 && f <= q && q <= runTo[i]!) e = runTo[i]!;
-            else runFrom[i] = q;
-            for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && a.table[d] === 1; ) e++;
-            runTo[i] = e;
-            if (e - q >= a.min && (a.max < 0 || e - q <= a.max)) {
-              if (a.max >= 0) {
-                // The semi-generic terminator `(?:[\x60'"\s;]|\\[nNrR]|$)` must follow.
-                let t = e;
-                if (a.eq) for (let j = 0; j < 3 && t < n && text.charCodeAt(t) === 61; j++) t++;
-                const d = t < n ? text.charCodeAt(t) : -1;
-                if (d >= 0 && !(d < 128 ? TERM[d] === 1 : isNonAsciiSpace(d))) continue;
-              }
-              possible = true;
-              break;
-            }
-          }
-          const d = text.charCodeAt(q);
-          if (!(d < 128 ? SEP[d] === 1 : isNonAsciiSpace(d))) break;
-        }
-        if (!possible) return false;
-      }
-      else if (secretFirst) {
-        let possible = false;
-        for (let q = o + 1; q <= o + 9 && q < n; q++) {
-          const d = text.charCodeAt(q);
-          if (d < 128 && secretFirst[d] === 1) {
-            possible = true;
-            break;
-          }
-          if (!(d < 128 ? SEP[d] === 1 : isNonAsciiSpace(d))) break;
-        }
-        if (!possible) return false;
-      }
-      return true;
-    };
-    // Short texts: from each place the keyword part matches (one native scan; keywords are rare
-    // in ordinary text). Long ones: from each operator (a keyword-dense text costs one pass).
-    if (n <= HEAD_DRIVEN_MAX) {
-      const head = pre.head;
-      head.lastIndex = 0;
-      for (let h: RegExpExecArray | null; (h = head.exec(text)) !== null; ) {
-        const k = h.index;
-        head.lastIndex = Math.max(k + 1, floor());
-        if (k < floor()) continue;
-        // The operator: the first character from k on outside `[\w.\s'"-]`.
-        let o = k;
-        const lim = Math.min(n, k + pre.maxHead + 24);
-        for (let d: number; o < lim && ((d = text.charCodeAt(o)) < 128 ? GAP[d] === 1 : isNonAsciiSpace(d)); ) o++;
-        if (o === k || o >= lim) continue;
-        const c = text.charCodeAt(o);
-        if (c >= 128 || OP[c] !== 1 || !secretAfter(o)) continue;
-        if (visit(k)) head.lastIndex = Math.max(head.lastIndex, floor());
-      }
-      return;
-    }
-    for (let o = 1; o < n; o++) {
-      const c = text.charCodeAt(o);
-      if (c >= 128 || OP[c] !== 1 || o <= floor()) continue;
-      const b = text.charCodeAt(o - 1);
-      if (!(b < 128 ? GAP[b] === 1 : isNonAsciiSpace(b))) continue;
-      if (!secretAfter(o)) continue;
-      const lo = Math.max(floor(), o - pre.maxHead - 23);
-      let k = o - 1;
-      for (let d: number; k > lo && ((d = text.charCodeAt(k - 1)) < 128 ? GAP[d] === 1 : isNonAsciiSpace(d)); ) k--;
-      // Each position before the operator the keyword part can start at (never a forward
-      // search: it could run to the end of the text from every operator).
-      const headFirst = pre.headFirst;
-      for (; k < o; k++) {
-        if (headFirst) {
-          const d = text.charCodeAt(k);
-          if (d >= 128 || headFirst[d] !== 1) continue;
-        }
-        if (k >= floor() && visit(k)) break;
-      }
-    }
-  }
-
-  /**
-   * A rule starting with a literal, with the same matches as its global regex: every match
-   * starts at an occurrence of the literal, and the class run after it has a length within the
-   * bounds the generator derived; so only those occurrences run the regex (sticky, in order),
-   * instead of every occurrence re-scanning a run up to its maximum length.
-   */
-  function runLit(rule: Rule, pre: Lit, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
-    const re = pre.sticky;
-    let last = 0; // the global regex's lastIndex
-    litStarts(pre, text, () => last, (k) => {
-      re.lastIndex = k;
-      const m = re.exec(text);
-      if (!m) return;
-      report(rule, m, offset, whole, out, lines, skip);
-      last = k + m[0].length;
-    });
-  }
-
-  /** Calls `visit` on each start the literal precheck lets through, in order, from `floor()` on. */
-  function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: number) => void): void {
-    const { lit, at, table, min, max } = pre;
-    const n = text.length;
-    const cap = max < 0 ? min : max + 1;
-    let runFrom = -1; // [runFrom, runTo) is known to lie inside a run of the class
-    let runTo = 0;
-    const find = pre.ci ? new RegExp(pre.ci.source, 'gi') : undefined;
-    const next = (from: number): number => {
-      if (!find) return text.indexOf(lit, from);
-      find.lastIndex = from;
-      return find.exec(text)?.index ?? -1;
-    };
-    for (let i = next(at); i >= 0; i = next(i + 1)) {
-      const k = i - at;
-      if (k < floor()) continue;
-      if (pre.wb && k > 0) {
-        const d = text.charCodeAt(k - 1);
-        if (d < 128 && WORD[d] === 1) continue;
-      }
-      const q = i + lit.length;
-      let e = q;
-      if (runFrom >= 0 && runFrom <= q && q <= runTo) e = runTo;
-      else runFrom = q;
-      const lim = Math.min(n, q + cap);
-      for (let d = 0; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
-      runTo = e;
-      if (e - q < min || (max >= 0 && e - q > max)) continue;
-      visit(k);
-    }
-  }
-
-  /**
-   * A rule whose alternatives each have a precheck: a match starts where one of them lets a
-   * start through, so those starts (merged, in order) run the regex (sticky).
-   */
-  function runAlt(rule: Rule, pre: Alt, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
-    const starts: number[] = [];
-    for (const part of pre.parts) {
-      if (part.kind === 'semi') semiStarts(part, text, () => 0, (k) => (starts.push(k), false));
-      else litStarts(part, text, () => 0, (k) => void starts.push(k));
-    }
-    const sorted = Float64Array.from(starts).sort();
-    const re = pre.sticky;
-    let last = 0; // the global regex's lastIndex
-    for (let i = 0; i < sorted.length; i++) {
-      const k = sorted[i]!;
-      if (k < last || (i > 0 && k === sorted[i - 1])) continue;
-      re.lastIndex = k;
-      const m = re.exec(text);
-      if (!m) continue;
-      report(rule, m, offset, whole, out, lines, skip);
-      last = k + m[0].length;
-    }
-  }
-
-  /**
-   * A curl rule, with the same matches as its global regex: the tail (option and value) does
-   * not depend on where the `curl` was, so each position's tail is matched once, and a `curl`
-   * runs the regex (sticky) only when a matching tail lies within its reach (the rest of its
-   * line and up to `lines` more lines, each at most `line` characters), instead of every `curl`
-   * re-scanning up to six lines.
-   */
-  function runSplit(rule: Rule, pre: Split, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
-    const tails: number[] = [];
-    const hint = pre.hint;
-    hint.lastIndex = 0;
-    for (let h: RegExpExecArray | null; (h = hint.exec(text)) !== null; ) {
-      pre.tail.lastIndex = h.index;
-      if (pre.tail.test(text)) tails.push(h.index);
-      hint.lastIndex = h.index + 1;
-    }
-    if (tails.length === 0) return;
-    // Line terminators as `.` sees them.
-    const eols: number[] = [];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) eols.push(i);
-    }
-    const firstAtOrAfter = (xs: number[], v: number): number => {
-      let lo = 0;
-      let hi = xs.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (xs[mid]! < v) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const eolFrom = (s: number): number => {
-      const i = firstAtOrAfter(eols, s);
-      return i < eols.length ? eols[i]! : text.length;
-    };
-    const tailIn = (lo: number, hi: number): boolean => {
-      const i = firstAtOrAfter(tails, lo);
-      return i < tails.length && tails[i]! <= hi;
-    };
-    const L = pre.line;
-    // From a (just after `curl`): a tail on the rest of the line within L characters, or, after
-    // a line break of one or two [\r\n], the same from the next line, at most `lines` times.
-    const reaches = (a: number): boolean => {
-      let frontier = [a];
-      for (let depth = 0; frontier.length > 0; depth++) {
-        const next: number[] = [];
-        for (const s of frontier) {
-          const e = eolFrom(s);
-          if (tailIn(s, Math.min(s + L, e))) return true;
-          if (depth === pre.lines || e - s > L || e >= text.length) continue;
-          const c = text.charCodeAt(e);
-          if (c !== 10 && c !== 13) continue;
-          next.push(e + 1);
-          const d = text.charCodeAt(e + 1);
-          if (d === 10 || d === 13) next.push(e + 2);
-        }
-        frontier = [...new Set(next)];
-      }
-      return false;
-    };
-    const maxReach = (L + 2) * (pre.lines + 1) + 16;
-    const head = pre.head;
-    const re = pre.sticky;
-    let pos = 0; // the global regex's lastIndex
-    let ti = 0;
-    for (;;) {
-      while (ti < tails.length && tails[ti]! < pos) ti++;
-      if (ti === tails.length) break;
-      head.lastIndex = Math.max(pos, tails[ti]! - maxReach);
-      const h = head.exec(text);
-      if (!h) break;
-      const c = h.index;
-      if (c > tails[ti]!) {
-        pos = c;
-        continue;
-      }
-      if (reaches(c + h[0].length)) {
-        re.lastIndex = c;
-        const m = re.exec(text);
-        if (m) {
-          report(rule, m, offset, whole, out, lines, skip);
-          pos = c + m[0].length;
-          continue;
-        }
-      }
-      pos = c + 1;
     }
   }
 
@@ -687,7 +148,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     if (skip?.(offset + span[0], offset + span[1])) return;
     if (rule.entropy !== undefined && shannonEntropy(secret) <= rule.entropy) return;
     if (rule.generic && rule.entropy !== undefined && !/\d/.test(secret)) return;
-    if (allowed(rule, secret, m[0], whole, offset + m.index, lines)) return;
+    if (allowed(rule.allow, secret, m[0], whole, offset + m.index, lines)) return;
     out.push({
       detector: 'secrets',
       rule: rule.label.rule,
@@ -755,52 +216,4 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       return dedupe(out);
     },
   };
-}
-
-/** Whether [start, end) overlaps one of a set of findings. */
-type Overlaps = (start: number, end: number) => boolean;
-
-/**
- * Findings sorted by start, with the running maximum of their ends: [s, e) overlaps one iff
- * among those starting before e the furthest end passes s (one binary search per query, not a
- * scan of every finding).
- */
-function overlapIndex(fs: Finding[]): Overlaps {
-  const sorted = [...fs].sort((a, b) => a.start! - b.start!);
-  const maxEnd = new Float64Array(sorted.length);
-  sorted.forEach((g, i) => (maxEnd[i] = Math.max(g.end!, i > 0 ? maxEnd[i - 1]! : -Infinity)));
-  return (start, end) => {
-    let lo = 0;
-    let hi = sorted.length; // count of findings with start < end
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]!.start! < end) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 && maxEnd[lo - 1]! > start;
-  };
-}
-
-/**
- * One secret reported twice by one rule is kept once. Findings come grouped by rule, each
- * rule's in order of start (its matches never overlap and its windows are disjoint and in
- * order), so a repeat can only follow among those with the same start. (A generic finding
- * where a specific rule found the same secret was already dropped; see `skip`.)
- */
-function dedupe(fs: Finding[]): Finding[] {
-  const kept: Finding[] = [];
-  let rule = '';
-  let start = -1;
-  let ends: number[] = [];
-  for (const f of fs) {
-    if (f.rule !== rule || f.start !== start) {
-      rule = f.rule;
-      start = f.start!;
-      ends = [];
-    }
-    else if (ends.includes(f.end!)) continue;
-    ends.push(f.end!);
-    kept.push(f);
-  }
-  return kept;
 }

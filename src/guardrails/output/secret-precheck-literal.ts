@@ -1,0 +1,81 @@
+/**
+ * The literal-prefix precheck (a rule starting with a literal then a bounded run of one class)
+ * and the alternatives precheck (a rule whose top-level alternatives each have a semi-generic
+ * or literal precheck). Types and tables: secret-prechecks.ts.
+ */
+import { WORD, type Alt, type Lit, type OnMatch } from './secret-prechecks.ts';
+import { semiStarts } from './secret-precheck-semi.ts';
+
+/**
+ * A rule starting with a literal, with the same matches as its global regex: every match
+ * starts at an occurrence of the literal, and the class run after it has a length within the
+ * bounds the generator derived; so only those occurrences run the regex (sticky, in order),
+ * instead of every occurrence re-scanning a run up to its maximum length.
+ */
+export function runLit(pre: Lit, text: string, onMatch: OnMatch): void {
+  const re = pre.sticky;
+  let last = 0; // the global regex's lastIndex
+  litStarts(pre, text, () => last, (k) => {
+    re.lastIndex = k;
+    const m = re.exec(text);
+    if (!m) return;
+    onMatch(m);
+    last = k + m[0].length;
+  });
+}
+
+/** Calls `visit` on each start the literal precheck lets through, in order, from `floor()` on. */
+function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: number) => void): void {
+  const { lit, at, table, min, max } = pre;
+  const n = text.length;
+  const cap = max < 0 ? min : max + 1;
+  let runFrom = -1; // [runFrom, runTo) is known to lie inside a run of the class
+  let runTo = 0;
+  const find = pre.ci ? new RegExp(pre.ci.source, 'gi') : undefined;
+  const next = (from: number): number => {
+    if (!find) return text.indexOf(lit, from);
+    find.lastIndex = from;
+    return find.exec(text)?.index ?? -1;
+  };
+  for (let i = next(at); i >= 0; i = next(i + 1)) {
+    const k = i - at;
+    if (k < floor()) continue;
+    if (pre.wb && k > 0) {
+      const d = text.charCodeAt(k - 1);
+      if (d < 128 && WORD[d] === 1) continue;
+    }
+    const q = i + lit.length;
+    let e = q;
+    if (runFrom >= 0 && runFrom <= q && q <= runTo) e = runTo;
+    else runFrom = q;
+    const lim = Math.min(n, q + cap);
+    for (let d = 0; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
+    runTo = e;
+    if (e - q < min || (max >= 0 && e - q > max)) continue;
+    visit(k);
+  }
+}
+
+/**
+ * A rule whose alternatives each have a precheck: a match starts where one of them lets a
+ * start through, so those starts (merged, in order) run the regex (sticky).
+ */
+export function runAlt(pre: Alt, text: string, onMatch: OnMatch): void {
+  const starts: number[] = [];
+  for (const part of pre.parts) {
+    if (part.kind === 'semi') semiStarts(part, text, () => 0, (k) => (starts.push(k), false));
+    else litStarts(part, text, () => 0, (k) => void starts.push(k));
+  }
+  const sorted = Float64Array.from(starts).sort();
+  const re = pre.sticky;
+  let last = 0; // the global regex's lastIndex
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    if (k < last || (i > 0 && k === sorted[i - 1])) continue;
+    re.lastIndex = k;
+    const m = re.exec(text);
+    if (!m) continue;
+    onMatch(m);
+    last = k + m[0].length;
+  }
+}
