@@ -161,8 +161,9 @@ function linearize(js: string): string {
 }
 // --- shapes the detector scans with a precheck (`pre`; runSemi in secret-precheck-semi.ts,
 // runLit and runAlt in secret-precheck-literal.ts, runSplit in secret-precheck-curl.ts), so a
-// start that cannot match costs O(1) amortised instead of a bounded but long regex attempt. The regex itself is unchanged and still decides every match (run sticky where
-// the precheck lets a start through); the precheck only skips starts where it provably fails.
+// start that cannot match costs O(1) amortised instead of a bounded but long regex attempt. The
+// regex itself is unchanged and still decides every match (run sticky where the precheck lets a
+// start through); the precheck only skips starts where it provably fails.
 // secrets.test.ts and a differential run against `prechecks: false` check that they agree.
 
 /** Index of the `)` closing the group opened at `src[i]`. */
