@@ -2,6 +2,7 @@
  * Test helpers for the approvals module: a fake clock whose timers fire when time is advanced
  * (no sleeping), a CallContext builder, and config parsing.
  */
+import { toolCallContext } from '../pipeline/context.ts';
 import Database from 'better-sqlite3';
 import type { CallContext } from '../pipeline/index.ts';
 import type { Timers } from './approvals.ts';
@@ -69,28 +70,17 @@ export type TestCtx = CallContext & { readonly controller: AbortController; read
 export function makeCtx(o: CtxOptions = {}): TestCtx {
   const controller = new AbortController();
   const progressed: [number, string | undefined][] = [];
-  const server = o.server ?? 'files';
-  const tool = o.tool ?? 'delete_file';
-  return {
-    controller,
-    progressed,
-    requestId: 1,
-    method: 'tools/call',
-    agent: { id: o.agent ?? 'agent-1', roles: [], via: 'api_key', scopes: [] },
-    session: { key: o.session ?? 'mcp:s1', mcpSessionId: 's1', era: 'legacy' },
-    virtualServer: 'default',
-    traceId: '0'.repeat(32),
-    signal: controller.signal,
-    startedAt: 0,
-    params: { name: `${server}__${tool}`, arguments: o.args ?? { path: '/tmp/x' } },
-    target: { kind: 'tool', server, name: tool, exposed: `${server}__${tool}`, labels: new Set(o.labels ?? []) },
-    result: undefined,
-    error: undefined,
-    hits: [],
-    timings: {},
-    state: new Map(Object.entries(o.state ?? {})),
-    progress: (p, m) => void progressed.push([p, m]),
-  };
+  const ctx = toolCallContext(
+    { server: o.server ?? 'files', tool: o.tool ?? 'delete_file', args: o.args ?? { path: '/tmp/x' }, labels: o.labels ?? [] },
+    {
+      agent: { id: o.agent ?? 'agent-1', roles: [], via: 'api_key', scopes: [] },
+      session: { key: o.session ?? 'mcp:s1', mcpSessionId: 's1', era: 'legacy' },
+      signal: controller.signal,
+      state: new Map(Object.entries(o.state ?? {})),
+      progress: (p, m) => void progressed.push([p, m]),
+    },
+  );
+  return Object.assign(ctx, { controller, progressed });
 }
 
 export function setup(over: Partial<ApprovalsConfigInput> = {}, db = new Database(':memory:'), clock = new FakeClock()) {

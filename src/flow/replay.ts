@@ -4,6 +4,7 @@
  * passes (or whose hold is approved, when asked) is "forwarded" with the recorded result, then
  * the response leg and the observer run as in the real pipeline.
  */
+import { toolCallContext } from '../pipeline/context.ts';
 import type { CallContext, Verdict } from '../pipeline/types.ts';
 import { parseFlowsConfig, type FlowsConfig } from './config.ts';
 import type { LabelServerConfig } from './labels.ts';
@@ -65,24 +66,10 @@ function isParsed(c: unknown): c is FlowsConfig {
 
 /** A minimal CallContext for replay. */
 export function replayContext(call: ReplayCall, key: string, requestId: number, labels: ReadonlySet<string>): CallContext {
-  return {
-    requestId,
-    method: 'tools/call',
-    agent: { id: 'replay', roles: [], via: 'local', scopes: [] },
-    session: { key, mcpSessionId: undefined, era: 'modern' },
-    virtualServer: 'default',
-    traceId: '0'.repeat(32),
-    signal: new AbortController().signal,
-    startedAt: 0,
-    params: { name: `${call.server}__${call.tool}`, arguments: call.args ?? {} },
-    target: { kind: 'tool', server: call.server, name: call.tool, exposed: `${call.server}__${call.tool}`, labels },
-    result: undefined,
-    error: undefined,
-    hits: [],
-    timings: {},
-    state: new Map(),
-    progress: () => undefined,
-  };
+  return toolCallContext(
+    { server: call.server, tool: call.tool, args: call.args ?? {}, labels },
+    { requestId, agent: { id: 'replay', roles: [], via: 'local', scopes: [] }, session: { key, mcpSessionId: undefined, era: 'modern' } },
+  );
 }
 
 const EMPTY_RESULT = { content: [{ type: 'text', text: '' }] };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CallContext, Verdict } from '../pipeline/types.ts';
+import { toolCallContext } from '../pipeline/context.ts';
 import { isWardenError } from '../errors/index.ts';
 import { createGuardrailStage, LABELS_ADD_KEY } from './stage.ts';
 import { guardrailsConfigSchema } from './config.ts';
@@ -15,25 +16,7 @@ const GH_TOKEN = 'ghp_' + 'R7k2Xq9LmP4vT8wZ1bN6cY3sD5fG0hJ2aK9e';
 
 function ctx(over: Partial<CallContext> & { labels?: string[]; server?: string; tool?: string } = {}): CallContext {
   const { labels = [], server = 'github', tool = 'get_issue', ...rest } = over;
-  return {
-    requestId: 1,
-    method: 'tools/call',
-    agent: { id: 'a', roles: [], via: 'local', scopes: [] },
-    session: { key: 's', mcpSessionId: undefined, era: 'legacy' },
-    virtualServer: 'default',
-    traceId: '0'.repeat(32),
-    signal: new AbortController().signal,
-    startedAt: 0,
-    params: { name: `${server}__${tool}`, arguments: {} },
-    target: { kind: 'tool', server, name: tool, exposed: `${server}__${tool}`, labels: new Set(labels) },
-    result: undefined,
-    error: undefined,
-    hits: [],
-    timings: {},
-    state: new Map(),
-    progress: () => {},
-    ...rest,
-  };
+  return toolCallContext({ server, tool, labels }, rest);
 }
 const cfg = (c: unknown) => guardrailsConfigSchema.parse(c);
 const text = (t: string) => ({ content: [{ type: 'text', text: t }] });

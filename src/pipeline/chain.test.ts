@@ -2,14 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WardenError } from '../errors/index.ts';
 import { createPipeline } from './chain.ts';
+import { toolCallContext } from './context.ts';
 import { CONTINUE, type CallContext, type Outcome, type Stage } from './types.ts';
 
 function ctx(method = 'tools/call'): CallContext {
-  return {
-    requestId: 1, method, agent: { id: 'a', roles: [], via: 'local', scopes: [] }, session: { key: 's', mcpSessionId: undefined, era: 'legacy' },
-    virtualServer: 'default', traceId: '0'.repeat(32), signal: new AbortController().signal, startedAt: 0, params: { name: 't', arguments: { x: 1 } },
-    target: undefined, result: undefined, error: undefined, hits: [], timings: {}, state: new Map(), progress: () => undefined,
-  };
+  return toolCallContext({}, { method, params: { name: 't', arguments: { x: 1 } }, target: undefined });
 }
 
 test('request stages run in order, forward, then response stages in reverse', async () => {

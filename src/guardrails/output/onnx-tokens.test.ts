@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../config/index.ts';
 import { isWardenError } from '../../errors/index.ts';
 import type { CallContext } from '../../pipeline/types.ts';
+import { toolCallContext } from '../../pipeline/context.ts';
 import { guardrailsConfigSchema, onnxClassifierSchema } from '../config.ts';
 import { createGuardrailStage } from '../stage.ts';
 import { ClassifierError } from './classifier.ts';
@@ -332,22 +333,5 @@ test('the YAML examples in docs/classifiers.md are valid guardrails config', () 
 });
 
 function ctx(text = ATTACK): CallContext {
-  return {
-    requestId: 1,
-    method: 'tools/call',
-    agent: { id: 'a', roles: [], via: 'local', scopes: [] },
-    session: { key: 's', mcpSessionId: undefined, era: 'legacy' },
-    virtualServer: 'default',
-    traceId: '0'.repeat(32),
-    signal: new AbortController().signal,
-    startedAt: 0,
-    params: { name: 'docs__fetch', arguments: {} },
-    target: { kind: 'tool', server: 'docs', name: 'fetch', exposed: 'docs__fetch', labels: new Set() },
-    result: { content: [{ type: 'text', text }] },
-    error: undefined,
-    hits: [],
-    timings: {},
-    state: new Map(),
-    progress: () => {},
-  } as CallContext;
+  return toolCallContext({ server: 'docs', tool: 'fetch' }, { result: { content: [{ type: 'text', text }] } });
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../config/index.ts';
 import { isWardenError } from '../../errors/index.ts';
 import type { CallContext } from '../../pipeline/types.ts';
+import { toolCallContext } from '../../pipeline/context.ts';
 import { guardrailsConfigSchema, onnxClassifierSchema, type OnnxClassifierConfig } from '../config.ts';
 import { createGuardrailStage } from '../stage.ts';
 import { ClassifierError } from './classifier.ts';
@@ -194,22 +195,5 @@ describe('onnx classifier: config and stage wiring', () => {
 });
 
 function ctx(text = ATTACK): CallContext {
-  return {
-    requestId: 1,
-    method: 'tools/call',
-    agent: { id: 'a', roles: [], via: 'local', scopes: [] },
-    session: { key: 's', mcpSessionId: undefined, era: 'legacy' },
-    virtualServer: 'default',
-    traceId: '0'.repeat(32),
-    signal: new AbortController().signal,
-    startedAt: 0,
-    params: { name: 'docs__fetch', arguments: {} },
-    target: { kind: 'tool', server: 'docs', name: 'fetch', exposed: 'docs__fetch', labels: new Set() },
-    result: { content: [{ type: 'text', text }] },
-    error: undefined,
-    hits: [],
-    timings: {},
-    state: new Map(),
-    progress: () => {},
-  } as CallContext;
+  return toolCallContext({ server: 'docs', tool: 'fetch' }, { result: { content: [{ type: 'text', text }] } });
 }
