@@ -15,6 +15,7 @@ import { createApprovalRulesStage } from './approvals/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
 import { createGuardrailStage } from './guardrails/index.ts';
 import { loadClassifiers } from './guardrails/output/load-classifiers.ts';
+import { createPromptInjectionDetector } from './guardrails/output/injection.ts';
 import { compilePolicy, createAuthorizeStage, type Policy } from './policy/index.ts';
 import type { Catalog } from './registry/index.ts';
 import type { Observer, Stage } from './pipeline/index.ts';
@@ -51,7 +52,15 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
   if (g.input.length || g.output.length || g.spotlight.enabled) {
     // External classifiers (HTTP guard services, local ONNX models) are loaded once per config.
     const classifiers = await loadClassifiers(g.classifiers, { baseDir: deps.baseDir ?? process.cwd() });
-    stages.push(createGuardrailStage(g, { detectors: await runtime.detectors(), classifiers }));
+    let detectors = await runtime.detectors();
+    const threshold = g.promptInjection?.threshold;
+    if (threshold !== undefined) {
+      // A threshold of this config's own: a detector built for it (the model's weights decode in a
+      // few ms, once per config), in place of the long-lived default one.
+      const own = createPromptInjectionDetector({ threshold });
+      detectors = detectors.map((d) => (d.name === own.name ? own : d));
+    }
+    stages.push(createGuardrailStage(g, { detectors, classifiers }));
   }
   const flow = createFlowStage(config.flows, { store: runtime.flowStore, now: Date.now, servers: config.servers });
   // Response stages run in reverse: listing flow after guardrails makes the flow stage see the

@@ -150,6 +150,12 @@ export const guardrailsConfigSchema = z
     spotlight: spotlightSchema.prefault({}),
     classifiers: z.array(classifierSchema).default([]),
     limits: scanLimitsSchema.prefault({}),
+    /**
+     * The built-in prompt-injection detector's model threshold (0..1). Default: the shipped
+     * model's, which keeps every training set within 1% false positives (strict: no false positive
+     * on any held-out set, and lower recall on e-mails and tables). Lower finds more and flags more.
+     */
+    promptInjection: z.object({ threshold: z.number().gt(0).lt(1).optional() }).strict().optional(),
   })
   .strict()
   .prefault({});

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/client';
 import { EVERYTHING, connect, startTestWarden, type TestWarden } from '../helpers.ts';
+import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
 
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
 
@@ -68,6 +69,36 @@ guardrails:
   });
 
   test('clean calls pass untouched', async () => {
+    assert.equal(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'hello' } })), 'Echo: hello');
+  });
+});
+
+describe('guardrails: a config may lower the injection threshold', () => {
+  let w: TestWarden;
+  let client: Client;
+  before(async () => {
+    w = await startTestWarden(`server: { host: 127.0.0.1, port: 0 }
+servers:
+  everything: { command: ${JSON.stringify([process.execPath, EVERYTHING, 'stdio'])} }
+guardrails:
+  promptInjection: { threshold: 0.3 }
+  output:
+    - { id: no-injection, detector: prompt_injection, action: block }
+`);
+    client = await connect(w.url);
+  });
+  after(async () => {
+    await client?.close();
+    await w?.stop();
+  });
+
+  test('a request the shipped threshold lets through is blocked at the configured one; plain text passes', async () => {
+    const message = 'Recommend a good book for a relaxing weekend read.';
+    const shipped = createPromptInjectionDetector();
+    assert.deepEqual(shipped.scan(`Echo: ${message}`), [], 'the shipped threshold does not flag it');
+    const r = await client.callTool({ name: 'everything__echo', arguments: { message } });
+    assert.equal((r._meta?.['warden/error'] as { code?: string })?.code, 'WARDEN_GUARDRAIL_BLOCKED');
+    assert.match(text(r), /no-injection/);
     assert.equal(text(await client.callTool({ name: 'everything__echo', arguments: { message: 'hello' } })), 'Echo: hello');
   });
 });
