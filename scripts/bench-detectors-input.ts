@@ -6,11 +6,16 @@
  * best CPU time per field and the worst field are reported (rows >= 10 ms always).
  * Run: node bin/run-ts.js scripts/bench-detectors-input.ts [--cases]
  */
-import { createInputDetectors } from '../src/guardrails/input/index.ts';
+import { createInputDetectors, createSqlDetector } from '../src/guardrails/input/index.ts';
+import { parseBounded } from '../src/guardrails/input/sql-parser.ts';
 import { createSecretsDetector } from '../src/guardrails/output/index.ts';
 import type { Detector } from '../src/guardrails/types.ts';
 import { genericShapes } from './adversarial-shapes.ts';
 
+// The SQL detector first, alone: building it starts the parse workers and waits for the first.
+const sqlStart = performance.now();
+createSqlDetector();
+const sqlStartMs = performance.now() - sqlStart;
 // The four input detectors, and secrets as configured on arguments (the output team's detector).
 const detectors = new Map<string, Detector>([...(await createInputDetectors()), ['secrets-in-args', createSecretsDetector()]]);
 const perCase = process.argv.includes('--cases');
@@ -93,4 +98,26 @@ for (const [name, d] of detectors) {
     if (perCase || caseWorst >= 10) console.log(`  ${name} adversarial ${label}: ${caseWorst.toFixed(1)} ms (1 MB)${caseWorst >= 25 ? '  OVER' : ''}`);
   }
   console.log(`${name.padEnd(10)} ${usPerKb.toFixed(0).padStart(8)}             ${usPerCall.toFixed(0).padStart(6)}    ${worst.toFixed(1).padStart(8)}                ${worstCase}${worst >= 50 ? '  OVER BUDGET' : ''}`);
+}
+
+// The SQL parse workers: start, and how long a hostile statement leaves SQL fields uninspectable
+// (every worker used up until a spare has started).
+{
+  const sql = detectors.get('sql')!;
+  const hostile = `delete from t where a in (${'select ( '.repeat(12)}x)`;
+  const ok = 'delete from t where a in (select id from u)';
+  const tooComplex = (t: string) => sql.scan(t, { field: 'arguments.query' }).some((f) => f.rule === 'sql.too-complex');
+  await new Promise((r) => setTimeout(r, 1000)); // let the pool refill after the adversarial runs
+  const t0 = performance.now();
+  for (let i = 0; i < 3; i++) tooComplex(hostile); // three timeouts use up the worker and both spares
+  const cut = performance.now() - t0;
+  const t1 = performance.now();
+  while (tooComplex(ok)) await new Promise((r) => setTimeout(r, 5));
+  const gap = performance.now() - t1;
+  // What the budget stands between: the grammar itself on ten nested levels, given 30 s.
+  await new Promise((r) => setTimeout(r, 1000));
+  const t2 = performance.now();
+  const r = parseBounded(`${'select ( '.repeat(10)}x; drop table t`, 'MySQL', ['MySQL'], performance.now() + 30_000);
+  console.log(`sql grammar on ten nested 'select (' without a budget: ${(performance.now() - t2).toFixed(0)} ms (${typeof r === 'string' ? r : 'parsed'})`);
+  console.log(`sql parse workers: first start ${sqlStartMs.toFixed(0)} ms; three hostile fields ${cut.toFixed(0)} ms; SQL fields uninspectable for ${gap.toFixed(0)} ms after them`);
 }

@@ -10,22 +10,27 @@ import { createPromptInjectionDetector } from '../../src/guardrails/output/injec
 
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
 
+/** Warden in front of server-everything with the given `guardrails:` section, and a client. */
+async function everythingWith(guardrails: string): Promise<{ w: TestWarden; client: Client }> {
+  const w = await startTestWarden(`server: { host: 127.0.0.1, port: 0 }
+servers:
+  everything: { command: ${JSON.stringify([process.execPath, EVERYTHING, 'stdio'])} }
+guardrails:
+${guardrails}`);
+  return { w, client: await connect(w.url) };
+}
+
 describe('guardrails in the pipeline', () => {
   let w: TestWarden;
   let client: Client;
   before(async () => {
-    w = await startTestWarden(`server: { host: 127.0.0.1, port: 0 }
-servers:
-  everything: { command: ${JSON.stringify([process.execPath, EVERYTHING, 'stdio'])} }
-guardrails:
-  input:
+    ({ w, client } = await everythingWith(`  input:
     - { id: no-secrets-out, detector: secrets, tools: ["echo"], action: block }
     - { id: no-sql-injection, detector: sql, tools: ["echo"], action: block }
   output:
     - { id: redact-pii, detector: pii, action: redact }
     - { id: flag-injection, detector: prompt_injection, action: label, label: suspected_injection }
-`);
-    client = await connect(w.url);
+`));
   });
   after(async () => {
     await client?.close();
@@ -49,8 +54,9 @@ guardrails:
   });
 
   test('a query the SQL grammar would take seconds on is refused within its budget, and the gateway serves the calls queued behind it', async () => {
-    // Twelve nested `select (` took node-sql-parser 8 s on the caller's thread; the parse now
-    // runs in a worker that is cut off, and the field is reported too complex to inspect.
+    // Twelve nested `select (` take node-sql-parser seconds (ten take over one: the input bench
+    // prints it); the parse now runs in a worker that is cut off, and the field is reported too
+    // complex to inspect.
     const hostile = client.callTool({ name: 'everything__echo', arguments: { message: 'm', query: `delete from t where a in (${'select ( '.repeat(12)}x)` } });
     const others = Array.from({ length: 5 }, (_, i) => client.callTool({ name: 'everything__echo', arguments: { message: `hello ${i}` } }));
     const r = await hostile;
@@ -77,15 +83,10 @@ describe('guardrails: a config may lower the injection threshold', () => {
   let w: TestWarden;
   let client: Client;
   before(async () => {
-    w = await startTestWarden(`server: { host: 127.0.0.1, port: 0 }
-servers:
-  everything: { command: ${JSON.stringify([process.execPath, EVERYTHING, 'stdio'])} }
-guardrails:
-  promptInjection: { threshold: 0.3 }
+    ({ w, client } = await everythingWith(`  promptInjection: { threshold: 0.3 }
   output:
     - { id: no-injection, detector: prompt_injection, action: block }
-`);
-    client = await connect(w.url);
+`));
   });
   after(async () => {
     await client?.close();

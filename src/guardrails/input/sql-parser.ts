@@ -1,7 +1,7 @@
 /**
  * node-sql-parser with a time bound. Its PEG grammars are exponential on some hostile shapes
- * (`select ( select ( … x` takes 1 s at ten levels and 8 s at twelve, in a 130-character
- * argument) and a parse cannot be interrupted, so untrusted text is parsed in a worker thread
+ * (`select ( select ( … x` ten levels deep, 100 characters, takes over a second — the input
+ * bench prints it — and each level multiplies it) and a parse cannot be interrupted, so untrusted text is parsed in a worker thread
  * (sql-parser-worker.mjs) while the detector, which is synchronous like every detector, waits on
  * a shared flag with a deadline (the detector's budget, 50 ms per field by default). Past the
  * deadline the worker is terminated, a warm spare takes its place and a new spare starts; the
@@ -10,9 +10,9 @@
  *
  * Workers are per process and per dialect list, shared by every SQL detector (config reloads
  * build new detectors with the same list). `startParser` starts them and waits for the first
- * (the detector calls it when built, so the gateway pays the ~200 ms grammar load at start, not
+ * (the detector calls it when built, so the gateway pays the grammar load — 155 ms in `scripts/bench-detectors-input.ts` — at start, not
  * on a call). After that nothing waits for a start: if every worker was used up by timeouts
- * faster than spares start (two in ~200 ms), parses answer `unavailable` until one is up, so a
+ * faster than spares start (the bench prints the gap: 22–140 ms here), parses answer `unavailable` until one is up, so a
  * client sending hostile queries cannot make later calls pay for restarts.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -32,7 +32,7 @@ type Pool = Slot[];
 
 const WORKER_URL = new URL('./sql-parser-worker.mjs', import.meta.url);
 const POOL_SIZE = 3; // one serving, two spares
-/** How long the first start is waited for (grammar load and warm-up take ~200 ms). */
+/** How long the first start is waited for (grammar load and warm-up: 155 ms in the bench). */
 const FIRST_START_MS = 10_000;
 const pools = new Map<string, Pool>();
 

@@ -123,7 +123,8 @@ describe('sql detector: identifier fields (username, login, email, id)', () => {
 
 describe('sql detector: parse budget', () => {
   test('a statement the grammar would take seconds on is cut off and reported; later parses still work', async () => {
-    // `select ( ` twelve deep took 8 s in node-sql-parser's MySQL grammar, on the gateway's thread.
+    // `select ( ` ten deep takes over a second in node-sql-parser's MySQL grammar (the input bench
+    // prints it), twelve deep several times that.
     const hostile = `${'select ( '.repeat(12)}x; drop table t`;
     const f = q(hostile);
     assert.ok(rules(f).includes('sql.too-complex'), rules(f).join(','));

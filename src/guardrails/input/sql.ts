@@ -76,8 +76,8 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
   const maxParse = opts.maxParse ?? 2048;
   // T-SQL is left out by default: its grammar accepts bare English words as variable
-  // assignments. PostgreSQL too: its grammar took 2 s on `select select … union` (14 words) where
-  // MySQL's took 8 ms, and the MySQL grammar alone gives the same figures on the payload lists.
+  // assignments. PostgreSQL too: its grammar is exponential on shorter shapes than MySQL's
+  // (`select select … union`), and the MySQL grammar alone gives the same eval figures.
   const dialects = opts.dialects ?? ['MySQL'];
   const budgetMs = opts.parseBudgetMs ?? 50;
   // Starts the parse workers now (and waits for the first), so no call pays for it.
