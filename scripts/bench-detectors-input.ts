@@ -9,7 +9,8 @@
 import { createInputDetectors, createSqlDetector } from '../src/guardrails/input/index.ts';
 import { parseBounded } from '../src/guardrails/input/sql-parser.ts';
 import { createSecretsDetector } from '../src/guardrails/output/index.ts';
-import type { Detector } from '../src/guardrails/types.ts';
+import type { AsyncDetector, Detector } from '../src/guardrails/types.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { genericShapes } from './adversarial-shapes.ts';
 
 // The SQL detector first, alone: building it starts the parse workers and waits for the first.
@@ -120,4 +121,14 @@ for (const [name, d] of detectors) {
   const r = parseBounded(`${'select ( '.repeat(10)}x; drop table t`, 'MySQL', ['MySQL'], performance.now() + 30_000);
   console.log(`sql grammar on ten nested 'select (' without a budget: ${(performance.now() - t2).toFixed(0)} ms (${typeof r === 'string' ? r : 'parsed'})`);
   console.log(`sql parse workers: first start ${sqlStartMs.toFixed(0)} ms; three hostile fields ${cut.toFixed(0)} ms; SQL fields uninspectable for ${gap.toFixed(0)} ms after them`);
+  // The gateway's way (scanAsync): the same three fields, and how long the thread was held meanwhile
+  // (`scan` above holds it for each field's whole budget).
+  await new Promise((r) => setTimeout(r, 1000));
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
+  const t3 = performance.now();
+  for (let i = 0; i < 3; i++) await (sql as AsyncDetector).scanAsync(hostile, { field: 'arguments.query' });
+  const cutAsync = performance.now() - t3;
+  lag.disable();
+  console.log(`sql scanAsync (the gateway): three hostile fields ${cutAsync.toFixed(0)} ms; longest event-loop delay meanwhile ${(lag.max / 1e6).toFixed(1)} ms`);
 }

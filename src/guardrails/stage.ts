@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { WardenError } from '../errors/index.ts';
 import type { CallContext, Stage, Verdict } from '../pipeline/types.ts';
 import { CONTINUE } from '../pipeline/types.ts';
-import type { Detector, Finding, ScanContext, Severity } from './types.ts';
+import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
 import { mapSpan, scanViews, type ScanView } from './normalize.ts';
 import { redactSpans, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
@@ -125,21 +125,39 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return overflow ? { leaves, overflow } : { leaves };
   }
 
+  /** Scan contexts for one leaf (plain and already-normalised views). */
+  function leafContexts(leaf: Leaf, ctx: CallContext, roots?: readonly string[]): { plain: ScanContext; normal: ScanContext } {
+    const plain: ScanContext = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels, ...(roots ? { roots } : {}) };
+    return { plain, normal: { ...plain, normalized: true } };
+  }
+
+  /** A view's findings as hits on its leaf, spans mapped back to the raw text. */
+  function hitsOf(leaf: Leaf, v: ScanView, found: readonly Finding[], hits: Hit[]): void {
+    for (const f of found) {
+      if (v.raw && f.start !== undefined && f.end !== undefined) {
+        const [start, end] = mapSpan(v, f.start, f.end);
+        hits.push({ leaf, finding: start === f.start && end === f.end ? f : { ...f, start, end }, raw: true });
+      } else hits.push({ leaf, finding: f, raw: false });
+    }
+  }
+
   function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, roots?: readonly string[]): Hit[] {
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
-      const base = { server: ctx.target?.server, tool: ctx.target?.name, field: leaf.field, labels: ctx.target?.labels, ...(roots ? { roots } : {}) };
-      const plain: ScanContext = base;
-      const normal: ScanContext = { ...base, normalized: true };
-      for (const v of views[li]!) {
-        for (const f of det.scan(v.text, v.normalized ? normal : plain)) {
-          if (v.raw && f.start !== undefined && f.end !== undefined) {
-            const [start, end] = mapSpan(v, f.start, f.end);
-            hits.push({ leaf, finding: start === f.start && end === f.end ? f : { ...f, start, end }, raw: true });
-          } else hits.push({ leaf, finding: f, raw: false });
-        }
-      }
+      const { plain, normal } = leafContexts(leaf, ctx, roots);
+      for (const v of views[li]!) hitsOf(leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
     });
+    return hits;
+  }
+
+  /** `scanSync` for a detector that waits off the thread: one view at a time, in order. */
+  async function scanAsync(det: AsyncDetector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, roots?: readonly string[]): Promise<Hit[]> {
+    const hits: Hit[] = [];
+    for (let li = 0; li < leaves.length; li++) {
+      const leaf = leaves[li]!;
+      const { plain, normal } = leafContexts(leaf, ctx, roots);
+      for (const v of views[li]!) hitsOf(leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
+    }
     return hits;
   }
 
@@ -223,21 +241,29 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, dir === 'input'));
     const results = new Map<CompiledRule, Hit[] | Error>();
     // One scan per detector (and per set of roots: rules with different roots see different findings).
-    const byDetector = new Map<Detector | string, Hit[] | Error>();
+    const byDetector = new Map<Detector | string, Hit[] | Error | Promise<Hit[]>>();
     const pending: Promise<void>[] = [];
     for (const r of rules) {
       if (r.detector) {
         const key = r.rootsKey ?? r.detector;
         let got = byDetector.get(key);
         if (!got) {
+          const det = r.detector;
           try {
-            got = scanSync(r.detector, leaves, views, ctx, r.cfg.roots);
+            got = 'scanAsync' in det ? scanAsync(det as AsyncDetector, leaves, views, ctx, r.cfg.roots) : scanSync(det, leaves, views, ctx, r.cfg.roots);
           } catch (e) {
             got = e instanceof Error ? e : new Error(String(e));
           }
           byDetector.set(key, got);
         }
-        results.set(r, got);
+        if (got instanceof Promise) {
+          pending.push(
+            got.then(
+              (hits) => void results.set(r, hits),
+              (e: unknown) => void results.set(r, e instanceof Error ? e : new Error(String(e))),
+            ),
+          );
+        } else results.set(r, got);
       } else if (r.classifier) {
         const c = r.classifier;
         const texts = views.flatMap((vs) => vs.map((v) => v.text));

@@ -45,6 +45,15 @@ export interface Detector {
   scan(text: string, ctx?: ScanContext): Finding[];
 }
 
+/**
+ * A detector whose work can run off the gateway's thread (the SQL parser, in worker threads):
+ * `scanAsync` gives the same findings as `scan` without holding the thread while it waits. The
+ * guardrail stage calls it when a detector has it; `scan` stays for synchronous callers.
+ */
+export interface AsyncDetector extends Detector {
+  scanAsync(text: string, ctx?: ScanContext): Promise<Finding[]>;
+}
+
 /** One evaluation result row, printed by `npm run eval` and written to the JSON report. */
 export interface EvalRow {
   readonly detector: string;

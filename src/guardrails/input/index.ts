@@ -5,7 +5,7 @@
  * | factory | bound per field | notes |
  * |---|---|---|
  * | `createShellDetector` (async: loads the WASM grammar) | 4 KiB parsed | tree-sitter-bash |
- * | `createSqlDetector` | 16 KiB token scan, 2 KiB parsed | node-sql-parser (MySQL), parsed in a worker with a 50 ms budget |
+ * | `createSqlDetector` | 16 KiB token scan, 2 KiB parsed | node-sql-parser (MySQL), parsed in a worker with a 50 ms budget; `scanAsync` waits off the thread |
  * | `createPathDetector` | 16 KiB | roots from ScanContext.roots |
  * | `createSsrfDetector` | 16 KiB | no DNS resolution at scan time |
  *

@@ -137,4 +137,37 @@ describe('sql detector: parse budget', () => {
     }
     assert.deepEqual(after, ['sql.truncate']);
   });
+  test('scanAsync gives the same findings as scan, and waits for a hostile parse without holding the thread', async () => {
+    const samples = [
+      'DROP TABLE users',
+      "SELECT id FROM users WHERE email = 'a@b.c'",
+      ["admin' OR '1'='1' --", 'arguments.username'],
+      ['1 AND (SELECT 1 FROM dual) = 1', 'arguments.id'],
+      ['Please review the Q3 figures before Friday.', 'arguments.comment'],
+    ] as const;
+    // A roomy budget here: the test runner loads the machine, and this part compares answers.
+    const roomy = createSqlDetector({ parseBudgetMs: 5000 });
+    for (const x of samples) {
+      const [text, field] = typeof x === 'string' ? [x, 'arguments.query'] : x;
+      assert.deepEqual(await roomy.scanAsync(text, { field }), roomy.scan(text, { field }), text);
+    }
+    // While the worker runs out the budget on a hostile statement, the event loop keeps turning:
+    // a callback queued after the scan started runs before the scan has answered.
+    let answered = false;
+    const scanning = sql.scanAsync(`${'select ( '.repeat(12)}x; drop table t`, { field: 'arguments.query' }).then((f) => {
+      answered = true;
+      return f;
+    });
+    const answeredWhenTheLoopTurned = await new Promise<boolean>((r) => setImmediate(() => r(answered)));
+    assert.equal(answeredWhenTheLoopTurned, false);
+    const f = await scanning;
+    assert.ok(rules(f).includes('sql.too-complex'), rules(f).join(','));
+    assert.ok(rules(f).includes('sql.stacked'), 'lexical signals still reported');
+    let after: string[] = [];
+    for (let i = 0; i < 100 && !after.includes('sql.truncate'); i++) {
+      after = rules(await sql.scanAsync('TRUNCATE TABLE orders', { field: 'arguments.query' }));
+      if (!after.includes('sql.truncate')) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(after, ['sql.truncate']);
+  });
 });

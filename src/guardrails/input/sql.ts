@@ -11,13 +11,13 @@
  *   differs from the same template with a harmless value, the value rewrote the query.
  * Text that is not SQL (a parse failure with no injection tokens) is not a finding.
  */
-import type { Detector, Finding, ScanContext } from '../types.ts';
+import type { AsyncDetector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
 import { lexSignals, maySignal, nosqlSignals, statementNeedsParse, type LexSignal } from './sql-lex.ts';
 import { astRules, shapeOf } from './sql-ast.ts';
 import { fieldRole } from './field-roles.ts';
 import { identifierSignals } from './sql-identifier.ts';
-import { parseBounded, startParser } from './sql-parser.ts';
+import { parseAsync, parseBounded, startParser, type ParseResult } from './sql-parser.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -28,10 +28,10 @@ export interface SqlDetectorOptions {
   readonly dialects?: readonly string[];
   /**
    * Parse time allowed per scanned field, in ms (default 50: hostile shapes take seconds, real
-   * queries a few ms; the budget is wall-clock time, so it leaves room for a loaded machine, and
-   * the gateway's thread waits for it, so it stays small).
+   * queries a few ms; the budget is wall-clock time, so it leaves room for a loaded machine).
    * Parses run in a worker thread (sql-parser.ts); past the budget the field is reported as
-   * `sql.too-complex` (medium).
+   * `sql.too-complex` (medium). `scanAsync` (the gateway) waits without holding the thread;
+   * `scan` holds it for up to the budget.
    */
   readonly parseBudgetMs?: number;
 }
@@ -71,8 +71,16 @@ function depthOk(s: string, max = 32): boolean {
   return true;
 }
 
+/** A parse the inspection needs: the text, and the dialects to try (default: all, in order). */
+interface ParseRequest {
+  readonly sql: string;
+  readonly only?: readonly string[];
+}
+/** The inspection, as a generator that yields each parse it needs and gets back the AST (or nothing). */
+type Inspection = Generator<ParseRequest, void, unknown[] | undefined>;
+
 /** Creates the SQL detector. The parser and templates' baseline shapes are built once here. */
-export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
+export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector {
   const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
   const maxParse = opts.maxParse ?? 2048;
   // T-SQL is left out by default: its grammar accepts bare English words as variable
@@ -80,46 +88,73 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
   // (`select select … union`), and the MySQL grammar alone gives the same eval figures.
   const dialects = opts.dialects ?? ['MySQL'];
   const budgetMs = opts.parseBudgetMs ?? 50;
-  // Starts the parse workers now (and waits for the first), so no call pays for it.
-  startParser(dialects);
+  // Starts the parse workers now (and waits for the first), so no call pays for it. The
+  // synchronous ones start on the first `scan` (the gateway only calls `scanAsync`).
+  startParser(dialects, 'async');
+  let syncStarted = false;
 
-  // The scan in progress: its parse deadline, and whether it ran out.
-  let deadline = 0;
-  let overBudget = false;
-  const tryParse = (sql: string, only?: readonly string[]): unknown[] | undefined => {
-    if (overBudget || sql.length > maxParse * 2 || !depthOk(sql)) return undefined;
-    for (const database of only ?? dialects) {
-      const r = parseBounded(sql, database, dialects, deadline);
-      if (r === 'timeout' || r === 'unavailable') {
-        overBudget = true;
-        return undefined;
-      }
-      if (r !== 'syntax') return r.ast;
-      // Not valid in this dialect; try the next.
+  /**
+   * One field's parses share its deadline; the first timeout (or no worker up) ends parsing for
+   * the field. Returns the AST, or undefined for text this grammar rejects or that was not parsed.
+   */
+  interface Budget {
+    readonly deadline: number;
+    over: boolean;
+  }
+  const parseable = (req: ParseRequest, b: Budget): boolean => !b.over && req.sql.length <= maxParse * 2 && depthOk(req.sql);
+  /** What one dialect's answer means: the AST, try the next dialect (`undefined`), or stop. */
+  const outcome = (r: ParseResult, b: Budget): unknown[] | 'next' | undefined => {
+    if (r === 'timeout' || r === 'unavailable') {
+      b.over = true;
+      return undefined;
+    }
+    return r === 'syntax' ? 'next' : r.ast;
+  };
+  const answerSync = (req: ParseRequest, b: Budget): unknown[] | undefined => {
+    if (!parseable(req, b)) return undefined;
+    for (const database of req.only ?? dialects) {
+      const o = outcome(parseBounded(req.sql, database, dialects, b.deadline), b);
+      if (o !== 'next') return o;
     }
     return undefined;
   };
+  const answerAsync = async (req: ParseRequest, b: Budget): Promise<unknown[] | undefined> => {
+    if (!parseable(req, b)) return undefined;
+    for (const database of req.only ?? dialects) {
+      const o = outcome(await parseAsync(req.sql, database, dialects, b.deadline), b);
+      if (o !== 'next') return o;
+    }
+    return undefined;
+  };
+  const tooComplex = (b: Budget, out: Finding[]): void => {
+    if (b.over) out.push(finding(D, 'sql.too-complex', 'medium', `SQL could not be parsed within ${budgetMs} ms; not inspected in full`));
+  };
 
-  // The templates' baselines: our own fixed strings, parsed once by the same worker grammar as
-  // the probes (no deadline to speak of: nothing hostile in them).
-  const baselines = TEMPLATES.map(([pre, post]) => {
-    const r = parseBounded(`${pre}${BASELINE_VALUE(pre)}${post}`, dialects[0]!, dialects, performance.now() + 5000);
-    return typeof r === 'object' ? shapeOf(r.ast) : undefined;
-  });
+  // The templates' baselines: the shape of each template with a harmless value, parsed by the
+  // same grammar as the probes on first use and kept (our own fixed strings: nothing hostile).
+  const baselineSql = TEMPLATES.map(([pre, post]) => `${pre}${BASELINE_VALUE(pre)}${post}`);
+  const baselines: (string | undefined)[] = [];
+  function* baseline(i: number): Generator<ParseRequest, string | undefined, unknown[] | undefined> {
+    if (baselines[i] === undefined) {
+      const ast = yield { sql: baselineSql[i]!, only: dialects.slice(0, 1) };
+      if (ast) baselines[i] = shapeOf(ast);
+    }
+    return baselines[i];
+  }
 
   /** True when some template parses with the value and its shape differs from the harmless baseline. */
-  const rewritesQuery = (value: string): boolean => {
+  function* rewritesQuery(value: string): Generator<ParseRequest, boolean, unknown[] | undefined> {
     if (value.length > maxParse) return false;
     for (let i = 0; i < TEMPLATES.length; i++) {
       const [pre, post] = TEMPLATES[i] as readonly [string, string];
-      const base = baselines[i];
+      const base = yield* baseline(i);
       if (base === undefined) continue;
       // One dialect for templates: the baseline and the probe must come from the same grammar.
-      const ast = tryParse(`${pre}${value}${post}`, dialects.slice(0, 1));
+      const ast = yield { sql: `${pre}${value}${post}`, only: dialects.slice(0, 1) };
       if (ast && shapeOf(ast) !== base) return true;
     }
     return false;
-  };
+  }
 
   const fromSignals = (sigs: LexSignal[], out: Finding[]): void => {
     for (const s of sigs) out.push(finding(D, s.rule, s.severity, s.message));
@@ -129,21 +164,35 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
     name: D,
     direction: 'input',
     scan(text: string, ctx?: ScanContext): Finding[] {
+      // The synchronous workers start with the first `scan` (before its budget starts).
+      if (!syncStarted) syncStarted = startParser(dialects, 'sync');
       return guarded(D, () => {
         const out: Finding[] = [];
-        deadline = performance.now() + budgetMs;
-        overBudget = false;
+        const b: Budget = { deadline: performance.now() + budgetMs, over: false };
         try {
-          inspect(text, ctx, out);
+          const it = inspect(text, ctx, out);
+          for (let step = it.next(); !step.done; ) step = it.next(answerSync(step.value, b));
         } finally {
-          if (overBudget) out.push(finding(D, 'sql.too-complex', 'medium', `SQL could not be parsed within ${budgetMs} ms; not inspected in full`));
+          tooComplex(b, out);
         }
         return out;
       });
     },
+    async scanAsync(text: string, ctx?: ScanContext): Promise<Finding[]> {
+      const out: Finding[] = [];
+      const b: Budget = { deadline: performance.now() + budgetMs, over: false };
+      try {
+        const it = inspect(text, ctx, out);
+        for (let step = it.next(); !step.done; ) step = it.next(await answerAsync(step.value, b));
+      } catch {
+        return [finding(D, `${D}.internal-error`, 'medium', 'detector failed on this input; treated as suspicious (fail closed)')];
+      }
+      tooComplex(b, out);
+      return guarded(D, () => out);
+    },
   };
 
-  function inspect(text: string, ctx: ScanContext | undefined, out: Finding[]): void {
+  function* inspect(text: string, ctx: ScanContext | undefined, out: Finding[]): Inspection {
     const body = bound(D, text, maxScan, out);
     // A user name or id holds no SQL at all, so there the parser's confirmation is not needed.
     const identifier = fieldRole(ctx?.field) === 'identifier';
@@ -157,7 +206,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
       if (STATEMENT_START.test(view) && view.length <= maxParse) {
         // A plain statement with nothing an AST rule looks for is not worth a ~200 µs parse.
         if (!statementNeedsParse(view)) continue;
-        const ast = tryParse(view);
+        const ast = yield { sql: view };
         if (ast) {
           astRules(ast, out);
           fromSignals(lexSignals(view).filter((x) => STATEMENT_LEX_RULES.has(x.rule)), out);
@@ -169,14 +218,14 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): Detector {
       const sigs = lexSignals(view);
       if (sigs.length === 0) {
         // An identifier with SQL keywords and no quote (`1 AND (SELECT …) = 1`): a numeric splice that rewrites the query.
-        if (identifier && view.length <= 256 && depthOk(view, 2) && rewritesQuery(view)) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
+        if (identifier && view.length <= 256 && depthOk(view, 2) && (yield* rewritesQuery(view))) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
         continue;
       }
       const strong = identifier ? sigs : sigs.filter((s) => s.strong);
       fromSignals(strong, out);
       if (strong.length === sigs.length) continue;
       // Weak shapes (quote break + OR, comment after a quote, UNION) need the parser to agree.
-      if (rewritesQuery(view)) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
+      if (yield* rewritesQuery(view)) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
       else if (sigs.some((s) => s.rule === 'sql.injection' && s.severity === 'high')) fromSignals(sigs.filter((s) => !s.strong), out);
     }
   }
