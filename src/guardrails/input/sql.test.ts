@@ -100,6 +100,8 @@ describe('sql detector: identifier fields (username, login, email, id)', () => {
   });
   test('comment markers cut off the rest of the query', () => {
     for (const s of ['admin--', "admin'--", '1/*x*/', '-- ', 'admin #']) assert.ok(rules(u(s)).includes('sql.comment-truncation'), s);
+    // An issue number is not a comment marker; a comment after a value still is.
+    for (const s of ['1#', '1 #comment', "1'#"]) assert.ok(attack(u(s, 'arguments.id')), s);
   });
   test('a whole statement where a user name belongs is an injection', () => {
     for (const s of ['select version();', 'select session_user;', "select current_setting('port');", 'create table t (input TEXT);']) {
@@ -111,7 +113,7 @@ describe('sql detector: identifier fields (username, login, email, id)', () => {
     assert.ok(attack(u('1 AND (SELECT * FROM users) = 1', 'arguments.id')));
   });
   test('real user names, e-mail addresses and ids pass', () => {
-    for (const [s, f] of [["O'Brien", 'arguments.username'], ["d'artagnan", 'arguments.login'], ["o'neil+tag@example.com", 'arguments.email'], ['jean-luc.picard', 'arguments.user'], ['Mary Ann', 'arguments.username'], ['42', 'arguments.id'], ['order', 'arguments.username'], ['select', 'arguments.username']] as const) {
+    for (const [s, f] of [["O'Brien", 'arguments.username'], ["d'artagnan", 'arguments.login'], ["o'neil+tag@example.com", 'arguments.email'], ['jean-luc.picard', 'arguments.user'], ['Mary Ann', 'arguments.username'], ['42', 'arguments.id'], ['order', 'arguments.username'], ['select', 'arguments.username'], ['#123', 'arguments.id'], ['#42', 'arguments.ticket_id']] as const) {
       assert.equal(attack(u(s, f)), false, `${s}: ${rules(u(s, f)).join(',')}`);
     }
   });

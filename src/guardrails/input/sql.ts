@@ -55,6 +55,8 @@ const TEMPLATES: ReadonlyArray<readonly [string, string]> = [
  * word or a title such as `Update (2)`.
  */
 const STATEMENT_BODY = /[;*]|\(\s*\)|@@|\b(?:from|set|into|table|where|values|union)\b/i;
+/** An issue or ticket reference (`#123`) in an identifier argument. */
+const TICKET_REFERENCE = /^\s*#[0-9]{1,12}\s*$/;
 /** Harmless value per template for the baseline shape. */
 const BASELINE_VALUE = (pre: string): string => (pre.endsWith('BY ') ? '1' : pre.endsWith('1') || pre.endsWith("'x'") ? '' : 'x');
 /** Lexical signals that hold even inside a statement that parses (a `query` argument may legitimately be SQL, not these). */
@@ -199,6 +201,9 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
     for (const view of decodedViews(body)) {
       fromSignals(nosqlSignals(view), out);
       if (identifier) {
+        // `#123` is how people write an issue or ticket number; spliced unquoted after a complete
+        // parameter it would start a MySQL comment, but an id is the parameter, not a suffix to one.
+        if (TICKET_REFERENCE.test(view)) continue;
         fromSignals(identifierSignals(view), out);
         // Lexical, not parsed: the PEG grammars are exponential on some failing shapes (`select select …`).
         if (STATEMENT_START.test(view) && STATEMENT_BODY.test(view)) out.push(finding(D, 'sql.statement-in-identifier', 'high', 'an identifier argument holds a whole SQL statement'));
