@@ -95,16 +95,13 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
   startParser(dialects, 'async');
   let syncStarted = false;
 
-  /**
-   * One field's parses share its deadline; the first timeout (or no worker up) ends parsing for
-   * the field. Returns the AST, or undefined for text this grammar rejects or that was not parsed.
-   */
+  /** One field's parses share its deadline; the first timeout (or no worker up) ends parsing for the field. */
   interface Budget {
     readonly deadline: number;
     over: boolean;
   }
   const parseable = (req: ParseRequest, b: Budget): boolean => !b.over && req.sql.length <= maxParse * 2 && depthOk(req.sql);
-  /** What one dialect's answer means: the AST, try the next dialect (`undefined`), or stop. */
+  /** What one dialect's answer means: the AST, `next` (try the next dialect), or undefined (stop: over budget). */
   const outcome = (r: ParseResult, b: Budget): unknown[] | 'next' | undefined => {
     if (r === 'timeout' || r === 'unavailable') {
       b.over = true;
@@ -112,6 +109,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
     }
     return r === 'syntax' ? 'next' : r.ast;
   };
+  // A parse request's answer: the AST, or undefined for text no dialect accepts or that was not parsed.
   const answerSync = (req: ParseRequest, b: Budget): unknown[] | undefined => {
     if (!parseable(req, b)) return undefined;
     for (const database of req.only ?? dialects) {
