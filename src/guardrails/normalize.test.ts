@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { normalizeText, expandForScan, hasHiddenCharacters, revealHidden } from './normalize.ts';
+import { normalizeText, normalizeMapped, mapSpan, expandForScan, hasHiddenCharacters, revealHidden } from './normalize.ts';
 
 const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 
@@ -101,5 +101,38 @@ describe('revealHidden', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('normalizeMapped', () => {
+  // Units chosen so every kind of neighbour meets every other: ASCII, inert non-ASCII (é, ж, 中),
+  // combining marks, conjoining jamo and a precomposed syllable, compatibility forms that decompose
+  // into marks (halfwidth voiced mark) or change (fullwidth, ligature, nbsp, ohm), look-alikes,
+  // invisibles and a tag character's surrogates.
+  const units = [0x61, 0x65, 0x20, 0x0a, 0xe9, 0x436, 0x4e2d, 0x301, 0x302, 0x327, 0x345, 0x1100, 0x1161, 0x11a8, 0xac00, 0xff76, 0xff9e, 0x309b, 0xff49, 0xfb01, 0xa0, 0x2126, 0x430, 0x3b1, 0x200b, 0x202e, 0xdb40, 0xdc41];
+  test('its text equals normalizeText on any mix, and every map entry lies inside the raw text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...units), { maxLength: 60 }), (codes) => {
+        const s = String.fromCharCode(...codes);
+        const m = normalizeMapped(s);
+        assert.equal(m.text, normalizeText(s));
+        if (m.starts) {
+          assert.equal(m.starts.length, m.text.length);
+          for (let i = 0; i < m.starts.length; i++) assert.ok(m.starts[i]! >= 0 && m.starts[i]! < m.ends![i]! && m.ends![i]! <= s.length);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  test('inert non-ASCII text needs no map, and a change maps back to the raw characters', () => {
+    assert.deepEqual(normalizeMapped('café 中文 straße'), { text: 'café 中文 straße' });
+    const s = 'naïve ｐａｓｓ';
+    const m = normalizeMapped(s);
+    assert.equal(m.text, 'naïve pass');
+    const at = m.text.indexOf('pass');
+    // The raw span of "pass": the fullwidth letters, with the character before them (a combining
+    // mark could have composed with it, so a normalised run keeps its predecessor).
+    assert.deepEqual(mapSpan(m, at, at + 4), [s.indexOf('ｐ') - 1, s.length]);
   });
 });

@@ -163,24 +163,45 @@ export interface MappedText {
 }
 
 /**
- * {@link normalizeText} with an offset map. ASCII characters map one to one; each maximal run
- * of non-ASCII characters (with the ASCII character before it, which a combining mark may
+ * Characters normalisation leaves alone wherever they stand (1) — ASCII, and other BMP
+ * characters that NFKC keeps, that are not combining marks, conjoining jamo, surrogates,
+ * invisibles or look-alikes — so accented Latin, CJK or Cyrillic prose is copied as is rather than
+ * run through NFKC. Built once at load (about 12 ms).
+ */
+const INERT = (() => {
+  const t = new Uint8Array(65536);
+  t.fill(1, 0, 0x80);
+  const mark = /\p{M}/u;
+  const jamo = (c: number) => (c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff);
+  for (let c = 0x80; c < 65536; c++) {
+    if ((c >= 0xd800 && c <= 0xdfff) || jamo(c) || FOLD[c] !== 0 || INVISIBLE_UNIT[c] === 1) continue;
+    const ch = String.fromCharCode(c);
+    if (ch.normalize('NFKC') === ch && !mark.test(ch)) t[c] = 1;
+  }
+  return t;
+})();
+
+/**
+ * {@link normalizeText} with an offset map. Inert characters (see `INERT`) map one to one; each
+ * maximal run of other characters (with the character before it, which a combining mark may
  * compose with) is normalised as a unit, and every character it produces maps to the whole run.
- * The text equals `normalizeText(s)`: NFKC never composes or reorders across an ASCII character.
+ * The text equals `normalizeText(s)`: NFKC never composes or reorders across an inert character
+ * (only marks and jamo compose with what precedes them; tested against normalizeText).
  */
 const CHUNK_GAP = 8;
 const CHUNK_MAX = 256;
 
 export function normalizeMapped(s: string): MappedText {
   if (!NON_ASCII.test(s)) return { text: s };
-  let starts = new Int32Array(s.length + 16);
-  let ends = new Int32Array(s.length + 16);
+  // The maps are made at the first character that needs normalising: inert text never pays for them.
+  let starts = new Int32Array(0);
+  let ends = starts;
   const parts: string[] = [];
   let n = 0;
-  let asciiFrom = 0; // start of the pending ASCII stretch
+  let inertFrom = 0; // start of the pending stretch of inert characters
   const push = (from: number, to: number, count: number, one: boolean) => {
     if (n + count > starts.length) {
-      const cap = Math.max(starts.length * 2, n + count);
+      const cap = Math.max(starts.length * 2, n + count, s.length + 16);
       const ns = new Int32Array(cap);
       ns.set(starts);
       starts = ns;
@@ -196,23 +217,23 @@ export function normalizeMapped(s: string): MappedText {
   };
   let i = 0;
   while (i < s.length) {
-    if (s.charCodeAt(i) < 0x80) {
+    if (INERT[s.charCodeAt(i)] === 1) {
       i++;
       continue;
     }
-    const segFrom = i > asciiFrom ? i - 1 : i;
-    if (segFrom > asciiFrom) {
-      parts.push(s.slice(asciiFrom, segFrom));
-      push(asciiFrom, segFrom, segFrom - asciiFrom, true);
+    const segFrom = i > inertFrom ? i - 1 : i;
+    if (segFrom > inertFrom) {
+      parts.push(s.slice(inertFrom, segFrom));
+      push(inertFrom, segFrom, segFrom - inertFrom, true);
     }
-    // The run, extended over short ASCII gaps (up to a bounded length): dense mixes such as
+    // The run, extended over short inert gaps (up to a bounded length): dense mixes such as
     // zero-width characters between letters then cost one normalisation per chunk, not per
     // character, at the price of coarser redaction spans inside such a chunk.
     let j = i;
     for (;;) {
-      while (j < s.length && s.charCodeAt(j) >= 0x80) j++;
+      while (j < s.length && INERT[s.charCodeAt(j)] === 0) j++;
       let g = j;
-      while (g < s.length && g - j < CHUNK_GAP && s.charCodeAt(g) < 0x80) g++;
+      while (g < s.length && g - j < CHUNK_GAP && INERT[s.charCodeAt(g)] === 1) g++;
       if (g >= s.length || g - j >= CHUNK_GAP || g - segFrom >= CHUNK_MAX) break;
       j = g;
     }
@@ -220,11 +241,12 @@ export function normalizeMapped(s: string): MappedText {
     const seg = normalizeText(s.slice(segFrom, j));
     parts.push(seg);
     push(segFrom, j, seg.length, false);
-    asciiFrom = i = j;
+    inertFrom = i = j;
   }
-  if (asciiFrom < s.length) {
-    parts.push(s.slice(asciiFrom));
-    push(asciiFrom, s.length, s.length - asciiFrom, true);
+  if (inertFrom === 0) return { text: s }; // nothing to normalise
+  if (inertFrom < s.length) {
+    parts.push(s.slice(inertFrom));
+    push(inertFrom, s.length, s.length - inertFrom, true);
   }
   const text = parts.join('');
   if (text === s) return { text: s };

@@ -15,6 +15,8 @@
  * diluted by the rest of it. Window sums use prefix sums: linear in the text.
  */
 
+import { codeUnits } from '../code-units.ts';
+
 /** 0 = space, 1 = [a-z0-9] (and A-Z, folded), 2 = anything else (punctuation, symbols, non-Latin letters). */
 function classOf(c: number): 0 | 1 | 2 {
   if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90)) return 1;
@@ -147,24 +149,39 @@ for (const h of LEADS) addFlag(h, LEAD);
  * sentence starting with a base-form verb) marks its verb and any "you/your" in it. Every token
  * carries the shape of its line after the shape of the previous non-empty line, and a token whose
  * unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
- * hash computed inline (no regex, no substrings), then one pass over the tokens with a Map of
- * counts: linear in the text.
+ * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
+ * then one pass over the tokens to mark the novel ones: linear in the text.
  */
 export function featurize(text: string, dim: number, weights?: Float32Array): Tokens {
   const lower = text;
+  // Code units in a typed array: the loop stays monomorphic whatever kind of string V8 made.
+  const codes = codeUnits(text);
   const mask = dim - 1;
-  // Arrays grow by doubling from about one token per four characters (prose has one per five or
-  // six): sizing them for the worst case of one token per character would allocate and zero
-  // 32 bytes per character up front, which dominated the cost of large inputs with few tokens.
-  // With `weights` (inference), each token keeps only its unigram and the sum of its features'
-  // weights instead of seven feature indices: a third of the memory traffic on large inputs.
+  // The arrays are sized exactly by a first pass counting tokens (runs of one non-space class),
+  // cheaper than growing them: on token-dense text growth by doubling copied and zeroed twice
+  // what it kept. With `weights` (inference), each token keeps only its unigram and the sum of
+  // its features' weights instead of seven feature indices: a third of the memory traffic.
   const w = weights;
+  // Novelty: a token whose unigram occurs nowhere else in the text. Occurrence stamps per bucket
+  // carry this call's generation, so the array is never cleared token by token.
+  if (seenStamps.length !== dim || seenGen === 0x7fff) {
+    seenStamps = new Uint16Array(dim);
+    seenGen = 0;
+  }
+  const seen = seenStamps;
+  const gen = ++seenGen;
+  const g2 = gen << 1;
   const width = w ? 1 : PER_TOKEN;
-  let cap = Math.min(lower.length, 64 + (lower.length >> 2));
-  let feats = new Uint32Array(cap * width);
+  let cap = 0;
+  for (let i = 0, was = 0; i < lower.length; i++) {
+    const k = charClass(codes[i]!);
+    if (k !== 0 && k !== was) cap++;
+    was = k;
+  }
+  const feats = new Uint32Array(cap * width);
   // With weights: token i's weight sum at sums[i + 1], turned into prefix sums at the end.
-  let sums = w ? new Float64Array(cap + 1) : undefined;
-  let starts = new Uint32Array(cap);
+  const sums = w ? new Float64Array(cap + 1) : undefined;
+  const starts = new Uint32Array(cap);
   const verbF = (0x3c6ef372 & mask) || 1;
   const youF = (0x1b873593 & mask) || 1;
   const taskF = (0x2545f491 & mask) || 1;
@@ -175,6 +192,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
   let lineStart = true;
   let lineIndent = 0;
   let shapeF = 0;
+  let wShape = 0;
   let n = 0;
   let prev = 0x9e3779b9;
   let i = 0;
@@ -182,7 +200,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
   let imperative = false; // the current sentence starts with a verb
   const len = lower.length;
   while (i < len) {
-    let c = lower.charCodeAt(i);
+    let c = codes[i]!;
     const k = charClass(c);
     if (k === 0) {
       if (c === 10) {
@@ -198,6 +216,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
       lineStart = false;
       shape = c === 124 ? 2 : c === 96 ? 4 : lineIndent >= 4 ? 3 : 1;
       shapeF = (Math.imul((prevShape * 8 + shape) ^ 0x7f4a7c15, 0x9e3779b1) & mask) || 1;
+      if (w) wShape = w[shapeF]!;
     }
     const start = i;
     let h = 0x811c9dc5;
@@ -210,23 +229,9 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
         taken++;
       }
       if (k === 2 && (c === 46 || c === 33 || c === 63 || c === 58 || c === 124)) ends = true;
-      c = lower.charCodeAt(++i);
+      c = codes[++i]!;
     }
     h >>>= 0;
-    if (n === cap) {
-      cap = Math.min(len, cap * 2);
-      const f2 = new Uint32Array(cap * width);
-      f2.set(feats);
-      feats = f2;
-      if (sums) {
-        const m2 = new Float64Array(cap + 1);
-        m2.set(sums);
-        sums = m2;
-      }
-      const s2 = new Uint32Array(cap);
-      s2.set(starts);
-      starts = s2;
-    }
     const uni = (h & mask) || 1;
     const bi = ((Math.imul(prev ^ 0x5bd1e995, 31) ^ h) & mask) || 1;
     let first = 0;
@@ -249,7 +254,11 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
     }
     if (w) {
       feats[n] = uni;
-      sums![n + 1] = w[uni]! + w[bi]! + w[first]! + w[verb]! + w[task]! + w[shapeF]!;
+      // Most tokens have no sentence-initial, verb or task feature (bucket 0, weight 0): their
+      // weights are read only when set, and the line's shape weight once per line.
+      let sum = w[uni]! + w[bi]! + wShape;
+      if (first | verb) sum += w[first]! + w[verb]! + w[task]!;
+      sums![n + 1] = sum;
     } else {
       const o = PER_TOKEN * n;
       feats[o] = uni;
@@ -262,28 +271,30 @@ export function featurize(text: string, dim: number, weights?: Float32Array): To
     starts[n] = start;
     prev = h;
     n++;
+    // Occurrences of the unigram in this call: stamp = generation * 2 + (1 if seen twice or more).
+    const st = seen[uni]!;
+    seen[uni] = st >>> 1 === gen ? g2 | 1 : g2;
   }
-  // Novelty: the unigram occurs nowhere else in the text. Counts per bucket (saturating at 2) in a
-  // reused array, cleared again token by token: linear in the text, no allocation per call.
-  if (seenCounts.length !== dim) seenCounts = new Uint8Array(dim);
-  const seen = seenCounts;
-  for (let t = 0, o = 0; t < n; t++, o += width) if (seen[feats[o]!]! < 2) seen[feats[o]!]!++;
   if (w) {
     // Novelty and the running total in one pass.
     const wn = w[novelF]!;
     const p = sums!;
     let acc = 0;
     for (let t = 0; t < n; t++) {
-      acc += p[t + 1]! + (seen[feats[t]!] === 1 ? wn : 0);
+      acc += p[t + 1]! + (seen[feats[t]!] === g2 ? wn : 0);
       p[t + 1] = acc;
     }
-  } else for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === 1) feats[o + 6] = novelF;
-  for (let t = 0, o = 0; t < n; t++, o += width) seen[feats[o]!] = 0;
+  } else for (let t = 0, o = 0; t < n; t++, o += PER_TOKEN) if (seen[feats[o]!] === g2) feats[o + 6] = novelF;
   return w ? { feats: new Uint32Array(0), prefix: sums!, starts, count: n } : { feats, starts, count: n };
 }
 
-/** Occurrence counts per unigram bucket, reused by `featurize` (synchronous, so never shared). */
-let seenCounts = new Uint8Array(0);
+/**
+ * Occurrence stamps per unigram bucket, reused by `featurize` (synchronous, so never shared):
+ * `generation * 2`, plus 1 once the bucket occurs again in the same call. A new generation per
+ * call stands for clearing; the array is replaced when the 15-bit generation runs out.
+ */
+let seenStamps = new Uint16Array(0);
+let seenGen = 0;
 
 /** Window start positions for `count` tokens: every `stride`, plus one ending at the last token. */
 export function windowStarts(count: number, window: number, stride: number): number[] {

@@ -101,3 +101,15 @@ describe('prompt_injection detector', () => {
     assert.ok(s.score >= 0 && s.score <= 1);
   });
 });
+
+test('novelty stays right after the occurrence stamps wrap around (32767 calls)', () => {
+  const text = 'alpha beta alpha gamma';
+  const novelOf = () => {
+    const t = featurize(text, 1 << 17);
+    return Array.from({ length: t.count }, (_, i) => t.feats[i * PER_TOKEN + 6] !== 0);
+  };
+  const expected = [false, true, false, true];
+  assert.deepEqual(novelOf(), expected);
+  for (let i = 0; i < 0x7fff + 3; i++) featurize('beta', 1 << 17);
+  assert.deepEqual(novelOf(), expected);
+});

@@ -10,6 +10,8 @@
  * Scanning is one table lookup per character: no maps, no failure-link loops, no allocation.
  */
 
+import { codeUnits } from '../code-units.ts';
+
 export interface KeywordHit {
   /** Index into the keyword list. */
   readonly keyword: number;
@@ -83,10 +85,13 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
   const out = outs.map((o) => Int32Array.from(o));
   const lens = Int32Array.from(keywords, (k) => k.length);
 
+  // `each`, `find` and `first` read the text's code units from a typed array (see code-units.ts):
+  // the matchers see every kind of string. `some` usually stops early, so it reads the string.
   function each(text: string, hit: (keyword: number, start: number) => void): void {
+    const codes = codeUnits(text);
     let s = 0;
     for (let i = 0; i < text.length; i++) {
-      s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+      s = delta[s * alpha + cls[codes[i]!]!]!;
       const o = out[s]!;
       for (let j = 0; j < o.length; j++) hit(o[j]!, i - lens[o[j]!]! + 1);
     }
@@ -104,9 +109,10 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
     },
     find(text: string, limit = 100_000): KeywordHit[] {
       const hits: KeywordHit[] = [];
+      const codes = codeUnits(text);
       let s = 0;
       for (let i = 0; i < text.length && hits.length < limit; i++) {
-        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+        s = delta[s * alpha + cls[codes[i]!]!]!;
         const o = out[s]!;
         for (let j = 0; j < o.length && hits.length < limit; j++) hits.push({ keyword: o[j]!, start: i - lens[o[j]!]! + 1 });
       }
@@ -115,9 +121,10 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
     first(text: string): Int32Array {
       const firsts = new Int32Array(keywords.length).fill(-1);
       let left = keywords.length;
+      const codes = codeUnits(text);
       let s = 0;
       for (let i = 0; i < text.length && left > 0; i++) {
-        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
+        s = delta[s * alpha + cls[codes[i]!]!]!;
         const o = out[s]!;
         for (let j = 0; j < o.length; j++) {
           const k = o[j]!;
