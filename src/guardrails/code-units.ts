@@ -9,18 +9,23 @@
  * call (a fraction of a nanosecond per character).
  */
 
+/** 'utf16le' bytes read through a Uint16Array are the units only on a little-endian machine. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * The code units of `s` followed by one 0 (a sentinel: loops may read one past the end without a
  * bounds check deopting them). Lone surrogates are kept: 'utf16le' copies units, it does not
  * validate them.
  */
 export function codeUnits(s: string): Uint16Array {
-  const buf = Buffer.allocUnsafe(2 * s.length + 2);
-  buf.write(s, 0, 'utf16le');
-  buf[2 * s.length] = 0;
-  buf[2 * s.length + 1] = 0;
-  // Pooled buffers are 8-byte aligned in practice; copy rather than assume it.
-  if ((buf.byteOffset & 1) === 0) return new Uint16Array(buf.buffer, buf.byteOffset, s.length + 1);
+  if (LITTLE_ENDIAN) {
+    const buf = Buffer.allocUnsafe(2 * s.length + 2);
+    buf.write(s, 0, 'utf16le');
+    buf[2 * s.length] = 0;
+    buf[2 * s.length + 1] = 0;
+    // Pooled buffers are 8-byte aligned in practice; copy rather than assume it.
+    if ((buf.byteOffset & 1) === 0) return new Uint16Array(buf.buffer, buf.byteOffset, s.length + 1);
+  }
   const out = new Uint16Array(s.length + 1);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;

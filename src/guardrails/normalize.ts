@@ -237,7 +237,7 @@ export function normalizeMapped(s: string): MappedText {
       if (g >= s.length || g - j >= CHUNK_GAP || g - segFrom >= CHUNK_MAX) break;
       j = g;
     }
-    if (j < s.length && (s.charCodeAt(j) & 0xfc00) === 0xdc00) j++; // never split a surrogate pair
+    // A run ends at an inert character (or the end), never inside a surrogate pair: surrogates are not inert.
     const seg = normalizeText(s.slice(segFrom, j));
     parts.push(seg);
     push(segFrom, j, seg.length, false);

@@ -7,7 +7,8 @@
  * Built once into a dense DFA (failure links resolved at build time) over a compact alphabet:
  * the characters that occur in some keyword, plus one class for everything else. Upper-case
  * ASCII shares its lower-case letter's class, so callers need not lower-case the text first.
- * Scanning is one table lookup per character: no maps, no failure-link loops, no allocation.
+ * Scanning is one table lookup per character: no maps, no failure-link loops; the only
+ * allocation is the copy of the text's code units (see code-units.ts).
  */
 
 import { codeUnits } from '../code-units.ts';
@@ -22,7 +23,7 @@ export interface KeywordHit {
 export interface KeywordMatcher {
   /** Every occurrence in `text` (ASCII case-insensitive), up to `limit` hits. */
   find(text: string, limit?: number): KeywordHit[];
-  /** Calls `hit(keyword, start)` for every occurrence, without allocating. */
+  /** Calls `hit(keyword, start)` for every occurrence, without allocating per hit. */
   each(text: string, hit: (keyword: number, start: number) => void): void;
   /** First start offset of each keyword in `text`, -1 where absent. */
   first(text: string): Int32Array;
