@@ -152,10 +152,11 @@ for (const h of LEADS) addFlag(h, LEAD);
  * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
  * then one pass over the tokens to mark the novel ones: linear in the text.
  */
-export function featurize(text: string, dim: number, weights?: Float32Array): Tokens {
+export function featurize(text: string, dim: number, weights?: Float32Array, given?: Uint16Array): Tokens {
   const lower = text;
-  // Code units in a typed array: the loop stays monomorphic whatever kind of string V8 made.
-  const codes = codeUnits(text);
+  // Code units in a typed array (`given` when the caller already made them, as the detector does
+  // for its keyword gate): the loop stays monomorphic whatever kind of string V8 made.
+  const codes = given ?? codeUnits(text);
   const mask = dim - 1;
   // The arrays are sized exactly by a first pass counting tokens (runs of one non-space class),
   // cheaper than growing them: on token-dense text growth by doubling copied and zeroed twice

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { normalizeText } from '../normalize.ts';
+import { codeUnits } from '../code-units.ts';
 import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
 
 const NON_ASCII = /[^\x00-\x7F]/;
@@ -81,7 +82,11 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
     const ascii = !NON_ASCII.test(norm);
     let lower = ascii ? undefined : norm.toLowerCase();
     const hits: { rule: InjectionRule; start: number; end: number }[] = [];
-    const first = matcher.first(lower ?? norm);
+    // The text the gate and the model read (a lower-cased copy made below for a rule's regex
+    // differs from it only in ASCII case, which both fold), copied to code units once for both.
+    const feat = lower ?? norm;
+    const codes = codeUnits(feat);
+    const first = matcher.first(feat, codes);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
       let from = -1;
@@ -92,11 +97,10 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
       const m = r.re.exec(lower);
       if (m) hits.push({ rule: r, start: m.index, end: m.index + m[0].length });
     }
-    const feat = lower ?? norm;
     let modelScore = 0;
     let span: [number, number] | undefined;
     if (model && weights) {
-      const t = featurize(feat, model.dim, weights);
+      const t = featurize(feat, model.dim, weights, codes);
       const w = bestWindow(t, weights, model.bias, model.window, model.stride);
       modelScore = sigmoid(w.logit);
       if (t.count > 0) span = [t.starts[w.start]!, w.end >= t.count ? feat.length : t.starts[w.end]!];

@@ -25,8 +25,8 @@ export interface KeywordMatcher {
   find(text: string, limit?: number): KeywordHit[];
   /** Calls `hit(keyword, start)` for every occurrence, without allocating per hit. */
   each(text: string, hit: (keyword: number, start: number) => void): void;
-  /** First start offset of each keyword in `text`, -1 where absent. */
-  first(text: string): Int32Array;
+  /** First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when the caller has them). */
+  first(text: string, codes?: Uint16Array): Int32Array;
   /** True when any keyword occurs in `text` (stops at the first occurrence). */
   some(text: string): boolean;
 }
@@ -119,10 +119,10 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       }
       return hits;
     },
-    first(text: string): Int32Array {
+    first(text: string, given?: Uint16Array): Int32Array {
       const firsts = new Int32Array(keywords.length).fill(-1);
       let left = keywords.length;
-      const codes = codeUnits(text);
+      const codes = given ?? codeUnits(text);
       let s = 0;
       for (let i = 0; i < text.length && left > 0; i++) {
         s = delta[s * alpha + cls[codes[i]!]!]!;
