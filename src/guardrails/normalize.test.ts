@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { normalizeText, normalizeMapped, mapSpan, expandForScan, hasHiddenCharacters, revealHidden } from './normalize.ts';
+import { normalizeText, normalizeWhole, normalizeMapped, mapSpan, expandForScan, hasHiddenCharacters, revealHidden } from './normalize.ts';
 
 const tags = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 
@@ -104,25 +104,41 @@ describe('revealHidden', () => {
   });
 });
 
-describe('normalizeMapped', () => {
-  // Units chosen so every kind of neighbour meets every other: ASCII, inert non-ASCII (é, ж, 中),
-  // combining marks, conjoining jamo and a precomposed syllable, compatibility forms that decompose
-  // into marks (halfwidth voiced mark) or change (fullwidth, ligature, nbsp, ohm), look-alikes,
-  // invisibles and a tag character's surrogates.
-  const units = [0x61, 0x65, 0x20, 0x0a, 0xe9, 0x436, 0x4e2d, 0x301, 0x302, 0x327, 0x345, 0x1100, 0x1161, 0x11a8, 0xac00, 0xff76, 0xff9e, 0x309b, 0xff49, 0xfb01, 0xa0, 0x2126, 0x430, 0x3b1, 0x200b, 0x202e, 0xdb40, 0xdc41];
-  test('its text equals normalizeText on any mix, and every map entry lies inside the raw text', () => {
+describe('normalizeMapped and normalizeText', () => {
+  // Units chosen so every kind of neighbour meets every other: ASCII, non-ASCII left alone (é, ж,
+  // 中), combining marks, conjoining and compatibility and halfwidth jamo (consonant, vowel), a precomposed syllable, compatibility
+  // forms that become one character (fullwidth, nbsp, ohm, long s, superscript two), several
+  // (ligatures) or a mark (halfwidth voiced mark), look-alikes (Cyrillic, Greek, small capital),
+  // invisibles, a tag character's and a supplement variation selector's surrogates.
+  const units = [
+    0x61, 0x65, 0x20, 0x0a, 0xe9, 0x436, 0x4e2d, 0x301, 0x302, 0x327, 0x345, 0x1100, 0x1161, 0x11a8, 0x3131, 0xffa1, 0xffc2, 0xac00, 0xff76, 0xff9e, 0x309b, 0xff49,
+    0xfb01, 0xfb00, 0xa0, 0x2126, 0x17f, 0xb2, 0x430, 0x3b1, 0x1d00, 0x200b, 0x202e, 0xfeff, 0xdb40, 0xdc41, 0xdd00,
+  ];
+  test('both equal normalizeWhole on any mix, and every map entry lies inside the raw text', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...units), { maxLength: 60 }), (codes) => {
         const s = String.fromCharCode(...codes);
+        const whole = normalizeWhole(s);
         const m = normalizeMapped(s);
-        assert.equal(m.text, normalizeText(s));
+        assert.equal(m.text, whole);
+        assert.equal(normalizeText(s), whole);
         if (m.starts) {
           assert.equal(m.starts.length, m.text.length);
           for (let i = 0; i < m.starts.length; i++) assert.ok(m.starts[i]! >= 0 && m.starts[i]! < m.ends![i]! && m.ends![i]! <= s.length);
         }
       }),
-      { numRuns: 5000 },
+      { numRuns: 10000 },
     );
+  });
+
+  test('every BMP character, alone and between letters and marks, normalises as normalizeWhole does', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const s of [ch, `a${ch}b`, `a${ch}\u0301`, `${ch}\u0301`, `\u1100${ch}\u1161`, `x${ch}\u200b\u0308`]) {
+        const whole = normalizeWhole(s);
+        if (normalizeText(s) !== whole || normalizeMapped(s).text !== whole) assert.fail(`U+${c.toString(16).padStart(4, '0')} in ${JSON.stringify(s)}`);
+      }
+    }
   });
 
   test('inert non-ASCII text needs no map, and a change maps back to the raw characters', () => {
@@ -131,8 +147,12 @@ describe('normalizeMapped', () => {
     const m = normalizeMapped(s);
     assert.equal(m.text, 'naïve pass');
     const at = m.text.indexOf('pass');
-    // The raw span of "pass": the fullwidth letters, with the character before them (a combining
-    // mark could have composed with it, so a normalised run keeps its predecessor).
-    assert.deepEqual(mapSpan(m, at, at + 4), [s.indexOf('ｐ') - 1, s.length]);
+    // Fullwidth letters map one to one: the raw span of "pass" is exactly theirs.
+    assert.deepEqual(mapSpan(m, at, at + 4), [s.indexOf('ｐ'), s.length]);
+    // A run NFKC must see whole maps to the run with the character a mark composes with.
+    const d = 'x a\u0302\u0301 y';
+    const md = normalizeMapped(d);
+    assert.equal(md.text, 'x \u1ea5 y');
+    assert.deepEqual(mapSpan(md, 2, 3), [2, 5]);
   });
 });

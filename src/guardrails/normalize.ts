@@ -89,11 +89,20 @@ const INVISIBLE_UNIT = (() => {
  * dropped tag between them is gone is removed with it, as the second replace would.
  */
 export function revealHidden(s: string): string {
+  // Most text has nothing hidden: find the first unit that may change before copying anything.
+  let first = 0;
+  while (first < s.length) {
+    const c = s.charCodeAt(first);
+    if (c === 0xdb40 || INVISIBLE_UNIT[c] === 1) break;
+    first++;
+  }
+  if (first === s.length) return s;
   const out = new Uint16Array(s.length);
-  let n = 0;
+  for (let k = 0; k < first; k++) out[k] = s.charCodeAt(k);
+  let n = first;
   // Index in `out` of a U+DB40 that, once tags are decoded, directly precedes the current unit.
   let lead = -1;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = first; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0xdb40 && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1);
@@ -127,8 +136,18 @@ export function revealHidden(s: string): string {
  * The canonical form detectors match against: tag characters decoded to the ASCII they hide,
  * invisible and bidi control characters removed, NFKC (fullwidth, mathematical and ligature
  * forms to ASCII), then look-alike letters folded to Latin. Pure ASCII returns unchanged.
+ * Same result as {@link normalizeWhole}, in one table-driven pass for the characters that
+ * allow it (see `CLASS`).
  */
 export function normalizeText(s: string): string {
+  return normalize(s, false).text;
+}
+
+/**
+ * {@link normalizeText} done on the whole string at once: the definition the one-pass version
+ * is property-tested against, and what it applies to the runs its table cannot settle.
+ */
+export function normalizeWhole(s: string): string {
   if (!NON_ASCII.test(s)) return s;
   // Each pass only where it can change something: tag characters are surrogate pairs led by
   // U+DB40, and a second strip is needed only when NFKC changed the text (it can produce new
@@ -163,94 +182,154 @@ export interface MappedText {
 }
 
 /**
- * Characters normalisation leaves alone wherever they stand (1) — ASCII, and other BMP
- * characters that NFKC keeps, that are not combining marks, conjoining jamo, surrogates,
- * invisibles or look-alikes — so accented Latin, CJK or Cyrillic prose is copied as is rather than
- * run through NFKC. Built once at load (65,536 lookups).
+ * What normalisation does to a BMP code unit standing between characters that do not compose
+ * with their neighbours, decided once at load (65,536 lookups):
+ * - KEEP: left alone (ASCII; accented Latin, CJK, Cyrillic prose …);
+ * - MAP: becomes one other such character, `TARGET[c]` — a look-alike folded to Latin, or a
+ *   compatibility form NFKC maps to one character (fullwidth letters, nbsp, ohm, superscripts);
+ * - DROP: removed (zero-width, bidi and other invisibles);
+ * - SLOW: anything else — combining marks and conjoining jamo (they compose with what precedes
+ *   them), surrogates (tags, astral letters), forms that expand to several characters or to a
+ *   mark or jamo. Runs holding these go through {@link normalizeWhole}.
+ * Only marks and jamo compose with a preceding character, so a KEEP/MAP/DROP unit whose next
+ * non-DROP neighbour is KEEP or MAP is settled by the table alone.
  */
-const INERT = (() => {
-  const t = new Uint8Array(65536);
-  t.fill(1, 0, 0x80);
+const SLOW = 0;
+const KEEP = 1;
+const MAP = 2;
+const DROP = 3;
+const CLASS = new Uint8Array(65536);
+const TARGET = new Uint16Array(65536);
+(() => {
+  CLASS.fill(KEEP, 0, 0x80);
   const mark = /\p{M}/u;
-  const jamo = (c: number) => (c >= 0x1100 && c <= 0x11ff) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff);
+  const jamo = (c: number) => (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3131 && c <= 0x318e) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff);
   for (let c = 0x80; c < 65536; c++) {
-    if ((c >= 0xd800 && c <= 0xdfff) || jamo(c) || FOLD[c] !== 0 || INVISIBLE_UNIT[c] === 1) continue;
+    if ((c >= 0xd800 && c <= 0xdfff) || jamo(c)) continue;
+    if (INVISIBLE_UNIT[c] === 1) {
+      CLASS[c] = DROP;
+      continue;
+    }
     const ch = String.fromCharCode(c);
-    if (ch.normalize('NFKC') === ch && !mark.test(ch)) t[c] = 1;
+    if (mark.test(ch)) continue;
+    const n = ch.normalize('NFKC');
+    if (n.length !== 1) continue;
+    const e = n.charCodeAt(0);
+    if (mark.test(n) || jamo(e) || INVISIBLE_UNIT[e] === 1 || (e >= 0xd800 && e <= 0xdfff)) continue;
+    // Belt and braces: the character must not change its neighbours either way round.
+    if (`a${ch}a`.normalize('NFKC') !== `a${n}a`) continue;
+    const t = FOLD[e] || e;
+    CLASS[c] = t === c ? KEEP : MAP;
+    TARGET[c] = t;
   }
-  return t;
 })();
 
 /**
- * {@link normalizeText} with an offset map. Inert characters (see `INERT`) map one to one; each
- * maximal run of other characters (with the character before it, which a combining mark may
- * compose with) is normalised as a unit, and every character it produces maps to the whole run.
- * The text equals `normalizeText(s)`: NFKC never composes or reorders across an inert character
- * (only marks and jamo compose with what precedes them; tested against normalizeText).
+ * {@link normalizeText} with an offset map. Characters the table settles map one to one (or to
+ * nothing); each run of others (with the character before it, which a combining mark may compose
+ * with) goes through {@link normalizeWhole}, and every character it produces maps to the whole
+ * run. The text equals `normalizeWhole(s)` (property-tested).
  */
-const CHUNK_GAP = 8;
-const CHUNK_MAX = 256;
-
 export function normalizeMapped(s: string): MappedText {
+  return normalize(s, true);
+}
+
+// A run of SLOW characters absorbs KEEP gaps shorter than CHUNK_GAP, up to CHUNK_MAX units: dense
+// mixes such as marks between letters then cost one NFKC call per chunk, not per character, at
+// the price of coarser redaction spans inside such a chunk. Without a map nothing is coarsened,
+// so runs grow without a length bound.
+const CHUNK_GAP = 8;
+const CHUNK_MAX = 1024;
+
+function normalize(s: string, withMap: boolean): MappedText {
   if (!NON_ASCII.test(s)) return { text: s };
-  // The maps are made at the first character that needs normalising: inert text never pays for them.
-  let starts = new Int32Array(0);
-  let ends = starts;
-  const parts: string[] = [];
+  const len = s.length;
+  let i = 0;
+  while (i < len && CLASS[s.charCodeAt(i)] === KEEP) i++;
+  if (i === len) return { text: s };
+  // A mark (or an invisible before one) may compose with the last KEEP unit: leave that unit to
+  // the loop, which starts the run there.
+  const first = CLASS[s.charCodeAt(i)];
+  if (i > 0 && (first === SLOW || first === DROP)) i--;
+  // Buffers are made at the first character that changes: KEEP-only text never pays for them.
+  let cap = len + 16;
+  let out = new Uint16Array(cap);
+  let starts = withMap ? new Int32Array(cap) : undefined;
+  let ends = withMap ? new Int32Array(cap) : undefined;
   let n = 0;
-  let inertFrom = 0; // start of the pending stretch of inert characters
-  const push = (from: number, to: number, count: number, one: boolean) => {
-    if (n + count > starts.length) {
-      const cap = Math.max(starts.length * 2, n + count, s.length + 16);
-      const ns = new Int32Array(cap);
-      ns.set(starts);
-      starts = ns;
-      const ne = new Int32Array(cap);
-      ne.set(ends);
-      ends = ne;
-    }
-    for (let k = 0; k < count; k++) {
-      starts[n] = one ? from + k : from;
-      ends[n] = one ? from + k + 1 : to;
-      n++;
+  const grow = (need: number) => {
+    cap = Math.max(cap * 2, need);
+    const o = new Uint16Array(cap);
+    o.set(out.subarray(0, n));
+    out = o;
+    if (starts && ends) {
+      const a = new Int32Array(cap);
+      a.set(starts.subarray(0, n));
+      starts = a;
+      const b = new Int32Array(cap);
+      b.set(ends.subarray(0, n));
+      ends = b;
     }
   };
-  let i = 0;
-  while (i < s.length) {
-    if (INERT[s.charCodeAt(i)] === 1) {
-      i++;
-      continue;
+  // A KEEP prefix, copied one to one.
+  for (; n < i; n++) {
+    out[n] = s.charCodeAt(n);
+    if (starts && ends) {
+      starts[n] = n;
+      ends[n] = n + 1;
     }
-    const segFrom = i > inertFrom ? i - 1 : i;
-    if (segFrom > inertFrom) {
-      parts.push(s.slice(inertFrom, segFrom));
-      push(inertFrom, segFrom, segFrom - inertFrom, true);
+  }
+  const chunkMax = withMap ? CHUNK_MAX : len;
+  while (i < len) {
+    const c = s.charCodeAt(i);
+    const k = CLASS[c]!;
+    if (k === KEEP || k === MAP || k === DROP) {
+      // The next unit that is not DROP decides whether the table settles this one.
+      let j = i + 1;
+      while (j < len && CLASS[s.charCodeAt(j)] === DROP) j++;
+      const next = j < len ? CLASS[s.charCodeAt(j)] : KEEP;
+      if (next === KEEP || next === MAP) {
+        if (k !== DROP) {
+          if (n === cap) grow(n + 1);
+          out[n] = k === KEEP ? c : TARGET[c]!;
+          if (starts && ends) {
+            starts[n] = i;
+            ends[n] = i + 1;
+          }
+          n++;
+        }
+        i = j; // the DROP units up to j go with it
+        continue;
+      }
     }
-    // The run, extended over short inert gaps (up to a bounded length): dense mixes such as
-    // zero-width characters between letters then cost one normalisation per chunk, not per
-    // character, at the price of coarser redaction spans inside such a chunk.
-    let j = i;
+    // A run the table cannot settle: it starts at a character no mark can join to what precedes
+    // it (a KEEP/MAP unit followed by marks, or the text's start) and ends before a KEEP unit or
+    // at the end.
+    const from = i;
+    let j = i + 1;
     for (;;) {
-      while (j < s.length && INERT[s.charCodeAt(j)] === 0) j++;
+      while (j < len && CLASS[s.charCodeAt(j)] !== KEEP) j++;
       let g = j;
-      while (g < s.length && g - j < CHUNK_GAP && INERT[s.charCodeAt(g)] === 1) g++;
-      if (g >= s.length || g - j >= CHUNK_GAP || g - segFrom >= CHUNK_MAX) break;
+      while (g < len && g - j < CHUNK_GAP && CLASS[s.charCodeAt(g)] === KEEP) g++;
+      if (g >= len || g - j >= CHUNK_GAP || g - from >= chunkMax) break;
       j = g;
     }
-    // A run ends at an inert character (or the end), never inside a surrogate pair: surrogates are not inert.
-    const seg = normalizeText(s.slice(segFrom, j));
-    parts.push(seg);
-    push(segFrom, j, seg.length, false);
-    inertFrom = i = j;
+    // A run never ends inside a surrogate pair: surrogates are SLOW.
+    const seg = normalizeWhole(s.slice(from, j));
+    if (from === 0 && j === len) return withMap && seg !== s ? { text: seg, starts: new Int32Array(seg.length), ends: new Int32Array(seg.length).fill(len) } : { text: seg };
+    if (n + seg.length > cap) grow(n + seg.length);
+    for (let q = 0; q < seg.length; q++, n++) {
+      out[n] = seg.charCodeAt(q);
+      if (starts && ends) {
+        starts[n] = from;
+        ends[n] = j;
+      }
+    }
+    i = j;
   }
-  if (inertFrom === 0) return { text: s }; // nothing to normalise
-  if (inertFrom < s.length) {
-    parts.push(s.slice(inertFrom));
-    push(inertFrom, s.length, s.length - inertFrom, true);
-  }
-  const text = parts.join('');
+  const text = Buffer.from(out.buffer, 0, n * 2).toString('utf16le');
   if (text === s) return { text: s };
-  return { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) };
+  return starts && ends ? { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) } : { text };
 }
 
 /** Maps a `[start, end)` span of a {@link MappedText} back to raw offsets. */
