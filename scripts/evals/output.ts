@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { EvalRow } from '../../src/guardrails/types.ts';
 import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
 import { createSecretsDetector } from '../../src/guardrails/output/secrets.ts';
+import { scanViews } from '../../src/guardrails/normalize.ts';
 import { EVALS, agentdojo, bipia, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
 
 /** Recall when the threshold is the lowest one keeping FPR ≤ 1%. */
@@ -25,22 +26,27 @@ export function recallAtFpr(pos: number[], neg: number[], fpr = 0.01): number {
 function injectionRows(): EvalRow[] {
   const det = createPromptInjectionDetector();
   const rows: EvalRow[] = [];
-  const sets: [string, Split, () => Doc[], string?][] = [];
+  const sets: [string, Split, () => Doc[], string?, boolean?][] = [];
   for (const split of ['test', 'train'] as const) {
     sets.push(['bipia', split, () => bipia(split, split === 'train' ? { maxContexts: 200 } : {})]);
     sets.push(['injecagent', split, () => injecagent(split)]);
     sets.push(['agentdojo', split, () => agentdojo(split)]);
   }
   sets.push(['mcp-defense-bench', 'test', mcpDefenseBench, 'no split; never used in training']);
-  for (const [, split, load, note] of sets) {
+  // The same fixtures scored as the guardrail stage scans a result: the normalised text and every
+  // base64/hex blob decoded from it (the fixtures include a base64-wrapped instruction), the
+  // highest score of those views counting.
+  sets.push(['mcp-defense-bench', 'test', mcpDefenseBench, 'as the stage scans: normalised text and decoded blobs', true]);
+  for (const [, split, load, note, viaViews] of sets) {
     const docs = load();
     const groups = new Map<string, Doc[]>();
     for (const d of docs) groups.set(d.dataset, [...(groups.get(d.dataset) ?? []), d]);
     if (groups.size > 1) groups.set(`${docs[0]!.dataset.split('-')[0]}-all`, docs);
     for (const [ds, g] of groups) {
       const scored = g.map((d) => {
-        const s = det.score(d.text);
-        return { y: d.label, flagged: s.rules.length > 0 || s.modelScore >= det.threshold, score: s.score };
+        const views = viaViews ? scanViews(d.text).map((v) => v.text) : [d.text];
+        const ss = views.map((v) => det.score(v));
+        return { y: d.label, flagged: ss.some((s) => s.rules.length > 0 || s.modelScore >= det.threshold), score: Math.max(...ss.map((s) => s.score)) };
       });
       const pos = scored.filter((x) => x.y === 1);
       const neg = scored.filter((x) => x.y === 0);

@@ -8,6 +8,8 @@
  * no nested quantifiers, a fixed lookup table, and hard bounds on decoding depth and size.
  */
 
+import { codeUnits } from './code-units.ts';
+
 /** Bounds on blob decoding, so a hostile result cannot make us decode without end. */
 export interface ExpandLimits {
   /** How many times a decoded blob is itself searched for blobs (0 = no decoding). */
@@ -222,6 +224,7 @@ const TARGET = new Uint16Array(65536);
     CLASS[c] = t === c ? KEEP : MAP;
     TARGET[c] = t;
   }
+  for (let c = 0; c < 0x80; c++) TARGET[c] = c; // KEEP units are their own target: one store for both kinds
 })();
 
 /**
@@ -236,8 +239,7 @@ export function normalizeMapped(s: string): MappedText {
 
 // A run of SLOW characters absorbs KEEP gaps shorter than CHUNK_GAP, up to CHUNK_MAX units: dense
 // mixes such as marks between letters then cost one NFKC call per chunk, not per character, at
-// the price of coarser redaction spans inside such a chunk. Without a map nothing is coarsened,
-// so runs grow without a length bound.
+// the price of coarser redaction spans inside such a chunk.
 const CHUNK_GAP = 8;
 const CHUNK_MAX = 1024;
 
@@ -251,6 +253,8 @@ function normalize(s: string, withMap: boolean): MappedText {
   // the loop, which starts the run there.
   const first = CLASS[s.charCodeAt(i)];
   if (i > 0 && (first === SLOW || first === DROP)) i--;
+  // Code units from a typed array: the loop stays fast whatever representation V8 gave `s`.
+  const codes = codeUnits(s);
   // Buffers are made at the first character that changes: KEEP-only text never pays for them.
   let cap = len + 16;
   let out = new Uint16Array(cap);
@@ -272,26 +276,26 @@ function normalize(s: string, withMap: boolean): MappedText {
     }
   };
   // A KEEP prefix, copied one to one.
-  for (; n < i; n++) {
-    out[n] = s.charCodeAt(n);
-    if (starts && ends) {
+  out.set(codes.subarray(0, i));
+  if (starts && ends) {
+    for (; n < i; n++) {
       starts[n] = n;
       ends[n] = n + 1;
     }
-  }
-  const chunkMax = withMap ? CHUNK_MAX : len;
+  } else n = i;
   while (i < len) {
-    const c = s.charCodeAt(i);
+    const c = codes[i]!;
     const k = CLASS[c]!;
-    if (k === KEEP || k === MAP || k === DROP) {
+    if (k !== SLOW) {
       // The next unit that is not DROP decides whether the table settles this one.
       let j = i + 1;
-      while (j < len && CLASS[s.charCodeAt(j)] === DROP) j++;
-      const next = j < len ? CLASS[s.charCodeAt(j)] : KEEP;
+      let next: number = KEEP;
+      while (j < len && (next = CLASS[codes[j]!]!) === DROP) j++;
+      if (j === len) next = KEEP;
       if (next === KEEP || next === MAP) {
         if (k !== DROP) {
           if (n === cap) grow(n + 1);
-          out[n] = k === KEEP ? c : TARGET[c]!;
+          out[n] = TARGET[c]!;
           if (starts && ends) {
             starts[n] = i;
             ends[n] = i + 1;
@@ -302,29 +306,28 @@ function normalize(s: string, withMap: boolean): MappedText {
         continue;
       }
     }
+    // Without a map, the first run the table cannot settle sends the whole text through
+    // normalizeWhole: one NFKC call over everything costs less than many over runs.
+    if (!withMap) return { text: normalizeWhole(s) };
     // A run the table cannot settle: it starts at a character no mark can join to what precedes
     // it (a KEEP/MAP unit followed by marks, or the text's start) and ends before a KEEP unit or
     // at the end.
     const from = i;
     let j = i + 1;
     for (;;) {
-      while (j < len && CLASS[s.charCodeAt(j)] !== KEEP) j++;
+      while (j < len && CLASS[codes[j]!] !== KEEP) j++;
       let g = j;
-      while (g < len && g - j < CHUNK_GAP && CLASS[s.charCodeAt(g)] === KEEP) g++;
-      if (g >= len || g - j >= CHUNK_GAP || g - from >= chunkMax) break;
+      while (g < len && g - j < CHUNK_GAP && CLASS[codes[g]!] === KEEP) g++;
+      if (g >= len || g - j >= CHUNK_GAP || g - from >= CHUNK_MAX) break;
       j = g;
     }
     // A run never ends inside a surrogate pair: surrogates are SLOW.
     const seg = normalizeWhole(s.slice(from, j));
-    if (from === 0 && j === len) return withMap && seg !== s ? { text: seg, starts: new Int32Array(seg.length), ends: new Int32Array(seg.length).fill(len) } : { text: seg };
     if (n + seg.length > cap) grow(n + seg.length);
-    for (let q = 0; q < seg.length; q++, n++) {
-      out[n] = seg.charCodeAt(q);
-      if (starts && ends) {
-        starts[n] = from;
-        ends[n] = j;
-      }
-    }
+    out.set(codeUnits(seg).subarray(0, seg.length), n);
+    starts!.fill(from, n, n + seg.length);
+    ends!.fill(j, n, n + seg.length);
+    n += seg.length;
     i = j;
   }
   const text = Buffer.from(out.buffer, 0, n * 2).toString('utf16le');
