@@ -252,6 +252,7 @@ function normalize(s: string, withMap: boolean): MappedText {
   // A mark (or an invisible before one) may compose with the last KEEP unit: leave that unit to
   // the loop, which starts the run there.
   const first = CLASS[s.charCodeAt(i)];
+  if (!withMap && first === SLOW) return { text: normalizeWhole(s) }; // see the loop's last case
   if (i > 0 && (first === SLOW || first === DROP)) i--;
   // Code units from a typed array: the loop stays fast whatever representation V8 gave `s`.
   const codes = codeUnits(s);
