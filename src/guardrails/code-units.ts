@@ -30,3 +30,25 @@ export function codeUnits(s: string): Uint16Array {
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
   return out;
 }
+
+/** Kept between calls of `transientCodeUnits` up to 1 MiB of text (2 MiB of units). */
+const KEEP_UNITS = (1 << 20) + 1;
+let kept = new Uint16Array(0);
+
+/**
+ * `codeUnits` into a buffer reused by the next call: for a synchronous caller that is done with
+ * the units before it returns. A fresh multi-megabyte buffer per scan costs page faults that
+ * cost more than the copy itself.
+ */
+export function transientCodeUnits(s: string): Uint16Array {
+  const need = s.length + 1;
+  if (need > kept.length) {
+    if (need > KEEP_UNITS) return codeUnits(s);
+    kept = new Uint16Array(Math.min(KEEP_UNITS + 1, Math.max(need, 2 * kept.length, 4096)));
+  }
+  if (LITTLE_ENDIAN && (kept.byteOffset & 1) === 0) {
+    Buffer.from(kept.buffer, kept.byteOffset, 2 * s.length).write(s, 0, 'utf16le');
+  } else for (let i = 0; i < s.length; i++) kept[i] = s.charCodeAt(i);
+  kept[s.length] = 0;
+  return kept.subarray(0, need);
+}

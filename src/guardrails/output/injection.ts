@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { normalizeText } from '../normalize.ts';
-import { codeUnits } from '../code-units.ts';
+import { transientCodeUnits } from '../code-units.ts';
 import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
 
 const NON_ASCII = /[^\x00-\x7F]/;
@@ -85,7 +85,8 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
     // The text the gate and the model read (a lower-cased copy made below for a rule's regex
     // differs from it only in ASCII case, which both fold), copied to code units once for both.
     const feat = lower ?? norm;
-    const codes = codeUnits(feat);
+    // Read by the gate and the featuriser only, before `analyse` returns.
+    const codes = transientCodeUnits(feat);
     const first = matcher.first(feat, codes);
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
