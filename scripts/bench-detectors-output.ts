@@ -17,7 +17,7 @@ import { createGuardrailStage } from '../src/guardrails/stage.ts';
 import { guardrailsConfigSchema } from '../src/guardrails/config.ts';
 import type { CallContext, Verdict } from '../src/pipeline/types.ts';
 import type { Detector } from '../src/guardrails/types.ts';
-import { MB, genericShapes, literalPrefix, prefixShapes } from './adversarial-shapes.ts';
+import { MB, fill, genericShapes, literalPrefix, prefixShapes } from './adversarial-shapes.ts';
 
 const perCase = process.argv.includes('--cases');
 const quick = process.argv.includes('--quick');
@@ -129,6 +129,18 @@ if (!quick) {
     for (const [shape, make] of prefixShapes(k).slice(0, 7)) {
       const s = make();
       record('prompt_injection', shape, timeMs(() => injection.scan(s)));
+    }
+  }
+  // Chain rules (injection-chains.ts): every part's words, densely, yet no whole chain: a sentence
+  // end before the last part, the last part missing, or (a tail) no address after it.
+  const chains = INJECTION_RULES.filter((r) => r.chain);
+  console.log(`\n1 MiB adversarial, chain rules with every part present (${chains.length} rules; rows >= 10 ms):`);
+  for (const r of chains) {
+    const words = r.chain!.map((p) => p.alts[0]!.replace(/\\w\{0,\d+\}$/, ''));
+    const units = [`${words.slice(0, -1).join(' ')}. ${words.at(-1)} `, `${words.slice(0, -1).join(' ')} `, `${words.join(' ')} x `];
+    for (const u of units) {
+      const s = fill(u, MB);
+      record('prompt_injection', `${JSON.stringify(u)} run [${r.id}]`, timeMs(() => injection.scan(s)));
     }
   }
 }

@@ -2,9 +2,11 @@
  * The rule layer of the prompt-injection detector: phrasings that address the model reading a
  * tool result rather than the person the text was written for. Each pattern runs on normalised,
  * lower-cased text; gaps are bounded (`{0,n}`) and no quantified group contains another
- * quantifier, so every rule is linear in the text.
+ * quantifier, so every rule is linear in the text. Rules with long gaps between words are
+ * chains (injection-chains.ts), which keeps that constant small on hostile text too.
  */
 import type { Severity } from '../types.ts';
+import { chainKeys, chainRegex, type ChainPart } from './injection-chains.ts';
 
 export interface InjectionRule {
   readonly id: string;
@@ -20,6 +22,17 @@ export interface InjectionRule {
   readonly keys: readonly string[];
   /** Every match starts at one of `keys`, so the regex may start at the first occurrence. */
   readonly anchored?: boolean;
+  /**
+   * Set for a rule made of words with gaps between them: `re` is built from these parts, and
+   * the detector finds the first start with a whole chain from the keyword pass before running
+   * `re` there once (injection-chains.ts). `keys` are the first part's phrases.
+   */
+  readonly chain?: readonly ChainPart[];
+}
+
+/** The fields of a chain rule that follow from its parts. */
+function chain(parts: readonly ChainPart[]): Pick<InjectionRule, 're' | 'keys' | 'anchored' | 'chain'> {
+  return { re: chainRegex(parts), keys: chainKeys(parts.slice(0, 1)), anchored: true, chain: parts };
 }
 
 const G = '[^.!?\\n]'; // a gap that stays inside one sentence
@@ -27,15 +40,16 @@ const G = '[^.!?\\n]'; // a gap that stays inside one sentence
 export const INJECTION_RULES: readonly InjectionRule[] = [
   {
     id: 'ignore-previous',
-    re: new RegExp(
-      `\\b(?:ignore|disregard|forget|override|bypass|neglect|skip)\\b${G}{0,40}?\\b(?:previous|prior|above|earlier|preceding|former|original|initial|system|all|any|your)\\b${G}{0,24}?\\b(?:instruct\\w{0,8}|prompts?|directions?|directives?|rules|guidelines|commands?|tasks?|orders)\\b`,
-      'g',
-    ),
+    ...chain([
+      { alts: ['ignore', 'disregard', 'forget', 'override', 'bypass', 'neglect', 'skip'], gap: 40 },
+      { alts: ['previous', 'prior', 'above', 'earlier', 'preceding', 'former', 'original', 'initial', 'system', 'all', 'any', 'your'], gap: 24 },
+      {
+        alts: ['instruct\\w{0,8}', 'prompt', 'prompts', 'direction', 'directions', 'directive', 'directives', 'rules', 'guidelines', 'command', 'commands', 'task', 'tasks', 'orders'],
+      },
+    ]),
     severity: 'high',
     score: 0.97,
     message: 'asks the model to ignore its previous instructions',
-    keys: ['ignore', 'disregard', 'forget', 'override', 'bypass', 'neglect', 'skip'],
-    anchored: true,
   },
   {
     id: 'role-marker',
@@ -90,12 +104,15 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: 'reveal-prompt',
-    re: /\b(?:reveal|print|show|output|repeat|leak|disclose|dump)\b[^.!?\n]{0,24}?\b(?:system prompt|your (?:instructions|system message|initial prompt|rules)|hidden prompt|previous instructions)\b/g,
+    ...chain([
+      { alts: ['reveal', 'print', 'show', 'output', 'repeat', 'leak', 'disclose', 'dump'], gap: 24 },
+      {
+        alts: ['system prompt', 'your instructions', 'your system message', 'your initial prompt', 'your rules', 'hidden prompt', 'previous instructions'],
+      },
+    ]),
     severity: 'high',
     score: 0.9,
     message: 'asks the model to reveal its instructions',
-    keys: ['reveal', 'print', 'show', 'output', 'repeat', 'leak', 'disclose', 'dump'],
-    anchored: true,
   },
   {
     id: 'tool-coercion',
@@ -108,12 +125,22 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   },
   {
     id: 'exfiltrate',
-    re: /\b(?:send|forward|e-?mail|upload|post|transfer|exfiltrate|leak)\b[^.!?\n]{0,60}?\b(?:password|passwords|api key|api keys|credentials?|secrets?|tokens?|private key|ssh key|security code|2fa code|verification code|session cookies?|conversation history|chat history|system prompt)\b[^.!?\n]{0,60}?\b(?:to|at)\s{1,3}(?:[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}\.|https?:\/\/)/g,
+    ...chain([
+      { alts: ['send', 'forward', 'email', 'e-mail', 'upload', 'post', 'transfer', 'exfiltrate', 'leak'], gap: 60 },
+      {
+        alts: [
+          'password', 'passwords', 'api key', 'api keys', 'credential', 'credentials', 'secret', 'secrets', 'token', 'tokens',
+          'private key', 'ssh key', 'security code', '2fa code', 'verification code', 'session cookie', 'session cookies',
+          'conversation history', 'chat history', 'system prompt',
+        ],
+        gap: 60,
+      },
+      // "to" or "at", then an e-mail address or a URL.
+      { alts: ['to', 'at'], tail: '\\s{1,3}(?:[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}\\.|https?:\\/\\/)' },
+    ]),
     severity: 'high',
     score: 0.9,
     message: 'asks for credentials or history to be sent out',
-    keys: ['send', 'forward', 'email', 'e-mail', 'upload', 'post', 'transfer', 'exfiltrate', 'leak'],
-    anchored: true,
   },
   {
     id: 'answer-manipulation',

@@ -2,6 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPromptInjectionDetector, loadInjectionModel } from './injection.ts';
 import { bestWindow, decodeWeights, featurize, PER_TOKEN } from './features.ts';
+import { INJECTION_RULES } from './injection-rules.ts';
+import fc from 'fast-check';
 
 const det = createPromptInjectionDetector();
 const rulesOnly = createPromptInjectionDetector({ model: null });
@@ -125,4 +127,44 @@ test('novelty stays right after the occurrence stamps wrap around (32767 calls)'
   assert.deepEqual(novelOf(), expected);
   for (let i = 0; i < 0x7fff + 3; i++) featurize('beta', 1 << 17);
   assert.deepEqual(novelOf(), expected);
+});
+
+test('chain rules find the same first match as their regex', () => {
+  // Texts made of each chain rule's parts in order with gaps of every length around the rule's
+  // bounds (words, spaces, sentence ends), several to a text, plus dense runs of one part: so
+  // matches, near misses just past a bound, and starts without a whole chain all occur.
+  // n characters of spaces and one-letter words, starting and ending with a space.
+  const filler = (n: number) => (n <= 0 ? '' : (n % 2 ? '' : ' ') + ' w'.repeat((n - 1) >> 1) + ' ');
+  const gap = fc.oneof(
+    fc.integer({ min: 0, max: 70 }).map(filler),
+    // Around the rules' bounds: 24, 40 and 60 characters between parts.
+    fc.integer({ min: 20, max: 66 }).map(filler),
+    fc.constantFrom(23, 24, 25, 39, 40, 41, 59, 60, 61).map(filler),
+    fc.constantFrom(' ', '  ', '    ', '. ', '\n', ' ! ', '_'),
+  );
+  const addresses = ['a@b.example', `${'x'.repeat(64)}@y.example`, `${'x'.repeat(65)}@y.example`, 'https://evil.example', 'http://x', 'x@y', 'ftp://x'];
+  for (const rule of INJECTION_RULES.filter((r) => r.chain)) {
+    const only = createPromptInjectionDetector({ model: null, disableRules: INJECTION_RULES.filter((r) => r !== rule).map((r) => r.id) });
+    // Each part's phrases as text: a `\w{0,8}` suffix as 0, 3, 8 and 9 letters; a tail as 1 to 4
+    // spaces and an address (or a bad one).
+    const phrases = rule.chain!.map((p) =>
+      p.alts.flatMap((a) => {
+        const lit = a.replace(/\\w\{0,\d+\}$/, '');
+        const words = lit === a ? [a] : [lit, `${lit}ion`, `${lit}ionsxyzw`, `${lit}ionsxyzwv`];
+        return p.tail ? words.flatMap((w) => [' ', '  ', '   ', '    '].flatMap((sp) => addresses.map((ad) => w + sp + ad))) : words;
+      }),
+    );
+    const last = phrases.length - 1;
+    const chunk = fc.tuple(...phrases.map((ws, i) => fc.tuple(fc.constantFrom(...ws), i === last ? fc.constant('') : gap))).map((xs) => xs.map(([w, g]) => w + g).join(''));
+    const run = fc.tuple(fc.constantFrom(...phrases.flat()), fc.integer({ min: 1, max: 30 })).map(([w, n]) => `${w} `.repeat(n));
+    fc.assert(
+      fc.property(fc.array(fc.oneof(chunk, chunk, run, gap), { minLength: 1, maxLength: 6 }), (xs) => {
+        const text = xs.join(' ');
+        const want = new RegExp(rule.re.source, 'g').exec(text.toLowerCase());
+        const got = only.scan(text).find((f) => f.rule === `prompt_injection.${rule.id}`);
+        assert.deepEqual(got ? [got.start, got.end] : null, want ? [want.index, want.index + want[0].length] : null, text);
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
+  }
 });

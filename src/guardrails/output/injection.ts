@@ -14,6 +14,7 @@ import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
 const NON_ASCII = /[^\x00-\x7F]/;
 import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
 import { createKeywordMatcher } from './keywords.ts';
+import { chainKeys, compileChain } from './injection-chains.ts';
 
 /** The JSON the training script writes. */
 export interface InjectionModelFile {
@@ -70,9 +71,13 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
   const rules = INJECTION_RULES.filter((r) => !disabled.has(r.id)).map((r) => ({ ...r, re: new RegExp(r.re.source, r.re.flags) }));
 
   // One keyword pass gates every rule: a rule's regex runs only if one of its keys occurs
-  // (every match contains one), from the first occurrence when every match starts at one.
-  const keys = [...new Set(rules.flatMap((r) => r.keys))];
+  // (every match contains one), from the first occurrence when every match starts at one. A
+  // chain rule needs a key of every part, and the offsets of all of them.
+  const keys = [...new Set(rules.flatMap((r) => [...r.keys, ...(r.chain ? chainKeys(r.chain) : [])]))];
   const ruleKeys = rules.map((r) => r.keys.map((k) => keys.indexOf(k)));
+  const chains = rules.map((r) => (r.chain ? compileChain(r.chain, (k) => keys.indexOf(k)) : undefined));
+  const chainKey = new Uint8Array(keys.length);
+  for (const c of chains) for (const ks of c?.partKeys ?? []) for (const k of ks) chainKey[k] = 1;
   const matcher = createKeywordMatcher(keys);
 
   function analyse(text: string, normalized = false) {
@@ -87,15 +92,24 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
     const feat = lower ?? norm;
     // Read by the gate and the featuriser only, before `analyse` returns.
     const codes = transientCodeUnits(feat);
-    const first = matcher.first(feat, codes);
+    // The gate's pass also lists where each chain rule's keywords occur.
+    const positions: number[][] = keys.map(() => []);
+    const first = matcher.first(feat, codes, { mask: chainKey, starts: positions });
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;
       let from = -1;
       for (const k of ruleKeys[i]!) if (first[k]! >= 0 && (from < 0 || first[k]! < from)) from = first[k]!;
       if (from < 0) continue;
+      const chain = chains[i];
+      if (chain && !chain.partKeys.every((ks) => ks.some((k) => first[k]! >= 0))) continue;
       lower ??= norm.toLowerCase();
-      r.re.lastIndex = r.anchored && lower.length === norm.length ? from : 0;
-      const m = r.re.exec(lower);
+      let m: RegExpExecArray | null;
+      // Keyword offsets are offsets in `feat`: `lower` itself, or `norm` when ASCII (same length).
+      if (chain && lower.length === feat.length) m = chain.match(lower, positions);
+      else {
+        r.re.lastIndex = r.anchored && lower.length === norm.length ? from : 0;
+        m = r.re.exec(lower);
+      }
       if (m) hits.push({ rule: r, start: m.index, end: m.index + m[0].length });
     }
     let modelScore = 0;

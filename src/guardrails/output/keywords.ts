@@ -25,8 +25,12 @@ export interface KeywordMatcher {
   find(text: string, limit?: number): KeywordHit[];
   /** Calls `hit(keyword, start)` for every occurrence, without allocating per hit. */
   each(text: string, hit: (keyword: number, start: number) => void): void;
-  /** First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when the caller has them). */
-  first(text: string, codes?: Uint16Array): Int32Array;
+  /**
+   * First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when
+   * the caller has them). With `record`, the same pass also appends the start of every
+   * occurrence of each keyword `k` with `record.mask[k] === 1` to `record.starts[k]`, in order.
+   */
+  first(text: string, codes?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array;
   /** True when any keyword occurs in `text` (stops at the first occurrence). */
   some(text: string): boolean;
 }
@@ -119,9 +123,11 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       }
       return hits;
     },
-    first(text: string, given?: Uint16Array): Int32Array {
+    first(text: string, given?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array {
       const firsts = new Int32Array(keywords.length).fill(-1);
-      let left = keywords.length;
+      // Recording needs every occurrence: the pass then never stops early.
+      let left = record ? Infinity : keywords.length;
+      const mask = record?.mask;
       const codes = given ?? codeUnits(text);
       let s = 0;
       for (let i = 0; i < text.length && left > 0; i++) {
@@ -133,6 +139,7 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
             firsts[k] = i - lens[k]! + 1;
             left--;
           }
+          if (mask !== undefined && mask[k] === 1) record!.starts[k]!.push(i - lens[k]! + 1);
         }
       }
       return firsts;
