@@ -5,13 +5,15 @@
  * occurrence of the first word and walks every gap from it, again for every later word it finds
  * there, so a 1 MiB text dense in the rule's words cost 100-200 ms.
  *
- * Here each part's occurrences come from the detector's keyword pass (one list per keyword),
- * are checked in place (word boundaries, a bounded word suffix, or a short sticky regex for a
- * tail such as "to x@y."), and are linked from the last part back to the first with a binary
- * search for the nearest valid next part and for the next sentence end: linear in the number of
- * occurrences plus their sort. The regex built from the same parts still decides the reported
- * match: it runs once, sticky, at the first start that has a chain (a property test holds the two
- * to the same first match).
+ * Here the first few occurrences of the first word are tried with the regex directly (a text
+ * with an early match is done at once). Past them, each part's occurrences come from the
+ * detector's keyword pass (one list per keyword), are checked in place (word boundaries, a
+ * bounded word suffix, or a short sticky regex for a tail such as "to x@y."), and are linked from
+ * the last part back to the first: an occurrence counts when the nearest counted occurrence of
+ * the next part lies within the gap with no sentence end between (read directly, at most the gap).
+ * Linear in the number of occurrences plus their sort. The regex built from the same parts still
+ * decides the reported match: it runs once, sticky, at the first start that has a whole chain (a
+ * property test holds the two to the same first match).
  */
 
 /** Characters of a gap: anything but a sentence end. */
@@ -55,6 +57,9 @@ export function chainRegex(parts: readonly ChainPart[]): RegExp {
 export function chainKeys(parts: readonly ChainPart[]): string[] {
   return parts.flatMap((p) => p.alts.map(literalOf));
 }
+
+/** Occurrences of the first part tried with the regex directly before the chain is worked out. */
+const EARLY_TRIES = 8;
 
 const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || c === 95;
 
@@ -114,56 +119,97 @@ export function compileChain(parts: readonly ChainPart[], indexOf: (keyword: str
     return lo;
   }
 
+  /** Start offsets of the first part's occurrences in order, at most `limit` of them. */
+  function firstStarts(positions: readonly (readonly number[])[], limit: number): number[] {
+    const lists = compiled[0]!.alts.map((a) => positions[a.key]!);
+    const at = lists.map(() => 0);
+    const out: number[] = [];
+    while (out.length < limit) {
+      let best = -1;
+      for (let l = 0; l < lists.length; l++) if (at[l]! < lists[l]!.length && (best < 0 || lists[l]![at[l]!]! < lists[best]![at[best]!]!)) best = l;
+      if (best < 0) break;
+      out.push(lists[best]![at[best]!++]!);
+    }
+    return out;
+  }
+
   return {
     partKeys: compiled.map((p) => p.alts.map((a) => a.key)),
     match(lower, positions) {
-      // Occurrences per part that pass their own checks, sorted by start: each packed as
-      // start * 256 + length into one float, so a native numeric sort orders them with no object
-      // per occurrence. Phrases are under 256 characters; only the last part, whose end is never
-      // used, may have a longer tail.
-      const occ: { starts: Float64Array; ends: Float64Array }[] = [];
+      // Every match starts at an occurrence of the first part: the first few are tried with the
+      // regex directly (each attempt is bounded), so a text with an early match is done at once.
+      const early = firstStarts(positions, EARLY_TRIES);
+      for (const p of early) {
+        sticky.lastIndex = p;
+        const m = sticky.exec(lower);
+        if (m) return m;
+      }
+      if (early.length < EARLY_TRIES) return null;
+      // Occurrences per part that pass their own checks, sorted by start. From several phrases
+      // each is packed as start * 256 + length into one float, so a native numeric sort orders
+      // them with no object per occurrence (phrases are under 256 characters; only the last part,
+      // whose end is never used, may have a longer tail).
+      const occ: { starts: Int32Array; ends: Int32Array }[] = [];
       for (const part of compiled) {
         let count = 0;
-        for (const alt of part.alts) count += positions[alt.key]!.length;
-        const packed = new Float64Array(count);
+        let lists = 0;
+        for (const alt of part.alts) if (positions[alt.key]!.length > 0) (count += positions[alt.key]!.length), lists++;
+        let starts = new Int32Array(count);
+        let ends = new Int32Array(count);
         let n = 0;
-        for (const alt of part.alts) {
-          for (const s of positions[alt.key]!) {
-            const e = endAt(lower, part, alt, s);
-            if (e >= 0) packed[n++] = s * 256 + Math.min(e - s, 255);
+        if (lists === 1) {
+          // One phrase's occurrences come in order already.
+          for (const alt of part.alts) {
+            for (const s of positions[alt.key]!) {
+              const e = endAt(lower, part, alt, s);
+              if (e >= 0) (starts[n] = s), (ends[n++] = e);
+            }
+          }
+        } else {
+          const packed = new Float64Array(count);
+          for (const alt of part.alts) {
+            for (const s of positions[alt.key]!) {
+              const e = endAt(lower, part, alt, s);
+              if (e >= 0) packed[n++] = s * 256 + Math.min(e - s, 255);
+            }
+          }
+          const sorted = packed.subarray(0, n).sort();
+          for (let j = 0; j < n; j++) {
+            const st = Math.floor(sorted[j]! / 256);
+            starts[j] = st;
+            ends[j] = st + (sorted[j]! - st * 256);
           }
         }
         if (n === 0) return null;
-        const sorted = packed.subarray(0, n).sort();
-        const starts = new Float64Array(n);
-        const ends = new Float64Array(n);
-        for (let j = 0; j < n; j++) {
-          const len = sorted[j]! % 256;
-          starts[j] = (sorted[j]! - len) / 256;
-          ends[j] = starts[j]! + len;
-        }
+        if (n < count) (starts = starts.subarray(0, n)), (ends = ends.subarray(0, n));
         occ.push({ starts, ends });
       }
-      // Sentence ends, for "no sentence end inside a gap".
-      const breaks: number[] = [];
-      for (let i = 0; i < lower.length; i++) {
-        const c = lower.charCodeAt(i);
-        if (c === 46 || c === 33 || c === 63 || c === 10) breaks.push(i);
-      }
       // From the last part back: an occurrence is valid when the nearest valid occurrence of the
-      // next part starting at or after its end lies within the gap, with no sentence end between.
+      // next part starting at or after its end lies within the gap, with no sentence end between
+      // (read directly: at most `gap` characters, and only for occurrences that close).
       let next: ArrayLike<number> = occ[occ.length - 1]!.starts;
       for (let i = occ.length - 2; i >= 0; i--) {
         const { starts, ends } = occ[i]!;
         const gap = compiled[i]!.gap;
         const valid: number[] = [];
+        let k = 0;
+        let lastEnd = -1;
         for (let j = 0; j < starts.length; j++) {
           const e = ends[j]!;
-          const t = next[lowerBound(next, e)];
-          if (t === undefined || t - e > gap) continue;
-          const b = breaks[lowerBound(breaks, e)];
-          if (b !== undefined && b < t) continue;
-          valid.push(starts[j]!);
+          // Ends mostly grow with starts: walk on from the last answer, search when one does not.
+          if (e >= lastEnd) while (k < next.length && next[k]! < e) k++;
+          else k = lowerBound(next, e);
+          lastEnd = e;
+          if (k >= next.length) continue;
+          const t = next[k]!;
+          if (t - e > gap) continue;
+          let q = e;
+          while (q < t) {
+            const c = lower.charCodeAt(q);
+            if (c === 46 || c === 33 || c === 63 || c === 10) break;
+            q++;
+          }
+          if (q === t) valid.push(starts[j]!);
         }
         if (valid.length === 0) return null;
         next = valid;

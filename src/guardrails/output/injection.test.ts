@@ -157,9 +157,12 @@ test('chain rules find the same first match as their regex', () => {
     const last = phrases.length - 1;
     const chunk = fc.tuple(...phrases.map((ws, i) => fc.tuple(fc.constantFrom(...ws), i === last ? fc.constant('') : gap))).map((xs) => xs.map(([w, g]) => w + g).join(''));
     const run = fc.tuple(fc.constantFrom(...phrases.flat()), fc.integer({ min: 1, max: 30 })).map(([w, n]) => `${w} `.repeat(n));
+    // Eight first words that cannot start a match, so the detector's first direct tries fail
+    // and the chain is worked out (texts without them are decided by those tries alone).
+    const decoys = `${phrases[0]![0]}. `.repeat(8);
     fc.assert(
-      fc.property(fc.array(fc.oneof(chunk, chunk, run, gap), { minLength: 1, maxLength: 6 }), (xs) => {
-        const text = xs.join(' ');
+      fc.property(fc.boolean(), fc.array(fc.oneof(chunk, chunk, run, gap), { minLength: 1, maxLength: 6 }), (decoy, xs) => {
+        const text = (decoy ? decoys : '') + xs.join(' ');
         const want = new RegExp(rule.re.source, 'g').exec(text.toLowerCase());
         const got = only.scan(text).find((f) => f.rule === `prompt_injection.${rule.id}`);
         assert.deepEqual(got ? [got.start, got.end] : null, want ? [want.index, want.index + want[0].length] : null, text);
