@@ -32,6 +32,10 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
   let runFrom = -1; // [runFrom, runTo) is known to lie inside a run of the class
   let runTo = 0;
   const find = pre.ci ? new RegExp(pre.ci.source, 'gi') : undefined;
+  // The next occurrence of the `then` literal at or after the current start's prefix end
+  // (searched again only once a start passes it: one forward walk over the text in all).
+  const then = pre.then && new RegExp(pre.then.find.source, pre.then.find.flags);
+  let thenAt = -1;
   const next = (from: number): number => {
     if (!find) return text.indexOf(lit, from);
     find.lastIndex = from;
@@ -52,6 +56,14 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
     for (let d = 0; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
     runTo = e;
     if (e - q < min || (max >= 0 && e - q > max)) continue;
+    if (then) {
+      if (thenAt < q) {
+        then.lastIndex = q;
+        thenAt = then.exec(text)?.index ?? Infinity;
+      }
+      if (thenAt === Infinity) return;
+      if (thenAt - q > pre.then!.within) continue;
+    }
     visit(k);
   }
 }

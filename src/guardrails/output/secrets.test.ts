@@ -114,6 +114,20 @@ describe('secrets detector prechecks', () => {
     }
   });
 
+  test('private keys: the "PRIVATE KEY" within 100 characters of "-----BEGIN" is found as the regex finds it', () => {
+    const body = `\n${'MIIEowIBAAKCAQEA'.repeat(8)}\n`;
+    for (const n of [0, 1, 50, 87, 88, 89, 99, 100, 101, 120]) {
+      for (const begin of ['-----BEGIN', '-----begin', '-----BeGiN']) {
+        const head = `${begin}${'A'.repeat(n)}PRIVATE KEY-----`;
+        same(`${head}${body}-----END PRIVATE KEY-----`);
+        same(`${begin} ${'x'.repeat(n)} ${head}${body}-----END RSA PRIVATE KEY-----`);
+        same(`${`${begin} `.repeat(n)}${'RSA '.repeat(n >> 2)}private key-----${body}key-----`);
+      }
+    }
+    same(`${'-----BEGIN'.repeat(3000)} PRIVATE KEY-----${body}-----END PRIVATE KEY-----`);
+    same(`${'-----BEGIN PRIVATE KEY'.repeat(300)}-----${body}-----END PRIVATE KEY-----`);
+  });
+
   test('non-ASCII whitespace is what \\s matches beyond ASCII', () => {
     for (let c = 128; c < 65536; c++) assert.equal(isNonAsciiSpace(c), /\s/.test(String.fromCharCode(c)), `U+${c.toString(16)}`);
   });
