@@ -337,7 +337,7 @@ function semiShape(js: string): { kind: 'semi'; head: string; headFirst: string 
  * tokens' classes after it is at least their minimum length, and at most their maximum when what
  * follows can only start with characters outside those classes (so the run must end there).
  */
-function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number } } | undefined {
+function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number; re?: string } } | undefined {
   if (splitTop(js).length !== 1) return undefined;
   // Or a literal after a fixed number of single-character tokens (`at`), the literal's offset
   // in every match (then a group around the literal must be a plain `(?:literal)`).
@@ -404,18 +404,41 @@ function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: bool
  * more (plain, or ASCII case pairs): every match has that literal starting within N characters
  * of the prefix's end. Checked before the regex runs, so a text dense in the prefix alone does
  * not run it from every occurrence (private-key: "-----BEGIN", up to 100 characters, "PRIVATE KEY").
+ * `re` extends the literal with the fixed tokens after it (single characters, optional groups of
+ * them), so the search finds only occurrences the regex can go on from ("PRIVATE KEY-----").
  */
-function thenShape(rest: string): { lit: string; ci: boolean; within: number } | undefined {
+function thenShape(rest: string): { lit: string; ci: boolean; within: number; re?: string } | undefined {
   const m = /^\[[^\]\\]*(?:\\.[^\]\\]*)*\]\{0,(\d+)\}((?:\[[a-z][A-Z]\]|[A-Za-z0-9 ])+)/.exec(rest);
   if (!m) return undefined;
   let body = m[2]!;
-  // A quantifier on the last token makes it optional: leave that token out.
-  if (/^[?*+{]/.test(rest.slice(m[0].length))) body = body.replace(/(?:\[[a-z][A-Z]\]|[A-Za-z0-9 ])$/, '');
+  let after = rest.slice(m[0].length);
+  // A quantifier on the last token makes it optional: leave that token out (and stop there).
+  const quantified = /^[?*+{]/.test(after);
+  if (quantified) body = body.replace(/(?:\[[a-z][A-Z]\]|[A-Za-z0-9 ])$/, '');
   const pairs = [...body.matchAll(/\[([a-z])([A-Z])\]/g)];
   if (!pairs.every((q) => q[1] === q[2]!.toLowerCase())) return undefined;
   const lit = body.replace(/\[([a-z])[A-Z]\]/g, '$1');
   if (lit.length < 4) return undefined;
-  return { lit, ci: pairs.length > 0, within: Number(m[1]) };
+  let ext = '';
+  const single = /^(?:\[[^\]\\]*\]|\\.|[A-Za-z0-9 _-])/;
+  while (!quantified && after.length > 0) {
+    if (after.startsWith('(?:')) {
+      const end = groupEnd(after, 0);
+      const inner = after.slice(3, end);
+      // A group of single characters only (no quantifier, alternation or nested group).
+      if (end < 0 || /[?*+{|()]/.test(inner)) break;
+      const tail = after.slice(end + 1).startsWith('?') ? '?' : '';
+      if (/^[*+{]/.test(after.slice(end + 1 + tail.length)) || /^[*+{]/.test(after.slice(end + 1))) break;
+      ext += after.slice(0, end + 1) + tail;
+      after = after.slice(end + 1 + tail.length);
+      continue;
+    }
+    const t = single.exec(after);
+    if (!t || /^[?*+{]/.test(after.slice(t[0].length))) break;
+    ext += t[0];
+    after = after.slice(t[0].length);
+  }
+  return { lit, ci: pairs.length > 0, within: Number(m[1]), ...(ext ? { re: body + ext } : {}) };
 }
 
 /** A rule of top-level alternatives that each have one of the shapes above. */

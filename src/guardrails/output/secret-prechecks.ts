@@ -11,7 +11,7 @@
 
 /** A precheck as secret-rules.json holds it. */
 export type PrecheckJson = SemiJson | SplitJson | LitJson | AltJson;
-export interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number } }
+export interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number; re?: string } }
 export interface AltJson { kind: 'alt'; parts: (SemiJson | LitJson)[] }
 export interface SemiJson {
   kind: 'semi';
@@ -52,7 +52,7 @@ export interface Lit {
   readonly table: Uint8Array;
   readonly min: number;
   readonly max: number;
-  /** A literal every match has within `within` characters after the prefix literal's end (a search for it). */
+  /** What every match has starting within `within` characters after the prefix literal's end (a search for it). */
   readonly then: { readonly find: RegExp; readonly within: number } | undefined;
 }
 
@@ -119,7 +119,11 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
   if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, 'yd'), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };
   if (p.kind === 'lit') {
     const ci = p.ci ? new RegExp(p.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi') : undefined;
-    const then = p.then && { find: new RegExp(p.then.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), p.then.ci ? 'gi' : 'g'), within: p.then.within };
+    // The literal with the fixed tokens after it when the generator found some, else the literal.
+    const then = p.then && {
+      find: p.then.re ? new RegExp(p.then.re, 'g') : new RegExp(p.then.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), p.then.ci ? 'gi' : 'g'),
+      within: p.then.within,
+    };
     return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, then };
   }
   if (p.kind === 'semi') {

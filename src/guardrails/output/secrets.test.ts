@@ -122,10 +122,15 @@ describe('secrets detector prechecks', () => {
         same(`${head}${body}-----END PRIVATE KEY-----`);
         same(`${begin} ${'x'.repeat(n)} ${head}${body}-----END RSA PRIVATE KEY-----`);
         same(`${`${begin} `.repeat(n)}${'RSA '.repeat(n >> 2)}private key-----${body}key-----`);
+        // What must follow "PRIVATE KEY": "-----" or " BLOCK-----", and nothing else.
+        for (const after of [' BLOCK-----', ' block-----', '----', ' BLOCK----', ' BLOCKS-----', ' -----']) {
+          same(`${begin}${'A'.repeat(n)}PRIVATE KEY${after}${body}-----END PRIVATE KEY BLOCK-----`);
+        }
       }
     }
     same(`${'-----BEGIN'.repeat(3000)} PRIVATE KEY-----${body}-----END PRIVATE KEY-----`);
     same(`${'-----BEGIN PRIVATE KEY'.repeat(300)}-----${body}-----END PRIVATE KEY-----`);
+    same(`${'-----BEGIN PRIVATE KEY '.repeat(3000)}-----BEGIN PRIVATE KEY-----${body}-----END PRIVATE KEY-----`);
   });
 
   test('non-ASCII whitespace is what \\s matches beyond ASCII', () => {
