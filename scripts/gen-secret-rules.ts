@@ -450,6 +450,30 @@ function altShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
 }
 
 /**
+ * A rule whose literal prefix holds groups of literal alternatives (`\b((?:EAAA|sq0atp-)[\w-]{22,60})`,
+ * `shippo_(?:live|test)_…`): every match starts with one of the prefixes the groups spell out, so
+ * each spelled-out regex gets a literal precheck, together an `alt` precheck (the rule's own regex
+ * still runs at every start they let through). At most 16 prefixes.
+ */
+function prefixAltShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
+  const group = /^((?:\\b)?\(?(?:[A-Za-z0-9_-]|\\[.\-_])*)\(\?:((?:[A-Za-z0-9_-]|\\[.\-_])+(?:\|(?:[A-Za-z0-9_-]|\\[.\-_])+)+)\)(?![?*+{])/;
+  let variants = [js];
+  for (let round = 0; round < 3; round++) {
+    let expanded = false;
+    variants = variants.flatMap((v) => {
+      const m = group.exec(v);
+      if (!m) return [v];
+      expanded = true;
+      return m[2]!.split('|').map((alt) => m[1]! + alt + v.slice(m[0].length));
+    });
+    if (!expanded) break;
+  }
+  if (variants.length < 2 || variants.length > 16) return undefined;
+  const shapes = variants.map(litShape);
+  return shapes.every((x) => x !== undefined) ? { kind: 'alt', parts: shapes as object[] } : undefined;
+}
+
+/**
  * The curl rules: `\bcurl\b`, then up to `lines` more lines of up to `line` characters each, then
  * the option and its value (the tail). A tail is matched once per position, and a `curl` runs the
  * regex only when a matching tail lies within its reach.
@@ -469,7 +493,7 @@ for (const r of doc.rules) {
   let js: string;
   try { js = linearize(conv(r.regex)); new RegExp(js, 'gd'); } catch (e) { rejected.push({ id, reason: `does not compile: ${(e as Error).message}` }); continue; }
   const keywords = ((r.keywords as string[] | undefined) ?? []).map((k) => k.toLowerCase());
-  const pre = splitShape(js) ?? semiShape(js) ?? litShape(js) ?? altShape(js);
+  const pre = splitShape(js) ?? semiShape(js) ?? litShape(js) ?? altShape(js) ?? prefixAltShape(js);
   // The curl rules' raw regexes sit near the limit below, so on a loaded machine the timing
   // rejected them in some runs and not others; the detector never runs them raw (runSplit finds
   // their starts), so they are not timed and the output does not depend on the machine's load.

@@ -106,11 +106,29 @@ describe('secrets detector prechecks', () => {
   });
 
   test('rules starting with a literal find what their regex finds', () => {
-    for (const lit of ['glpat-', 'SG.', 'sk-ant-api03-', 'xoxb-', 'xoxs-', 'dop_v1_', 'AIza']) {
-      for (const n of [19, 20, 26, 27, 35, 36, 64, 66, 93, 95, 300, 301]) {
-        for (const tail of ['', ' ', '.ab1234567 ', 'AA ', '-12345678901-abcdefghijklmnopqrstuvwxyz', '"']) same(`x ${lit}${'aB3_'.repeat(80).slice(0, n)}${tail}`);
+    // The last ones start with one of a group of literals (`(?:EAAA|sq0atp-)`, `sk_(?:test|live)_`).
+    const grouped = ['EAAA', 'sq0atp-', 'sk_live_', 'rk_prod_', 'ghs_', 'duffel_test_', 'shippo_live_', 's-s4t2ud-', 'sat.', 'sc_', 'authress_'];
+    for (const lit of ['glpat-', 'SG.', 'sk-ant-api03-', 'xoxb-', 'xoxs-', 'dop_v1_', 'AIza', ...grouped]) {
+      for (const n of [4, 5, 10, 19, 20, 22, 26, 27, 30, 31, 35, 36, 40, 43, 60, 61, 64, 66, 93, 95, 99, 100, 300, 301]) {
+        for (const tail of ['', ' ', '.ab1234567 ', 'AA ', '-12345678901-abcdefghijklmnopqrstuvwxyz', '"', '.abcd.acc_0123456789.abcdefghijklmnopqrstuvwxyz0123 ']) {
+          same(`x ${lit}${'aB3_'.repeat(80).slice(0, n)}${tail}`);
+          same(`x ${lit}${'aB3c'.repeat(80).slice(0, n)}${tail}`);
+          same(`x ${lit}${'0a1b'.repeat(80).slice(0, n)}${tail}`);
+        }
       }
       same(lit.repeat(3000));
+    }
+    // Secrets of the grouped-prefix rules as they occur, then one character too short or too long.
+    const hi = 'Zx9Qw3Er5Ty7Uu2Io8Pa4Sd6Fg1Hj0Kl9Mn8Bv7Cx6ZqWeRtYuIoPaSdFgHjKlZxCvBnMq1W2e3R4t5Y6u7I8o9P0aSdFgHjKl';
+    const hex = '9f3a7c1e5b2d8046'.repeat(8);
+    for (const d of [0, -1, 1]) {
+      for (const p of ['ghs_', 'ghu_']) same(`x ${p}${hi.slice(0, 36 + d)} `);
+      for (const p of ['pat.', 'sat.']) same(`x ${p}${hi.slice(0, 22 + d)}.${hi.slice(30, 54)}.${hi.slice(60, 80)} `);
+      for (const p of ['s-s4t2ud-', 's-s4t2af-']) same(`x ${p}${hex.slice(0, 64 + d)} `);
+      for (const p of ['shippo_live_', 'shippo_test_']) same(`x ${p}${hex.slice(0, 40 + d)} `);
+      for (const p of ['EAAA', 'sq0atp-']) same(`x ${p}${hi.slice(0, 22 + d)} x ${p}${hi.slice(0, 60 + d)} `);
+      for (const p of ['sk_test_', 'rk_prod_']) same(`x ${p}${hi.slice(0, 10 + d)} x ${p}${hi.slice(0, 99 + d)} `);
+      for (const p of ['duffel_test_', 'duffel_live_']) same(`x ${p}${hi.slice(0, 43 + d)}`);
     }
   });
 
