@@ -337,7 +337,7 @@ function semiShape(js: string): { kind: 'semi'; head: string; headFirst: string 
  * tokens' classes after it is at least their minimum length, and at most their maximum when what
  * follows can only start with characters outside those classes (so the run must end there).
  */
-function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number; re?: string } } | undefined {
+function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; after?: string; then?: { lit: string; ci: boolean; within: number; re?: string } } | undefined {
   if (splitTop(js).length !== 1) return undefined;
   // Or a literal after a fixed number of single-character tokens (`at`), the literal's offset
   // in every match (then a group around the literal must be a plain `(?:literal)`).
@@ -367,6 +367,7 @@ function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: bool
   let min = 0;
   let max = 0;
   let next: number[] | undefined;
+  let nextRequired = false;
   const tok = /(\[[^\]\\]*(?:\\.[^\]\\]*)*\]|\\[dw]|\\[.\-_/+=:@]|[A-Za-z0-9_ :=@-])(?:\{(\d+)(?:,(\d+))?\})?(?![?*+{])/y;
   for (;;) {
     tok.lastIndex = p;
@@ -377,7 +378,7 @@ function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: bool
     const a = t[2] === undefined ? 1 : Number(t[2]);
     if (units.size > 0 && ms.every((c) => !units.has(c))) {
       // A required token of other characters: the run ends where it starts.
-      if (a >= 1) next = ms;
+      if (a >= 1) (next = ms), (nextRequired = true);
       break;
     }
     for (const c of ms) units.add(c);
@@ -396,7 +397,9 @@ function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: bool
   const cls = `[${cs.map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}]`;
   // `\b` before a literal starting with a word character: the character before is not one.
   const wb = at === 0 && js.startsWith('\\b') && /^\w/.test(lit);
-  return { kind: 'lit', lit, ci, wb, at, cls, min, max: bounded ? max : null, ...(then ? { then } : {}) };
+  // A bounded run followed by a required token: the character after the run must be one of its.
+  const after = bounded && nextRequired ? `[${[...next!].sort((a, b) => a - b).map((c) => `\\x${c.toString(16).padStart(2, '0')}`).join('')}]` : undefined;
+  return { kind: 'lit', lit, ci, wb, at, cls, min, max: bounded ? max : null, ...(after ? { after } : {}), ...(then ? { then } : {}) };
 }
 
 /**

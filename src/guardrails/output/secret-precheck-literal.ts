@@ -56,6 +56,11 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
     for (let d = 0; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
     runTo = e;
     if (e - q < min || (max >= 0 && e - q > max)) continue;
+    // A bounded run is the whole maximal run, so the character after it starts the next token.
+    if (pre.after) {
+      const d = e < n ? text.charCodeAt(e) : 128;
+      if (d >= 128 || pre.after[d] !== 1) continue;
+    }
     if (then) {
       if (thenAt < q) {
         then.lastIndex = q;

@@ -11,7 +11,7 @@
 
 /** A precheck as secret-rules.json holds it. */
 export type PrecheckJson = SemiJson | SplitJson | LitJson | AltJson;
-export interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; then?: { lit: string; ci: boolean; within: number; re?: string } }
+export interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; after?: string; then?: { lit: string; ci: boolean; within: number; re?: string } }
 export interface AltJson { kind: 'alt'; parts: (SemiJson | LitJson)[] }
 export interface SemiJson {
   kind: 'semi';
@@ -52,6 +52,8 @@ export interface Lit {
   readonly table: Uint8Array;
   readonly min: number;
   readonly max: number;
+  /** For a bounded run followed by a required token: the characters that token may start with. */
+  readonly after: Uint8Array | undefined;
   /** What every match has starting within `within` characters after the prefix literal's end (a search for it). */
   readonly then: { readonly find: RegExp; readonly within: number } | undefined;
 }
@@ -124,7 +126,7 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       find: p.then.re ? new RegExp(p.then.re, 'g') : new RegExp(p.then.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), p.then.ci ? 'gi' : 'g'),
       within: p.then.within,
     };
-    return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, then };
+    return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
   }
   if (p.kind === 'semi') {
     return {

@@ -130,6 +130,13 @@ describe('secrets detector prechecks', () => {
       for (const p of ['sk_test_', 'rk_prod_']) same(`x ${p}${hi.slice(0, 10 + d)} x ${p}${hi.slice(0, 99 + d)} `);
       for (const p of ['duffel_test_', 'duffel_live_']) same(`x ${p}${hi.slice(0, 43 + d)}`);
     }
+    // Rules whose prefix run is followed by a required character: that character, another, none.
+    for (const sep of ['-', '_', '.', '=', '', ' ']) {
+      same(`x xoxs${sep}1234567890${sep}1234567890${sep}1234567890${sep}abcdef0123 xoxa${sep}2${sep}${hi.slice(0, 20)}`);
+      same(`x glcbt-${hi.slice(0, 5)}${sep}${hi.slice(10, 30)} glsa_${hi.slice(0, 32)}${sep}${hex.slice(0, 8)} `);
+      same(`x _gitlab_session${sep}${hex.slice(0, 32)} A3-${hi.slice(0, 6).toUpperCase()}${sep}${hi.slice(0, 11).toUpperCase()}-ABCDE-FGHIJ-KLMNO `);
+      same(`x eyJ${hi.slice(0, 30)}${sep}eyJ${hi.slice(30, 60)}${sep}${hi.slice(0, 20)} `);
+    }
   });
 
   test('private keys: the "PRIVATE KEY" within 100 characters of "-----BEGIN" is found as the regex finds it', () => {
