@@ -44,11 +44,11 @@ export function transientCodeUnits(s: string): Uint16Array {
   const need = s.length + 1;
   if (need > kept.length) {
     if (need > KEEP_UNITS) return codeUnits(s);
-    kept = new Uint16Array(Math.min(KEEP_UNITS + 1, Math.max(need, 2 * kept.length, 4096)));
+    kept = new Uint16Array(Math.min(KEEP_UNITS, Math.max(need, 2 * kept.length, 4096)));
   }
-  if (LITTLE_ENDIAN && (kept.byteOffset & 1) === 0) {
-    Buffer.from(kept.buffer, kept.byteOffset, 2 * s.length).write(s, 0, 'utf16le');
-  } else for (let i = 0; i < s.length; i++) kept[i] = s.charCodeAt(i);
+  // A Buffer over the array's own memory: 'utf16le' writes the units in place.
+  if (LITTLE_ENDIAN) Buffer.from(kept.buffer, 0, 2 * s.length).write(s, 0, 'utf16le');
+  else for (let i = 0; i < s.length; i++) kept[i] = s.charCodeAt(i);
   kept[s.length] = 0;
   return kept.subarray(0, need);
 }

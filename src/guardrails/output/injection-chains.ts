@@ -78,8 +78,7 @@ export function compileChain(parts: readonly ChainPart[], indexOf: (keyword: str
   if (parts.length < 2 || parts.slice(0, -1).some((p) => !(Number.isInteger(p.gap) && p.gap! >= 0) || p.tail !== undefined)) {
     throw new Error('a chain has two or more parts, each but the last with a gap; only the last may have a tail');
   }
-  const full = chainRegex(parts);
-  const sticky = new RegExp(full.source, 'y');
+  const sticky = new RegExp(chainRegex(parts).source, 'y');
   const compiled = parts.map((p) => ({
     gap: p.gap ?? 0,
     tail: p.tail === undefined ? undefined : new RegExp(p.tail, 'y'),

@@ -6,7 +6,7 @@
  * chains (injection-chains.ts), which keeps that constant small on hostile text too.
  */
 import type { Severity } from '../types.ts';
-import { chainKeys, chainRegex, type ChainPart } from './injection-chains.ts';
+import { GAP_CLASS, chainKeys, chainRegex, type ChainPart } from './injection-chains.ts';
 
 export interface InjectionRule {
   readonly id: string;
@@ -35,7 +35,7 @@ function chain(parts: readonly ChainPart[]): Pick<InjectionRule, 're' | 'keys' |
   return { re: chainRegex(parts), keys: chainKeys(parts.slice(0, 1)), anchored: true, chain: parts };
 }
 
-const G = '[^.!?\\n]'; // a gap that stays inside one sentence
+const G = GAP_CLASS; // a gap that stays inside one sentence
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
   {
