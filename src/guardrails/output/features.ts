@@ -179,7 +179,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
   if (w) {
     // Inference: reused buffers sized by the text (a token is at least one character), which the
     // caller reads before its next call: fresh multi-megabyte arrays cost page faults and zeroing
-    // on every large scan: 10-30% of the detector's time on a 1 MiB token-dense text.
+    // on every large scan.
     // Token i's weight sum goes to sums[i + 1], turned into prefix sums at the end.
     const b = inferenceBuffers(text.length);
     feats = b.feats;

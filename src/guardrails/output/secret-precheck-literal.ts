@@ -33,8 +33,9 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
   let runTo = 0;
   const find = pre.ci ? new RegExp(pre.ci.source, 'gi') : undefined;
   // The next occurrence of the `then` literal at or after the current start's prefix end
-  // (searched again only once a start passes it: one forward walk over the text in all).
-  const then = pre.then && new RegExp(pre.then.find.source, pre.then.find.flags);
+  // (searched again only once a start passes it: one forward walk over the text in all). The
+  // compiled search is used as is: this loop sets its lastIndex before every exec.
+  const then = pre.then?.find;
   let thenAt = -1;
   const next = (from: number): number => {
     if (!find) return text.indexOf(lit, from);
