@@ -7,8 +7,8 @@
  * Built once into a dense DFA (failure links resolved at build time) over a compact alphabet:
  * the characters that occur in some keyword, plus one class for everything else. Upper-case
  * ASCII shares its lower-case letter's class, so callers need not lower-case the text first.
- * Scanning is one table lookup per character: no maps, no failure-link loops; the only
- * allocation is the copy of the text's code units (see code-units.ts).
+ * Scanning is one table lookup and one comparison per character: no maps, no failure-link loops;
+ * the only allocation is the copy of the text's code units (see code-units.ts).
  */
 
 import { codeUnits } from '../code-units.ts';
@@ -87,17 +87,30 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       }
     }
   }
-  const out = outs.map((o) => Int32Array.from(o));
+  // Renumber: states with outputs last, so "has output" is one comparison; store each state as
+  // its row offset (state × alpha), so a step is one load and one add.
+  const order = [...Array(n).keys()].sort((a, b) => (outs[a]!.length > 0 ? 1 : 0) - (outs[b]!.length > 0 ? 1 : 0) || a - b);
+  const rank = new Int32Array(n);
+  order.forEach((s, i) => (rank[s] = i));
+  const firstOut = order.findIndex((s) => outs[s]!.length > 0);
+  const outBase = (firstOut < 0 ? n : firstOut) * alpha;
+  const next = new Int32Array(n * alpha);
+  for (let s = 0; s < n; s++) for (let a = 0; a < alpha; a++) next[rank[s]! * alpha + a] = rank[delta[s * alpha + a]!]! * alpha;
+  const start = rank[0]! * alpha;
+  const out: Int32Array[] = [];
+  for (let i = 0; i < n; i++) out[i] = Int32Array.from(outs[order[i]!]!);
+  const outAt = (s: number) => out[s / alpha]!;
   const lens = Int32Array.from(keywords, (k) => k.length);
 
   // `each`, `find` and `first` read the text's code units from a typed array (see code-units.ts):
   // the matchers see every kind of string. `some` usually stops early, so it reads the string.
   function each(text: string, hit: (keyword: number, start: number) => void): void {
     const codes = codeUnits(text);
-    let s = 0;
+    let s = start;
     for (let i = 0; i < text.length; i++) {
-      s = delta[s * alpha + cls[codes[i]!]!]!;
-      const o = out[s]!;
+      s = next[s + cls[codes[i]!]!]!;
+      if (s < outBase) continue;
+      const o = outAt(s);
       for (let j = 0; j < o.length; j++) hit(o[j]!, i - lens[o[j]!]! + 1);
     }
   }
@@ -105,20 +118,21 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
   return {
     each,
     some(text: string): boolean {
-      let s = 0;
+      let s = start;
       for (let i = 0; i < text.length; i++) {
-        s = delta[s * alpha + cls[text.charCodeAt(i)]!]!;
-        if (out[s]!.length > 0) return true;
+        s = next[s + cls[text.charCodeAt(i)]!]!;
+        if (s >= outBase) return true;
       }
       return false;
     },
     find(text: string, limit = 100_000): KeywordHit[] {
       const hits: KeywordHit[] = [];
       const codes = codeUnits(text);
-      let s = 0;
+      let s = start;
       for (let i = 0; i < text.length && hits.length < limit; i++) {
-        s = delta[s * alpha + cls[codes[i]!]!]!;
-        const o = out[s]!;
+        s = next[s + cls[codes[i]!]!]!;
+        if (s < outBase) continue;
+        const o = outAt(s);
         for (let j = 0; j < o.length && hits.length < limit; j++) hits.push({ keyword: o[j]!, start: i - lens[o[j]!]! + 1 });
       }
       return hits;
@@ -129,10 +143,11 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       let left = record ? Infinity : keywords.length;
       const mask = record?.mask;
       const codes = given ?? codeUnits(text);
-      let s = 0;
+      let s = start;
       for (let i = 0; i < text.length && left > 0; i++) {
-        s = delta[s * alpha + cls[codes[i]!]!]!;
-        const o = out[s]!;
+        s = next[s + cls[codes[i]!]!]!;
+        if (s < outBase) continue;
+        const o = outAt(s);
         for (let j = 0; j < o.length; j++) {
           const k = o[j]!;
           if (firsts[k] === -1) {

@@ -1,0 +1,50 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createKeywordMatcher } from './keywords.ts';
+
+/** Every occurrence by indexOf, ASCII case folded, ordered as the matcher reports them (by end, then longest first). */
+function naive(keywords: readonly string[], text: string): [number, number][] {
+  const folded = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const hits: [number, number][] = [];
+  keywords.forEach((kw, k) => {
+    for (let i = folded.indexOf(kw); i >= 0; i = folded.indexOf(kw, i + 1)) hits.push([k, i]);
+  });
+  return hits.sort((a, b) => a[1] + keywords[a[0]]!.length - (b[1] + keywords[b[0]]!.length) || a[1] - b[1]);
+}
+
+describe('keyword matcher', () => {
+  test('finds overlapping keywords in one pass', () => {
+    const m = createKeywordMatcher(['he', 'she', 'hers']);
+    assert.deepEqual(m.find('ushers').map((h) => [h.keyword, h.start]), [[1, 1], [0, 2], [2, 2]]);
+    assert.equal(m.some('USHERS'), true);
+    assert.equal(m.some('xyz'), false);
+  });
+
+  // Keywords over a small alphabet so that they overlap, nest and share prefixes and suffixes
+  // (the cases failure links and the renumbered output states must get right).
+  const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-'), minLength: 1, maxLength: 5 });
+  const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'A', 'B', '-', 'x', 'é'), maxLength: 60 });
+
+  test('find, each, first and some agree with indexOf on every occurrence', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(word, { minLength: 1, maxLength: 8 }), text, (keywords, t) => {
+        const m = createKeywordMatcher(keywords);
+        const want = naive(keywords, t);
+        assert.deepEqual(m.find(t).map((h) => [h.keyword, h.start]), want);
+        const each: [number, number][] = [];
+        m.each(t, (k, s) => each.push([k, s]));
+        assert.deepEqual(each, want);
+        assert.equal(m.some(t), want.length > 0);
+        const firsts = keywords.map((_, k) => Math.min(...want.filter((h) => h[0] === k).map((h) => h[1]), Infinity));
+        assert.deepEqual([...m.first(t)], firsts.map((f) => (f === Infinity ? -1 : f)));
+        // Recording the occurrences of some keywords in the same pass.
+        const mask = Uint8Array.from(keywords, (_, k) => k % 2);
+        const starts = keywords.map(() => [] as number[]);
+        m.first(t, undefined, { mask, starts });
+        assert.deepEqual(starts, keywords.map((_, k) => (k % 2 ? want.filter((h) => h[0] === k).map((h) => h[1]) : [])));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
