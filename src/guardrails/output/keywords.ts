@@ -11,20 +11,17 @@
  * the only allocation is the copy of the text's code units (see code-units.ts).
  */
 
-import { codeUnits } from '../code-units.ts';
-
-export interface KeywordHit {
-  /** Index into the keyword list. */
-  readonly keyword: number;
-  /** Start offset of the occurrence. */
-  readonly start: number;
-}
+import { codeUnits, transientCodeUnits } from '../code-units.ts';
 
 export interface KeywordMatcher {
-  /** Every occurrence in `text` (ASCII case-insensitive), up to `limit` hits. */
-  find(text: string, limit?: number): KeywordHit[];
-  /** Calls `hit(keyword, start)` for every occurrence, without allocating per hit. */
-  each(text: string, hit: (keyword: number, start: number) => void): void;
+  /**
+   * Occurrences grouped per keyword into clusters, runs of occurrences each at most `gap`
+   * characters after the one before: calls `cluster(keyword, firstStart, lastStart)` once per
+   * cluster, a keyword's clusters in order, different keywords' interleaved in no set order.
+   * For callers that want regions around occurrences (one call per region, not per occurrence).
+   * `cluster` must not itself call `transientCodeUnits`: the pass reads the text's units from it.
+   */
+  clusters(text: string, gap: number, cluster: (keyword: number, first: number, last: number) => void): void;
   /**
    * First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when
    * the caller has them). With `record`, the same pass also appends the start of every
@@ -102,21 +99,29 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
   const outAt = (s: number) => out[s / alpha]!;
   const lens = Int32Array.from(keywords, (k) => k.length);
 
-  // `each`, `find` and `first` read the text's code units from a typed array (see code-units.ts):
+  // `clusters` and `first` read the text's code units from a typed array (see code-units.ts):
   // the matchers see every kind of string. `some` usually stops early, so it reads the string.
-  function each(text: string, hit: (keyword: number, start: number) => void): void {
-    const codes = codeUnits(text);
-    let s = start;
-    for (let i = 0; i < text.length; i++) {
-      s = next[s + cls[codes[i]!]!]!;
-      if (s < outBase) continue;
-      const o = outAt(s);
-      for (let j = 0; j < o.length; j++) hit(o[j]!, i - lens[o[j]!]! + 1);
-    }
-  }
-
   return {
-    each,
+    clusters(text, gap, cluster) {
+      const firstAt = new Int32Array(keywords.length).fill(-1);
+      const lastAt = new Int32Array(keywords.length);
+      const codes = transientCodeUnits(text);
+      let s = start;
+      for (let i = 0; i < text.length; i++) {
+        s = next[s + cls[codes[i]!]!]!;
+        if (s < outBase) continue;
+        const o = outAt(s);
+        for (let j = 0; j < o.length; j++) {
+          const k = o[j]!;
+          const at = i - lens[k]! + 1;
+          const f = firstAt[k]!;
+          if (f >= 0 && at - lastAt[k]! > gap) cluster(k, f, lastAt[k]!);
+          if (f < 0 || at - lastAt[k]! > gap) firstAt[k] = at;
+          lastAt[k] = at;
+        }
+      }
+      for (let k = 0; k < keywords.length; k++) if (firstAt[k]! >= 0) cluster(k, firstAt[k]!, lastAt[k]!);
+    },
     some(text: string): boolean {
       let s = start;
       for (let i = 0; i < text.length; i++) {
@@ -124,18 +129,6 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
         if (s >= outBase) return true;
       }
       return false;
-    },
-    find(text: string, limit = 100_000): KeywordHit[] {
-      const hits: KeywordHit[] = [];
-      const codes = codeUnits(text);
-      let s = start;
-      for (let i = 0; i < text.length && hits.length < limit; i++) {
-        s = next[s + cls[codes[i]!]!]!;
-        if (s < outBase) continue;
-        const o = outAt(s);
-        for (let j = 0; j < o.length && hits.length < limit; j++) hits.push({ keyword: o[j]!, start: i - lens[o[j]!]! + 1 });
-      }
-      return hits;
     },
     first(text: string, given?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array {
       const firsts = new Int32Array(keywords.length).fill(-1);

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createSecretsDetector, shannonEntropy } from './secrets.ts';
 import { isNonAsciiSpace } from './secret-prechecks.ts';
 
@@ -29,6 +30,18 @@ describe('secrets detector', () => {
     const f = det.scan(s).find((x) => x.rule === 'secrets.github-pat');
     assert.ok(f);
     assert.equal(s.slice(f.start, f.end), GH);
+  });
+
+  test('windows of several rules, near and far apart, find what a scan of the whole text finds', () => {
+    const whole = createSecretsDetector({ windowThreshold: Infinity });
+    const pieces = [`token: ${GH}`, `aws_access_key_id = ${AWS}`, 'api_key = Zx9Qw3Er5Ty7Uu', 'ghp_', 'key', 'AKIA', `password: ${'ab12'.repeat(6)}`];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...pieces), fc.constantFrom(0, 1, 200, 255, 256, 257, 4600, 4608, 4900, 6000)), { minLength: 1, maxLength: 12 }), (parts) => {
+        const s = parts.map(([p, gap]) => `${p}\n${'x '.repeat(gap >> 1)}${gap & 1 ? 'y' : ''}`).join('') + 'z'.repeat(9000);
+        assert.deepEqual(det.scan(s), whole.scan(s));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('include/exclude select rules', () => {

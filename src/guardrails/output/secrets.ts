@@ -168,35 +168,22 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };
       const small = text.length <= windowThreshold;
       // Per rule: whether a keyword occurred, and (large texts) the windows its keywords open,
-      // flat [start, end, ...], merged as they come (hits arrive in order of their end). Typed
-      // arrays, not a Map: this callback runs once per keyword hit, which is per few characters
-      // on keyword-dense input. Every hit is used, however many: a cap here would silently stop
-      // scanning the tail.
+      // flat [start, end, ...]. The matcher hands over clusters of each keyword's occurrences
+      // whose windows touch (one call per region, not per occurrence: on keyword-dense input
+      // that is per few characters), and each rule's windows are merged below. Every occurrence
+      // is used, however many: a cap here would silently stop scanning the tail.
       const active = new Uint8Array(rules.length);
       const windows: number[][] = [];
-      matcher.each(text, (k, start) => {
+      matcher.clusters(text, WINDOW_BEFORE + WINDOW_AFTER, (k, first, last) => {
         const rs = keywordRules[k]!;
         for (let i = 0; i < rs.length; i++) {
           const r = rs[i]!;
-          if (small) {
-            active[r] = 1;
-            continue;
-          }
-          const s = start > WINDOW_BEFORE ? start - WINDOW_BEFORE : 0;
-          const e = Math.min(text.length, start + WINDOW_AFTER);
-          let w = windows[r];
-          if (!w) {
-            active[r] = 1;
-            windows[r] = w = [];
-          }
-          const n = w.length;
-          if (n > 0 && s <= w[n - 1]!) {
-            if (s < w[n - 2]!) w[n - 2] = s;
-            if (e > w[n - 1]!) w[n - 1] = e;
-          }
-          else w.push(s, e);
+          active[r] = 1;
+          if (small) continue;
+          (windows[r] ??= []).push(first > WINDOW_BEFORE ? first - WINDOW_BEFORE : 0, Math.min(text.length, last + WINDOW_AFTER));
         }
       });
+      for (let r = 0; r < windows.length; r++) if (windows[r]) windows[r] = mergeWindows(windows[r]!);
       for (const r of alwaysRun) active[r] = 1;
       // Specific rules first, then generic ones: a generic candidate overlapping a specific
       // finding is dropped (the specific rule's label is the better redaction label), before
@@ -216,4 +203,17 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       return dedupe(out);
     },
   };
+}
+
+/** Flat [start, end, ...] windows sorted and merged where they overlap or touch. */
+function mergeWindows(w: number[]): number[] {
+  if (w.length === 2) return w;
+  const order = Array.from({ length: w.length / 2 }, (_, i) => 2 * i).sort((a, b) => w[a]! - w[b]!);
+  const out: number[] = [];
+  for (const i of order) {
+    const n = out.length;
+    if (n > 0 && w[i]! <= out[n - 1]!) out[n - 1] = Math.max(out[n - 1]!, w[i + 1]!);
+    else out.push(w[i]!, w[i + 1]!);
+  }
+  return out;
 }
