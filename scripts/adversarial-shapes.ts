@@ -112,6 +112,9 @@ export function genericShapes(n = MB): [string, () => string][] {
     ['zero-width only', () => fill('\u200B', n)],
     ['tag characters', () => fill('\uDB40\uDC69', n)],
     ['combining marks', () => fill('a\u0301', n)],
+    // Marks the normaliser's pair table does not settle: stacked (Zalgo), and after a non-ASCII letter.
+    ['stacked combining marks', () => fill('a\u0301\u0316\u0340', n)],
+    ['Cyrillic + combining mark', () => fill('\u0430\u0301', n)],
     ['fullwidth letters', () => fill('\uFF49\uFF47', n)],
     ['ascii/non-ascii alternating', () => fill('a\u00e9', n)],
     ['CJK', () => fill('\u4E2D', n)],

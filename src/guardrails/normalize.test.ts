@@ -131,6 +131,30 @@ describe('normalizeMapped and normalizeText', () => {
     );
   });
 
+  test('every ASCII character with every diacritical mark, in every kind of context, normalises as normalizeWhole does', () => {
+    // After the pair: nothing, ASCII, KEEP non-ASCII, MAP (fullwidth), another mark, an invisible
+    // before a mark or a letter, a jamo, a tag character. Before it (for a few letters): nothing,
+    // a letter, a mark, a jamo (the pair is then not the text's first change).
+    const afters = ['', 'b', '\u00e9', '\uff41', '\u0316', '\u200b\u0308', '\u200bb', '\u1161', '\udb40\udc41'];
+    const same = (s: string) => {
+      const whole = normalizeWhole(s);
+      const mapped = normalizeMapped(s);
+      if (normalizeText(s) !== whole || mapped.text !== whole) assert.fail(`${JSON.stringify(s)}: ${JSON.stringify(mapped.text)} !== ${JSON.stringify(whole)}`);
+    };
+    for (let x = 0; x < 0x80; x++) {
+      for (let m = 0x300; m < 0x370; m++) {
+        const pair = String.fromCharCode(x, m);
+        for (const after of afters) same(pair + after);
+        if ('aZ '.includes(String.fromCharCode(x))) for (const before of ['q', '\u0301', '\u1100']) for (const after of afters) same(before + pair + after);
+      }
+    }
+    // A composed pair maps back to both raw units.
+    const m = normalizeMapped('xa\u0301y');
+    assert.equal(m.text, 'x\u00e1y');
+    assert.deepEqual([...m.starts!], [0, 1, 3]);
+    assert.deepEqual([...m.ends!], [1, 3, 4]);
+  });
+
   test('every BMP character, alone and between letters and marks, normalises as normalizeWhole does', () => {
     for (let c = 0; c < 0x10000; c++) {
       const ch = String.fromCharCode(c);

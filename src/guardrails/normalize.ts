@@ -237,6 +237,29 @@ export function normalizeMapped(s: string): MappedText {
   return normalize(s, true);
 }
 
+/**
+ * An ASCII character followed by one mark of the Combining Diacritical Marks block (U+0300–U+036F)
+ * and then by a KEEP or MAP unit (or the end) normalises on its own, like a run: decomposed
+ * accents (NFD text, macOS file names) and the commonest mark spam. The pair's normal form, when
+ * it is one code unit, is computed once per process (at most 128 × 112 pairs) instead of an NFKC
+ * call per run. 0: not yet computed; NOT_ONE_UNIT: several units (such pairs take the run path).
+ */
+const MARKS_FROM = 0x300;
+const MARKS = 0x70;
+const NOT_ONE_UNIT = 0xffff;
+const PAIR = new Uint16Array(0x80 * MARKS);
+/** The pair's normal form as one unit, or -1; `after` is the class of the unit that follows (KEEP at the end). */
+function settledPair(x: number, mark: number, after: number): number {
+  if (x >= 0x80 || mark < MARKS_FROM || mark >= MARKS_FROM + MARKS || (after !== KEEP && after !== MAP)) return -1;
+  const i = x * MARKS + mark - MARKS_FROM;
+  let u = PAIR[i]!;
+  if (u === 0) {
+    const n = normalizeWhole(String.fromCharCode(x, mark));
+    PAIR[i] = u = n.length === 1 ? n.charCodeAt(0) : NOT_ONE_UNIT;
+  }
+  return u === NOT_ONE_UNIT ? -1 : u;
+}
+
 // A run of SLOW characters absorbs KEEP gaps shorter than CHUNK_GAP, up to CHUNK_MAX units: dense
 // mixes such as marks between letters then cost one NFKC call per chunk, not per character, at
 // the price of coarser redaction spans inside such a chunk.
@@ -252,7 +275,8 @@ function normalize(s: string, withMap: boolean): MappedText {
   // A mark (or an invisible before one) may compose with the last KEEP unit: leave that unit to
   // the loop, which starts the run there.
   const first = CLASS[s.charCodeAt(i)];
-  if (!withMap && first === SLOW) return { text: normalizeWhole(s) }; // see the loop's last case
+  const pairFirst = i > 0 && settledPair(s.charCodeAt(i - 1), s.charCodeAt(i), i + 1 < len ? CLASS[s.charCodeAt(i + 1)]! : KEEP) >= 0;
+  if (!withMap && first === SLOW && !pairFirst) return { text: normalizeWhole(s) }; // see the loop's last case
   if (i > 0 && (first === SLOW || first === DROP)) i--;
   // Code units from a typed array: the loop stays fast whatever representation V8 gave `s`.
   const codes = codeUnits(s);
@@ -304,6 +328,20 @@ function normalize(s: string, withMap: boolean): MappedText {
           n++;
         }
         i = j; // the DROP units up to j go with it
+        continue;
+      }
+    }
+    if (k === KEEP) {
+      const u = settledPair(c, codes[i + 1]!, i + 2 < len ? CLASS[codes[i + 2]!]! : KEEP);
+      if (u >= 0) {
+        if (n === cap) grow(n + 1);
+        out[n] = u;
+        if (starts && ends) {
+          starts[n] = i;
+          ends[n] = i + 2;
+        }
+        n++;
+        i += 2;
         continue;
       }
     }
