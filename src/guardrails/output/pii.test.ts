@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createPiiDetector, luhn, ibanValid } from './pii.ts';
 
 const pii = createPiiDetector();
@@ -25,6 +26,23 @@ describe('pii detector', () => {
     assert.deepEqual(kinds('pay to GB29 NWBK 6016 1331 9268 19 please'), ['iban']);
     assert.deepEqual(kinds('pay to DE89370400440532013000'), ['iban']);
     assert.deepEqual(kinds('pay to GB29NWBK60161331926818'), []);
+  });
+
+  test('an IBAN-shaped run is reported exactly when ibanValid accepts it, spaced or not', () => {
+    // Check digits made valid for half the runs, so both answers occur.
+    const body = fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFXZ'), minLength: 11, maxLength: 26 });
+    fc.assert(
+      fc.property(fc.constantFrom('GB', 'DE', 'FR', 'NL'), body, fc.boolean(), fc.boolean(), (cc, b, fix, spaced) => {
+        let iban = `${cc}00${b}`;
+        if (fix) {
+          const check = 98 - Number([...`${b}${cc}00`].map((c) => parseInt(c, 36)).join('').split('').reduce((r, d) => (r * 10 + Number(d)) % 97, 0));
+          iban = `${cc}${String(check).padStart(2, '0')}${b}`;
+        }
+        const text = spaced ? iban.replace(/(.{4})/g, '$1 ').trim() : iban;
+        assert.equal(kinds(`pay to ${text} please`).includes('iban'), ibanValid(iban), text);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('SSNs in valid ranges only', () => {

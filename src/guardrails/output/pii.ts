@@ -87,34 +87,35 @@ export function ibanValid(m: string): boolean {
   return rem === 1;
 }
 
+/** One character of the ISO 13616 mod-97 (letters as two digits, A = 10), or -1 for any other. */
+function ibanStep(rem: number, c: number): number {
+  if (c >= 48 && c <= 57) return (rem * 10 + (c - 48)) % 97;
+  if (c >= 65 && c <= 90) return (rem * 100 + (c - 55)) % 97;
+  return -1;
+}
+
 /** {@link ibanValid} for a match of the IBAN pattern (A-Z, 0-9, spaces), without allocating. */
 function ibanValidMatch(m: string): boolean {
   let n = 0;
   for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) !== 32) n++;
   if (n < 15 || n > 34) return false;
-  // mod 97 over characters 5..end, then the first four (letters as two digits, A = 10).
+  // mod 97 over characters 5..end, then the first four.
   let rem = 0;
   let k = 0;
-  const step = (c: number): boolean => {
-    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
-    else if (c >= 65 && c <= 90) rem = (rem * 100 + (c - 55)) % 97;
-    else return false;
-    return true;
-  };
   let head = -1;
-  for (let i = 0; i < m.length; i++) {
+  for (let i = 0; i < m.length && rem >= 0; i++) {
     const c = m.charCodeAt(i);
     if (c === 32) continue;
     if (k++ < 4) {
       if (head < 0) head = i;
       continue;
     }
-    if (!step(c)) return false;
+    rem = ibanStep(rem, c);
   }
-  for (let i = head, taken = 0; taken < 4; i++) {
+  for (let i = head, taken = 0; taken < 4 && rem >= 0; i++) {
     const c = m.charCodeAt(i);
     if (c === 32) continue;
-    if (!step(c)) return false;
+    rem = ibanStep(rem, c);
     taken++;
   }
   return rem === 1;
