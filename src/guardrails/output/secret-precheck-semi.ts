@@ -16,7 +16,7 @@ const HEAD_DRIVEN_MAX = 16384;
  * maximal. So only starts before an operator with a possible secret after it run the regex
  * (sticky, in order), instead of every keyword re-scanning up to 150 characters.
  */
-export function runSemi(pre: Semi, text: string, onMatch: OnMatch): void {
+export function runSemi(pre: Semi, text: string, onMatch: OnMatch, ops?: OperatorCache, opsKey = 0): void {
   const re = pre.sticky;
   let last = 0; // the global regex's lastIndex
   semiStarts(pre, text, () => last, (k) => {
@@ -26,14 +26,51 @@ export function runSemi(pre: Semi, text: string, onMatch: OnMatch): void {
     onMatch(m);
     last = k + m[0].length;
     return true;
-  });
+  }, ops, opsKey);
+}
+
+/**
+ * Operator positions of a text, kept per scan: the semi-generic rules that share a keyword scan
+ * the same windows, and the operators (a character of `[=>:|?,]` after one of the keyword
+ * part's) do not depend on the rule. Keyed by the caller (the secrets detector: one key per
+ * window); an entry is used only for the very text it was made from.
+ */
+export type OperatorCache = Map<number, { readonly text: string; readonly at: Int32Array }>;
+
+/** Offsets `o` of `text` (o >= 1) holding an operator right after a keyword-part character. */
+function operators(text: string): Int32Array {
+  const n = text.length;
+  let count = 0;
+  let at = new Int32Array(1024);
+  for (let o = 1; o < n; o++) {
+    const c = text.charCodeAt(o);
+    if (c >= 128 || OP[c] !== 1) continue;
+    const b = text.charCodeAt(o - 1);
+    if (!(b < 128 ? GAP[b] === 1 : isNonAsciiSpace(b))) continue;
+    if (count === at.length) {
+      const grown = new Int32Array(2 * count);
+      grown.set(at);
+      at = grown;
+    }
+    at[count++] = o;
+  }
+  return at.subarray(0, count);
+}
+
+/** The operators of `text`, from `cache` under `key` when the same text was scanned before. */
+export function cachedOperators(cache: OperatorCache, key: number, text: string): Int32Array {
+  const hit = cache.get(key);
+  if (hit && hit.text === text) return hit.at;
+  const at = operators(text);
+  cache.set(key, { text, at });
+  return at;
 }
 
 /**
  * Calls `visit` on each start the semi-generic precheck lets through, in order, from
  * `floor()` on; once `visit` returns true (a match), on to the next operator.
  */
-export function semiStarts(pre: Semi, text: string, floor: () => number, visit: (k: number) => boolean): void {
+export function semiStarts(pre: Semi, text: string, floor: () => number, visit: (k: number) => boolean, ops?: OperatorCache, opsKey = 0): void {
   const alts = pre.alts;
   const secretFirst = pre.secretFirst;
   const n = text.length;
@@ -105,12 +142,10 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
     }
     return;
   }
-  for (let o = 1; o < n; o++) {
-    const c = text.charCodeAt(o);
-    if (c >= 128 || OP[c] !== 1 || o <= floor()) continue;
-    const b = text.charCodeAt(o - 1);
-    if (!(b < 128 ? GAP[b] === 1 : isNonAsciiSpace(b))) continue;
-    if (!secretAfter(o)) continue;
+  const at = ops ? cachedOperators(ops, opsKey, text) : operators(text);
+  for (let x = 0; x < at.length; x++) {
+    const o = at[x]!;
+    if (o <= floor() || !secretAfter(o)) continue;
     const lo = Math.max(floor(), o - pre.maxHead - 23);
     let k = o - 1;
     for (let d: number; k > lo && ((d = text.charCodeAt(k - 1)) < 128 ? GAP[d] === 1 : isNonAsciiSpace(d)); ) k--;

@@ -100,6 +100,9 @@ describe('secrets detector prechecks', () => {
     // Both scanning strategies: from keyword matches (short texts) and from operators (long ones).
     for (const n of [100, 5000]) same(`${'test_pub='.repeat(n)} lob_key = live_pub_${'ab12'.repeat(8)}abc\n${'api_key = Zx9Qw3Er5Ty7Uu\n'.repeat(n / 100)}`);
     same(`${'discord '.repeat(300)}discord = ${'ab12'.repeat(16)}\n`);
+    // Rules sharing a keyword share its windows and their operators: each must still find its own.
+    const tw = (n: number) => 'Zx9Qw3Er5Ty7Uu1Io2Pa3Sd4Fg5Hj6Kl7'.repeat(2).slice(0, n);
+    for (const n of [100, 3000]) same(`${'twitter '.repeat(n)} twitter_api_key = ${tw(25)}\n${'x '.repeat(n)}twitter_secret: ${tw(50)}\ntwitter_token: 12345678-${tw(40)}\n${'twitter='.repeat(n)}`);
   });
 
   test('curl rules find what their regex finds, however far the option is from `curl`', () => {

@@ -23,7 +23,7 @@ import { shannonEntropy } from './secret-entropy.ts';
 import { dedupe, overlapIndex, type Overlaps } from './secret-findings.ts';
 import { runSplit } from './secret-precheck-curl.ts';
 import { runAlt, runLit } from './secret-precheck-literal.ts';
-import { runSemi } from './secret-precheck-semi.ts';
+import { runSemi, type OperatorCache } from './secret-precheck-semi.ts';
 import { compilePrecheck, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
 
 export { shannonEntropy } from './secret-entropy.ts';
@@ -116,11 +116,11 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   }
   const matcher = createKeywordMatcher(keywordList);
 
-  function runRule(rule: Rule, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined): void {
+  function runRule(rule: Rule, text: string, offset: number, whole: string, out: Finding[], lines: LineMemo, skip: Overlaps | undefined, ops: OperatorCache): void {
     const pre = rule.pre;
     if (pre) {
       const onMatch = (m: RegExpExecArray) => report(rule, m, offset, whole, out, lines, skip);
-      if (pre.kind === 'semi') return runSemi(pre, text, onMatch);
+      if (pre.kind === 'semi') return runSemi(pre, text, onMatch, ops, windowKey(offset, offset + text.length, whole.length));
       if (pre.kind === 'split') return runSplit(pre, text, onMatch);
       if (pre.kind === 'lit') return runLit(pre, text, onMatch);
       return runAlt(pre, text, onMatch);
@@ -189,12 +189,22 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       // finding is dropped (the specific rule's label is the better redaction label), before
       // its entropy and allowlists are computed. Findings are still listed in rule order.
       const byRule: Finding[][] = [];
+      // Rules that share a keyword share its windows: each window is sliced once, and the
+      // semi-generic rules find its operators once.
+      const slices = new Map<number, string>();
+      const ops: OperatorCache = new Map();
+      const slice = (s: number, e: number): string => {
+        const key = windowKey(s, e, text.length);
+        let t = slices.get(key);
+        if (t === undefined) slices.set(key, (t = text.slice(s, e)));
+        return t;
+      };
       const run = (r: number, skip: Overlaps | undefined) => {
         const rule = rules[r]!;
         const w = windows[r];
         const found: Finding[] = (byRule[r] = []);
-        if (small || !w) runRule(rule, text, 0, text, found, lines, skip);
-        else for (let i = 0; i < w.length; i += 2) runRule(rule, text.slice(w[i]!, w[i + 1]!), w[i]!, text, found, lines, skip);
+        if (small || !w) runRule(rule, text, 0, text, found, lines, skip, ops);
+        else for (let i = 0; i < w.length; i += 2) runRule(rule, slice(w[i]!, w[i + 1]!), w[i]!, text, found, lines, skip, ops);
       };
       for (let r = 0; r < rules.length; r++) if (active[r] === 1 && !rules[r]!.generic) run(r, undefined);
       const specific = overlapIndex(byRule.flat());
@@ -204,6 +214,9 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     },
   };
 }
+
+/** One number per window [start, end) of a text of length `n`. */
+const windowKey = (start: number, end: number, n: number): number => start * (n + 1) + end;
 
 /** Flat [start, end, ...] windows sorted and merged where they overlap or touch. */
 function mergeWindows(w: number[]): number[] {
