@@ -16,7 +16,7 @@ const HEAD_DRIVEN_MAX = 16384;
  * maximal. So only starts before an operator with a possible secret after it run the regex
  * (sticky, in order), instead of every keyword re-scanning up to 150 characters.
  */
-export function runSemi(pre: Semi, text: string, onMatch: OnMatch, ops?: OperatorCache, opsKey = 0): void {
+export function runSemi(pre: Semi, text: string, onMatch: OnMatch, ops?: OperatorCache, opsKey = ''): void {
   const re = pre.sticky;
   let last = 0; // the global regex's lastIndex
   semiStarts(pre, text, () => last, (k) => {
@@ -35,7 +35,7 @@ export function runSemi(pre: Semi, text: string, onMatch: OnMatch, ops?: Operato
  * part's) do not depend on the rule. Keyed by the caller (the secrets detector: one key per
  * window); an entry is used only for the very text it was made from.
  */
-export type OperatorCache = Map<number, { readonly text: string; readonly at: Int32Array }>;
+export type OperatorCache = Map<string, { readonly text: string; readonly at: Int32Array }>;
 
 /** Offsets `o` of `text` (o >= 1) holding an operator right after a keyword-part character. */
 function operators(text: string): Int32Array {
@@ -58,7 +58,7 @@ function operators(text: string): Int32Array {
 }
 
 /** The operators of `text`, from `cache` under `key` when the same text was scanned before. */
-export function cachedOperators(cache: OperatorCache, key: number, text: string): Int32Array {
+export function cachedOperators(cache: OperatorCache, key: string, text: string): Int32Array {
   const hit = cache.get(key);
   if (hit && hit.text === text) return hit.at;
   const at = operators(text);
@@ -70,7 +70,7 @@ export function cachedOperators(cache: OperatorCache, key: number, text: string)
  * Calls `visit` on each start the semi-generic precheck lets through, in order, from
  * `floor()` on; once `visit` returns true (a match), on to the next operator.
  */
-export function semiStarts(pre: Semi, text: string, floor: () => number, visit: (k: number) => boolean, ops?: OperatorCache, opsKey = 0): void {
+export function semiStarts(pre: Semi, text: string, floor: () => number, visit: (k: number) => boolean, ops?: OperatorCache, opsKey = ''): void {
   const alts = pre.alts;
   const secretFirst = pre.secretFirst;
   const n = text.length;

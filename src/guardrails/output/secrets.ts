@@ -120,7 +120,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     const pre = rule.pre;
     if (pre) {
       const onMatch = (m: RegExpExecArray) => report(rule, m, offset, whole, out, lines, skip);
-      if (pre.kind === 'semi') return runSemi(pre, text, onMatch, ops, windowKey(offset, offset + text.length, whole.length));
+      if (pre.kind === 'semi') return runSemi(pre, text, onMatch, ops, windowKey(offset, offset + text.length));
       if (pre.kind === 'split') return runSplit(pre, text, onMatch);
       if (pre.kind === 'lit') return runLit(pre, text, onMatch);
       return runAlt(pre, text, onMatch);
@@ -191,10 +191,10 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       const byRule: Finding[][] = [];
       // Rules that share a keyword share its windows: each window is sliced once, and the
       // semi-generic rules find its operators once.
-      const slices = new Map<number, string>();
+      const slices = new Map<string, string>();
       const ops: OperatorCache = new Map();
       const slice = (s: number, e: number): string => {
-        const key = windowKey(s, e, text.length);
+        const key = windowKey(s, e);
         let t = slices.get(key);
         if (t === undefined) slices.set(key, (t = text.slice(s, e)));
         return t;
@@ -215,8 +215,8 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   };
 }
 
-/** One number per window [start, end) of a text of length `n`. */
-const windowKey = (start: number, end: number, n: number): number => start * (n + 1) + end;
+/** One key per window [start, end) of the scanned text. */
+const windowKey = (start: number, end: number): string => `${start},${end}`;
 
 /** Flat [start, end, ...] windows sorted and merged where they overlap or touch. */
 function mergeWindows(w: number[]): number[] {
