@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AltJson, LitJson, SemiJson, SplitJson } from '../src/guardrails/output/secret-prechecks.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = process.argv[2] ?? resolve(root, '../shared/evals/gitleaks/gitleaks.toml');
@@ -261,7 +262,7 @@ const SEMI_TERM_OLD = String.raw`(?:[\x60'"\s;]|\\[nr]|$)`;
 /** Characters that can start the terminator: a secret run of a class without them must end exactly there. */
 const TERM_FIRST = String.raw`[\x60'"\s;\\]`;
 /** A secret alternative: its class run's class and length bounds, and whether `={0,3}` may follow it. */
-type SemiAlt = [cls: string, min: number, max: number | null, eq: boolean];
+type SemiAlt = NonNullable<SemiJson['alts']>[number];
 /**
  * For a semi-generic rule whose keyword part matches only `[\w.-]` characters: its maximum length
  * (so the operator is the first character after keyword and gap outside `[\w.\s'"-]`, at most
@@ -269,7 +270,7 @@ type SemiAlt = [cls: string, min: number, max: number | null, eq: boolean];
  * ASCII class runs, each run's class and length bounds (a run of a class disjoint from the
  * terminator's first characters must be maximal, so its length bounds the maximal run's).
  */
-function semiShape(js: string): { kind: 'semi'; head: string; headFirst: string | null; maxHead: number; secretFirst: string | null; alts: SemiAlt[] | null } | undefined {
+function semiShape(js: string): SemiJson | undefined {
   if (splitTop(js).length !== 1) return undefined;
   let head: string;
   let secret: string;
@@ -337,7 +338,7 @@ function semiShape(js: string): { kind: 'semi'; head: string; headFirst: string 
  * tokens' classes after it is at least their minimum length, and at most their maximum when what
  * follows can only start with characters outside those classes (so the run must end there).
  */
-function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; after?: string; then?: { lit: string; ci: boolean; within: number; re?: string } } | undefined {
+function litShape(js: string): LitJson | undefined {
   if (splitTop(js).length !== 1) return undefined;
   // Or a literal after a fixed number of single-character tokens (`at`), the literal's offset
   // in every match (then a group around the literal must be a plain `(?:literal)`).
@@ -410,7 +411,7 @@ function litShape(js: string): { kind: 'lit'; lit: string; ci: boolean; wb: bool
  * `re` extends the literal with the fixed tokens after it (single characters, optional groups of
  * them), so the search finds only occurrences the regex can go on from ("PRIVATE KEY-----").
  */
-function thenShape(rest: string): { lit: string; ci: boolean; within: number; re?: string } | undefined {
+function thenShape(rest: string): LitJson['then'] {
   const m = /^\[[^\]\\]*(?:\\.[^\]\\]*)*\]\{0,(\d+)\}((?:\[[a-z][A-Z]\]|[A-Za-z0-9 ])+)/.exec(rest);
   if (!m) return undefined;
   let body = m[2]!;
@@ -445,11 +446,11 @@ function thenShape(rest: string): { lit: string; ci: boolean; within: number; re
 }
 
 /** A rule of top-level alternatives that each have one of the shapes above. */
-function altShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
+function altShape(js: string): AltJson | undefined {
   const parts = splitTop(js);
   if (parts.length < 2) return undefined;
   const shapes = parts.map((p) => semiShape(p) ?? litShape(p));
-  return shapes.every((x) => x !== undefined) ? { kind: 'alt', parts: shapes as object[] } : undefined;
+  return shapes.every((x): x is SemiJson | LitJson => x !== undefined) ? { kind: 'alt', parts: shapes } : undefined;
 }
 
 /**
@@ -458,7 +459,7 @@ function altShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
  * each spelled-out regex gets a literal precheck, together an `alt` precheck (the rule's own regex
  * still runs at every start they let through). At most 16 prefixes.
  */
-function prefixAltShape(js: string): { kind: 'alt'; parts: object[] } | undefined {
+function prefixAltShape(js: string): AltJson | undefined {
   const group = /^((?:\\b)?\(?(?:[A-Za-z0-9_-]|\\[.\-_])*)\(\?:((?:[A-Za-z0-9_-]|\\[.\-_])+(?:\|(?:[A-Za-z0-9_-]|\\[.\-_])+)+)\)(?![?*+{])/;
   let variants = [js];
   for (let round = 0; round < 3; round++) {
@@ -473,7 +474,7 @@ function prefixAltShape(js: string): { kind: 'alt'; parts: object[] } | undefine
   }
   if (variants.length < 2 || variants.length > 16) return undefined;
   const shapes = variants.map(litShape);
-  return shapes.every((x) => x !== undefined) ? { kind: 'alt', parts: shapes as object[] } : undefined;
+  return shapes.every((x): x is LitJson => x !== undefined) ? { kind: 'alt', parts: shapes } : undefined;
 }
 
 /**
@@ -481,7 +482,7 @@ function prefixAltShape(js: string): { kind: 'alt'; parts: object[] } | undefine
  * the option and its value (the tail). A tail is matched once per position, and a `curl` runs the
  * regex only when a matching tail lies within its reach.
  */
-function splitShape(js: string): { kind: 'split'; head: string; line: number; lines: number; tail: string; hint: string } | undefined {
+function splitShape(js: string): SplitJson | undefined {
   const m = /^(\\bcurl\\b)\(\?:\.\{0,(\d+)\}(\??)\|\.\{0,\2\}\3\(\?:\[\\r\\n\]\{1,2\}\.\{0,\2\}\3\)\{1,(\d+)\}\)(.*)$/s.exec(js);
   if (!m) return undefined;
   const tail = m[5]!;

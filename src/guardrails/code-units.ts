@@ -52,3 +52,12 @@ export function transientCodeUnits(s: string): Uint16Array {
   kept[s.length] = 0;
   return kept.subarray(0, need);
 }
+
+/** The string of the first `n` units of `units` (the inverse of `codeUnits`). */
+export function stringFromUnits(units: Uint16Array, n: number): string {
+  if (LITTLE_ENDIAN) return Buffer.from(units.buffer, units.byteOffset, 2 * n).toString('utf16le');
+  let s = '';
+  // In chunks: an argument list spread from a large array exceeds the engine's limit.
+  for (let i = 0; i < n; i += 8192) s += String.fromCharCode(...units.subarray(i, Math.min(n, i + 8192)));
+  return s;
+}

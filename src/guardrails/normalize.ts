@@ -8,7 +8,7 @@
  * no nested quantifiers, a fixed lookup table, and hard bounds on decoding depth and size.
  */
 
-import { codeUnits } from './code-units.ts';
+import { codeUnits, stringFromUnits } from './code-units.ts';
 
 /** Bounds on blob decoding, so a hostile result cannot make us decode without end. */
 export interface ExpandLimits {
@@ -73,7 +73,7 @@ function foldHomoglyphs(t: string): string {
     const c = t.charCodeAt(k);
     buf[k] = FOLD[c] || c;
   }
-  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf16le');
+  return stringFromUnits(buf, buf.length);
 }
 
 /** BMP code units INVISIBLE matches on their own (the supplement's selectors are pairs led by U+DB40). */
@@ -131,7 +131,7 @@ export function revealHidden(s: string): string {
     lead = c === 0xdb40 ? n - 1 : -1;
   }
   if (n === s.length) return s;
-  return Buffer.from(out.buffer, 0, n * 2).toString('utf16le');
+  return stringFromUnits(out, n);
 }
 
 /**
@@ -363,13 +363,13 @@ function normalize(s: string, withMap: boolean): MappedText {
     // A run never ends inside a surrogate pair: surrogates are SLOW.
     const seg = normalizeWhole(s.slice(from, j));
     if (n + seg.length > cap) grow(n + seg.length);
-    out.set(codeUnits(seg).subarray(0, seg.length), n);
+    for (let k = 0; k < seg.length; k++) out[n + k] = seg.charCodeAt(k);
     starts!.fill(from, n, n + seg.length);
     ends!.fill(j, n, n + seg.length);
     n += seg.length;
     i = j;
   }
-  const text = Buffer.from(out.buffer, 0, n * 2).toString('utf16le');
+  const text = stringFromUnits(out, n);
   if (text === s) return { text: s };
   return starts && ends ? { text, starts: starts.subarray(0, n), ends: ends.subarray(0, n) } : { text };
 }

@@ -16,6 +16,8 @@
  * property test holds the two to the same first match).
  */
 
+import { escapeRegExp } from '../../shared/escape-regexp.ts';
+
 /** Characters of a gap: anything but a sentence end. */
 export const GAP_CLASS = '[^.!?\\n]';
 
@@ -35,7 +37,6 @@ export interface ChainPart {
 }
 
 const SUFFIX = /\\w\{0,(\d+)\}$/;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const literalOf = (alt: string) => alt.replace(SUFFIX, '');
 
 /** The global regex a chain stands for (the rule's `re`). */
@@ -44,7 +45,7 @@ export function chainRegex(parts: readonly ChainPart[]): RegExp {
     .map((p, i) => {
       const alts = p.alts.map((a) => {
         const m = SUFFIX.exec(a);
-        return m ? `${escape(literalOf(a))}\\w{0,${m[1]}}` : escape(a);
+        return m ? `${escapeRegExp(literalOf(a))}\\w{0,${m[1]}}` : escapeRegExp(a);
       });
       const part = `\\b(?:${alts.join('|')})${p.tail ?? '\\b'}`;
       return i < parts.length - 1 ? `${part}${GAP_CLASS}{0,${p.gap}}?` : part;

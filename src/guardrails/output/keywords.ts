@@ -114,9 +114,11 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
         for (let j = 0; j < o.length; j++) {
           const k = o[j]!;
           const at = i - lens[k]! + 1;
-          const f = firstAt[k]!;
-          if (f >= 0 && at - lastAt[k]! > gap) cluster(k, f, lastAt[k]!);
-          if (f < 0 || at - lastAt[k]! > gap) firstAt[k] = at;
+          if (firstAt[k]! < 0) firstAt[k] = at;
+          else if (at - lastAt[k]! > gap) {
+            cluster(k, firstAt[k]!, lastAt[k]!);
+            firstAt[k] = at;
+          }
           lastAt[k] = at;
         }
       }

@@ -9,6 +9,8 @@
  * Each scan calls back with exactly the matches the rule's global regex would find.
  */
 
+import { escapeRegExp } from '../../shared/escape-regexp.ts';
+
 /** A precheck as secret-rules.json holds it. */
 export type PrecheckJson = SemiJson | SplitJson | LitJson | AltJson;
 export interface LitJson { kind: 'lit'; lit: string; ci: boolean; wb: boolean; at: number; cls: string; min: number; max: number | null; after?: string; then?: { lit: string; ci: boolean; within: number; re?: string } }
@@ -120,10 +122,10 @@ export const SEP = asciiTable(String.raw`[=>:|\x60'"\s]`);
 export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
   if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, 'yd'), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };
   if (p.kind === 'lit') {
-    const ci = p.ci ? new RegExp(p.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi') : undefined;
+    const ci = p.ci ? new RegExp(escapeRegExp(p.lit), 'gi') : undefined;
     // The literal with the fixed tokens after it when the generator found some, else the literal.
     const then = p.then && {
-      find: p.then.re ? new RegExp(p.then.re, 'g') : new RegExp(p.then.lit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), p.then.ci ? 'gi' : 'g'),
+      find: p.then.re ? new RegExp(p.then.re, 'g') : new RegExp(escapeRegExp(p.then.lit), p.then.ci ? 'gi' : 'g'),
       within: p.then.within,
     };
     return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
