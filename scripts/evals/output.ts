@@ -2,7 +2,8 @@
  * Evaluation of the output (tool-result) detectors on ../shared/evals:
  * - prompt_injection on the TEST splits of BIPIA (per task), InjecAgent and AgentDojo
  *   (hash-split halves, see scripts/injection-data.ts), plus the training splits labelled `train`
- *   for comparison, and mcp-defense-bench result fixtures (no split);
+ *   for comparison, and mcp-defense-bench result fixtures (no split); its false-positive rate on
+ *   real e-mail (SpamAssassin ham, hash-split halves; benign only);
  * - secrets on gitleaks' rule examples (no split), under gitleaks' own per-rule convention and
  *   with the whole ruleset.
  * Run: node bin/run-ts.js scripts/eval.ts output
@@ -10,10 +11,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EvalRow } from '../../src/guardrails/types.ts';
-import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
+import { createPromptInjectionDetector, loadInjectionModel } from '../../src/guardrails/output/injection.ts';
 import { createSecretsDetector } from '../../src/guardrails/output/secrets.ts';
 import { scanViews } from '../../src/guardrails/normalize.ts';
-import { EVALS, agentdojo, bipia, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
+import { EVALS, agentdojo, bipia, ham, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
 
 /** Recall when the threshold is the lowest one keeping FPR ≤ 1%. */
 export function recallAtFpr(pos: number[], neg: number[], fpr = 0.01): number {
@@ -26,18 +27,27 @@ export function recallAtFpr(pos: number[], neg: number[], fpr = 0.01): number {
 function injectionRows(): EvalRow[] {
   const det = createPromptInjectionDetector();
   const rows: EvalRow[] = [];
-  const sets: [string, Split, () => Doc[], string?, boolean?][] = [];
+  // [name, split, documents, note, score the stage's views, threshold instead of the shipped one]
+  const sets: [string, Split, () => Doc[], string?, boolean?, number?][] = [];
+  const benchmarkThreshold = loadInjectionModel()?.meta?.benchmarkThreshold;
   for (const split of ['test', 'train'] as const) {
     sets.push(['bipia', split, () => bipia(split, split === 'train' ? { maxContexts: 200 } : {})]);
     sets.push(['injecagent', split, () => injecagent(split)]);
     sets.push(['agentdojo', split, () => agentdojo(split)]);
   }
+  // Real benign e-mail: the false-positive rate at the shipped threshold (the training half set
+  // that threshold, never the weights; see scripts/train-injection.ts).
+  sets.push(['ham', 'test', () => ham('test'), 'benign only: real e-mail (SpamAssassin ham), FPR at the shipped threshold']);
+  if (typeof benchmarkThreshold === 'number') {
+    sets.push(['ham', 'test', () => ham('test'), `benign only: the same, at the threshold the benchmarks alone set (${benchmarkThreshold.toFixed(6)})`, false, benchmarkThreshold]);
+  }
+  sets.push(['ham', 'train', () => ham('train'), 'benign only: the half that calibrated the threshold (never fitted)']);
   sets.push(['mcp-defense-bench', 'test', mcpDefenseBench, 'no split; never used in training']);
   // The same fixtures scored as the guardrail stage scans a result: the normalised text and every
   // base64/hex blob decoded from it (the fixtures include a base64-wrapped instruction), the
   // highest score of those views counting.
   sets.push(['mcp-defense-bench', 'test', mcpDefenseBench, 'as the stage scans: normalised text and decoded blobs', true]);
-  for (const [, split, load, note, viaViews] of sets) {
+  for (const [, split, load, note, viaViews, threshold = det.threshold] of sets) {
     const docs = load();
     const groups = new Map<string, Doc[]>();
     for (const d of docs) groups.set(d.dataset, [...(groups.get(d.dataset) ?? []), d]);
@@ -46,7 +56,7 @@ function injectionRows(): EvalRow[] {
       const scored = g.map((d) => {
         const views = viaViews ? scanViews(d.text).map((v) => v.text) : [d.text];
         const ss = views.map((v) => det.score(v));
-        return { y: d.label, flagged: ss.some((s) => s.rules.length > 0 || s.modelScore >= det.threshold), score: Math.max(...ss.map((s) => s.score)) };
+        return { y: d.label, flagged: ss.some((s) => s.rules.length > 0 || s.modelScore >= threshold), score: Math.max(...ss.map((s) => s.score)) };
       });
       const pos = scored.filter((x) => x.y === 1);
       const neg = scored.filter((x) => x.y === 0);
@@ -56,9 +66,9 @@ function injectionRows(): EvalRow[] {
         split,
         positives: pos.length,
         negatives: neg.length,
-        recall: pos.filter((x) => x.flagged).length / Math.max(1, pos.length),
+        recall: pos.length ? pos.filter((x) => x.flagged).length / pos.length : null,
         falsePositiveRate: neg.filter((x) => x.flagged).length / Math.max(1, neg.length),
-        recallAt1pctFpr: recallAtFpr(pos.map((x) => x.score), neg.map((x) => x.score)),
+        recallAt1pctFpr: pos.length ? recallAtFpr(pos.map((x) => x.score), neg.map((x) => x.score)) : null,
         ...(note ? { note } : split === 'train' ? { note: 'training data (not a held-out figure)' } : {}),
       });
     }
@@ -87,9 +97,23 @@ function secretRows(): EvalRow[] {
     recallAt1pctFpr: null,
     note,
   });
+  // Real benign e-mail (both halves: nothing was tuned on it for secrets): any finding is a false positive.
+  const mail = [...ham('test'), ...ham('train')];
+  const hamRow: EvalRow = {
+    detector: 'secrets',
+    dataset: 'ham',
+    split: 'all',
+    positives: 0,
+    negatives: mail.length,
+    recall: null,
+    falsePositiveRate: mail.filter((d) => det.scan(d.text).length > 0).length / mail.length,
+    recallAt1pctFpr: null,
+    note: 'benign only: real e-mail (SpamAssassin ham), any finding counts',
+  };
   return [
     row(true, 'gitleaks-examples/per-rule', 'no split; gitleaks convention: the example\'s own rule must fire'),
     row(false, 'gitleaks-examples/any-rule', 'no split; any of the 221 rules firing counts'),
+    hamRow,
   ];
 }
 

@@ -62,7 +62,8 @@ export interface EvalRow {
   readonly split: string;
   readonly positives: number;
   readonly negatives: number;
-  readonly recall: number;
+  /** Null for a benign-only set (no positives: only its false-positive rate is measured). */
+  readonly recall: number | null;
   readonly falsePositiveRate: number;
   /** Recall when the threshold is set so that FPR ≤ 1% (score-based detectors), else null. */
   readonly recallAt1pctFpr: number | null;
