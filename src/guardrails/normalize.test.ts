@@ -165,6 +165,23 @@ describe('normalizeMapped and normalizeText', () => {
     }
   });
 
+  test('text with no KEEP unit still maps each character to a bounded raw span', () => {
+    // Cyrillic letters (folded to Latin) each with a combining mark: no unit the table keeps, so
+    // the runs NFKC sees are cut before a letter once they are long; a finding then redacts its
+    // neighbourhood, not the whole text.
+    // The head (one mark) puts the letters at odd offsets, so a cut at a fixed length would part
+    // a letter from its mark; е + diaeresis composes to ё, which a parted pair would not.
+    const s = `\u0301${'\u0430\u0301\u0435\u0308'.repeat(1500)}`;
+    const m = normalizeMapped(s);
+    assert.equal(m.text, normalizeWhole(s));
+    let widest = 0;
+    for (let i = 0; i < m.starts!.length; i++) widest = Math.max(widest, m.ends![i]! - m.starts![i]!);
+    assert.ok(widest <= 1027, `widest raw span ${widest}`);
+    const mid = m.text.length >> 1;
+    const [a, b] = mapSpan(m, mid, mid + 1);
+    assert.ok(a > 0 && b < s.length && b - a <= 1027, `[${a}, ${b})`);
+  });
+
   test('inert non-ASCII text needs no map, and a change maps back to the raw characters', () => {
     assert.deepEqual(normalizeMapped('café 中文 straße'), { text: 'café 中文 straße' });
     const s = 'naïve ｐａｓｓ';

@@ -350,11 +350,13 @@ function normalize(s: string, withMap: boolean): MappedText {
     if (!withMap) return { text: normalizeWhole(s) };
     // A run the table cannot settle: it starts at a character no mark can join to what precedes
     // it (a KEEP/MAP unit followed by marks, or the text's start) and ends before a KEEP unit or
-    // at the end.
+    // at the end, or, past CHUNK_MAX units, before a MAP unit (text with no KEEP unit at all,
+    // such as Cyrillic letters each with a mark, would otherwise be one run whose every character
+    // maps to all of it, and a redaction in it would blank the whole text).
     const from = i;
     let j = i + 1;
     for (;;) {
-      while (j < len && CLASS[codes[j]!] !== KEEP) j++;
+      while (j < len && CLASS[codes[j]!] !== KEEP && (j - from < CHUNK_MAX || CLASS[codes[j]!] !== MAP)) j++;
       let g = j;
       while (g < len && g - j < CHUNK_GAP && CLASS[codes[g]!] === KEEP) g++;
       if (g >= len || g - j >= CHUNK_GAP || g - from >= CHUNK_MAX) break;
