@@ -38,7 +38,8 @@ const INVISIBLE =
   /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|\uDB40[\uDD00-\uDDEF]/g;
 // Unicode tag characters U+E0000..U+E007F are surrogate pairs \uDB40\uDC00..\uDB40\uDC7F.
 const TAGS = /\uDB40[\uDC00-\uDC7F]/g;
-const NON_ASCII = /[^\x00-\x7F]/;
+/** Any non-ASCII code unit (no `g` flag: `test` keeps no state, so callers may share it). */
+export const NON_ASCII = /[^\x00-\x7F]/;
 
 /**
  * Cyrillic, Greek and a few Latin-extended/IPA letters that render like ASCII letters. Compact

@@ -7,11 +7,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Detector, Finding, ScanContext } from '../types.ts';
-import { normalizeText } from '../normalize.ts';
+import { NON_ASCII, normalizeText } from '../normalize.ts';
 import { transientCodeUnits } from '../code-units.ts';
 import { bestWindow, decodeWeights, featurize, sigmoid } from './features.ts';
-
-const NON_ASCII = /[^\x00-\x7F]/;
 import { INJECTION_RULES, type InjectionRule } from './injection-rules.ts';
 import { createKeywordMatcher } from './keywords.ts';
 import { chainKeys, compileChain } from './injection-chains.ts';
