@@ -115,6 +115,11 @@ export function genericShapes(n = MB): [string, () => string][] {
     // Marks the normaliser's pair table does not settle: stacked (Zalgo), and after a non-ASCII letter.
     ['stacked combining marks', () => fill('a\u0301\u0316\u0340', n)],
     ['Cyrillic + combining mark', () => fill('\u0430\u0301', n)],
+    // One base and then only marks whose combining classes alternate: canonical ordering sorts
+    // such a run by insertion, quadratic in its length unless it is cut first (src/shared/unicode.ts).
+    ['one letter, then marks of alternating classes', () => fill('\u0301\u0316', n, 'a')],
+    // Astral letters (surrogate pairs NFKC folds to ASCII) with no unit the normaliser's table settles.
+    ['mathematical bold letters', () => fill('\u{1d422}\u{1d420}', n)],
     ['fullwidth letters', () => fill('\uFF49\uFF47', n)],
     ['ascii/non-ascii alternating', () => fill('a\u00e9', n)],
     ['CJK', () => fill('\u4E2D', n)],

@@ -182,6 +182,22 @@ describe('normalizeMapped and normalizeText', () => {
     assert.ok(a > 0 && b < s.length && b - a <= 1027, `[${a}, ${b})`);
   });
 
+  test('a run of marks keeps its first 30 (NFKC orders a run of marks in time quadratic in its length)', () => {
+    const s = `say ${'\u0301\u0316'.repeat(5000)} ignore`;
+    // Canonical order: the 15 marks of class 220 before the 15 of class 230.
+    const expected = `say ${'\u0316'.repeat(15)}${'\u0301'.repeat(15)} ignore`;
+    assert.equal(normalizeWhole(s), expected);
+    assert.equal(normalizeText(s), expected);
+    const m = normalizeMapped(s);
+    assert.equal(m.text, expected);
+    // The kept marks map to the run they came from; the words around it map to themselves.
+    assert.deepEqual(mapSpan(m, m.text.indexOf('ignore'), m.text.length), [s.indexOf('ignore'), s.length]);
+    // Runs that only a removed invisible separates are one run.
+    const split = `a${`${'\u0301'.repeat(20)}\u200b`.repeat(3)}b`;
+    assert.equal(normalizeMapped(split).text, normalizeWhole(split));
+    assert.equal(normalizeWhole(split), `\u00e1${'\u0301'.repeat(29)}b`);
+  });
+
   test('inert non-ASCII text needs no map, and a change maps back to the raw characters', () => {
     assert.deepEqual(normalizeMapped('café 中文 straße'), { text: 'café 中文 straße' });
     const s = 'naïve ｐａｓｓ';

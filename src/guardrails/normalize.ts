@@ -5,9 +5,11 @@
  * the raw text (offsets valid for redaction), its normalised form, and decoded base64/hex blobs.
  *
  * Every function here is linear in the input: single regex passes over character classes with
- * no nested quantifiers, a fixed lookup table, and hard bounds on decoding depth and size.
+ * no nested quantifiers, a fixed lookup table, hard bounds on decoding depth and size, and runs
+ * of combining marks cut to 30 before NFKC (whose canonical ordering is quadratic in a run).
  */
 
+import { BMP_MARK, MAX_MARK_RUN, boundMarkRuns } from '../shared/unicode.ts';
 import { codeUnits, stringFromUnits } from './code-units.ts';
 
 /** Bounds on blob decoding, so a hostile result cannot make us decode without end. */
@@ -151,6 +153,11 @@ export function normalizeText(s: string): string {
  * is property-tested against, and what it applies to the runs its table cannot settle.
  */
 export function normalizeWhole(s: string): string {
+  return normalizeSegment(s, true);
+}
+
+/** normalizeWhole, skipping the mark-run bound when the caller knows `s` has no long run. */
+function normalizeSegment(s: string, mayHaveLongMarkRuns: boolean): string {
   if (!NON_ASCII.test(s)) return s;
   // Each pass only where it can change something: tag characters are surrogate pairs led by
   // U+DB40, and a second strip is needed only when NFKC changed the text (it can produce new
@@ -158,6 +165,9 @@ export function normalizeWhole(s: string): string {
   let t = revealHidden(s);
   // Hidden characters were the only non-ASCII ones (tag smuggling, zero-width padding): done.
   if (!NON_ASCII.test(t)) return t;
+  // Marks past the 30th of a run are dropped first: ICU's canonical ordering is quadratic in
+  // a run's length (src/shared/unicode.ts).
+  if (mayHaveLongMarkRuns) t = boundMarkRuns(t);
   const n = t.normalize('NFKC');
   if (n !== t) t = n.replace(INVISIBLE, '');
   return foldHomoglyphs(t);
@@ -227,6 +237,29 @@ const TARGET = new Uint16Array(65536);
   }
   for (let c = 0; c < 0x80; c++) TARGET[c] = c; // KEEP units are their own target: one store for both kinds
 })();
+
+/**
+ * Units that may belong to a run of marks once hidden characters are gone: marks, surrogates
+ * (astral marks, tags) and the invisibles revealHidden removes (marks on both sides of one join).
+ */
+const MARK_RUN_UNIT = (() => {
+  const t = Uint8Array.from(BMP_MARK);
+  t.fill(1, 0xd800, 0xe000);
+  for (let c = 0; c < 65536; c++) if (INVISIBLE_UNIT[c] === 1) t[c] = 1;
+  return t;
+})();
+/**
+ * False when `units[from, to)` cannot hold a run of marks longer than MAX_MARK_RUN after
+ * revealHidden (normalizeWhole's bound would change nothing): the normaliser has the run's units
+ * in a typed array, so this costs less than boundMarkRuns' own pass over the string.
+ */
+function mayHaveLongMarkRun(units: Uint16Array, from: number, to: number): boolean {
+  for (let i = from, run = 0; i < to; i++) {
+    if (MARK_RUN_UNIT[units[i]!] === 0) run = 0;
+    else if (++run > MAX_MARK_RUN) return true;
+  }
+  return false;
+}
 
 /**
  * {@link normalizeText} with an offset map. Characters the table settles map one to one (or to
@@ -364,7 +397,9 @@ function normalize(s: string, withMap: boolean): MappedText {
       j = g;
     }
     // A run never ends inside a surrogate pair: surrogates are SLOW.
-    const seg = normalizeWhole(s.slice(from, j));
+    // (The run's units are at hand: finding no long run of marks in them spares normalizeWhole
+    // its own pass for one.)
+    const seg = normalizeSegment(s.slice(from, j), mayHaveLongMarkRun(codes, from, j));
     if (n + seg.length > cap) grow(n + seg.length);
     for (let k = 0; k < seg.length; k++) out[n + k] = seg.charCodeAt(k);
     starts!.fill(from, n, n + seg.length);

@@ -4,6 +4,7 @@
  *
  * Every function here is linear in its input and never throws: hostile input is data, not an error.
  */
+import { nfkc } from '../../shared/unicode.ts';
 import type { Finding, Severity } from '../types.ts';
 
 /** Default number of UTF-16 units of one field a detector looks at (16 KiB). */
@@ -180,8 +181,8 @@ export function decodedViews(s: string, rounds = 3): string[] {
     views.push(next);
     cur = next;
   }
-  const nfkc = cur.normalize('NFKC');
-  if (nfkc !== cur) views.push(nfkc);
+  const folded = nfkc(cur);
+  if (folded !== cur) views.push(folded);
   return views;
 }
 

@@ -13,6 +13,7 @@
  * connect-time checks in the tool itself (documented limitation).
  */
 import ipaddr from 'ipaddr.js';
+import { nfkc } from '../../shared/unicode.ts';
 import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, lowerAscii } from './common.ts';
 import { classifyHostname, classifyIp, parseLooseIPv4, type HostVerdict } from './ssrf-hosts.ts';
@@ -236,7 +237,7 @@ export function classifyHost(h: string): HostVerdict | undefined {
     // keep as is
   }
   const decoded = host;
-  host = host.normalize('NFKC').toLowerCase();
+  host = nfkc(host).toLowerCase();
   const v = classifyCanonical(host);
   if (v) return v;
   // Written in a form no one types for a real host: percent-escapes, or fullwidth/circled letters
