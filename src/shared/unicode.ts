@@ -38,28 +38,10 @@ function isAstralMark(cp: number): boolean {
  */
 export function boundMarkRuns(s: string): string {
   const n = s.length;
-  let run = 0;
-  let i = 0;
-  // Find the first mark past the bound; most text has none.
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x300) {
-      run = 0;
-      continue;
-    }
-    let mark: boolean;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      mark = d >= 0xdc00 && d <= 0xdfff && isAstralMark(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
-    } else mark = BMP_MARK[c] === 1;
-    if (!mark) run = 0;
-    else if (++run > MAX_MARK_RUN) break;
-    else if (c >= 0xd800) i++;
-  }
-  if (i >= n) return s;
-  const out: string[] = [];
+  // Pieces of `s` kept so far, from the first dropped mark on (none: nothing dropped yet).
+  let out: string[] | undefined;
   let from = 0;
-  for (; i < n; i++) {
+  for (let i = 0, run = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x300) {
       run = 0;
@@ -77,11 +59,13 @@ export function boundMarkRuns(s: string): string {
       continue;
     }
     if (++run > MAX_MARK_RUN) {
+      out ??= [];
       if (from < i) out.push(s.slice(from, i));
       from = i + width;
     }
     i += width - 1;
   }
+  if (!out) return s;
   if (from < n) out.push(s.slice(from));
   return out.join('');
 }
