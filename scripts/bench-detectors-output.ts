@@ -148,6 +148,13 @@ if (!quick) {
 console.log('\nworst 1 MiB direct scan per detector:');
 for (const [name, [ms, shape]] of worst) console.log(`  ${name.padEnd(17)} ${ms.toFixed(1).padStart(7)} ms  ${shape}${ms >= BUDGET_MS ? '  OVER' : ''}`);
 
+// What the mark-run bound (src/shared/unicode.ts) spares: ICU's NFKC alone on one letter and then
+// marks alternating between two combining classes, unbounded (canonical ordering by insertion).
+for (const marks of [16_000, 64_000]) {
+  const s = fill('\u0301\u0316', marks + 1, 'a');
+  console.log(`NFKC alone, unbounded, on ${marks.toLocaleString('en')} alternating marks: ${timeMs(() => void s.normalize('NFKC')).toFixed(0)} ms`);
+}
+
 // Through the stage with default limits: a 1 MiB leaf is refused before any detector runs.
 const stage = createGuardrailStage(guardrailsConfigSchema.parse({ output: [{ detector: 'prompt_injection', action: 'block' }, { detector: 'secrets', action: 'redact' }, { detector: 'pii', action: 'redact' }] }), { detectors });
 const leaf = genericShapes(MB)[0]!;

@@ -15,7 +15,7 @@
  * text split across arguments is still found.
  */
 
-import { boundMarkRuns } from '../shared/unicode.ts';
+import { nfkc } from '../shared/unicode.ts';
 
 const STOP = new Set(
   ('a an the and or but if of at by for with about against between into through during before after above below to from up down in out on off over under again further then once here there when where why how all any both each few more most other some such no nor not only own same so than too very can will just should now is are was were be been being have has had having do does did doing i me my we our you your he him his she her it its they them their what which who whom this that these those am would could also please kindly ok okay hi hello dear thanks thank regards via per as'
@@ -52,7 +52,7 @@ const LETTER = /[\p{L}\p{N}]/u;
 export function fold(text: string): string {
   if (ASCII.test(text)) return text.toLowerCase();
   // Marks go anyway; a run of them is cut first (normalising one costs time quadratic in its length).
-  return boundMarkRuns(text).normalize('NFKC').toLowerCase().normalize('NFD').replace(MARKS, '');
+  return nfkc(text).toLowerCase().normalize('NFD').replace(MARKS, '');
 }
 
 function stem(w: string): string {

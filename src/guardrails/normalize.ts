@@ -215,7 +215,6 @@ const CLASS = new Uint8Array(65536);
 const TARGET = new Uint16Array(65536);
 (() => {
   CLASS.fill(KEEP, 0, 0x80);
-  const mark = /\p{M}/u;
   const jamo = (c: number) => (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3131 && c <= 0x318e) || (c >= 0xa960 && c <= 0xa97f) || (c >= 0xd7b0 && c <= 0xd7ff);
   for (let c = 0x80; c < 65536; c++) {
     if ((c >= 0xd800 && c <= 0xdfff) || jamo(c)) continue;
@@ -224,11 +223,11 @@ const TARGET = new Uint16Array(65536);
       continue;
     }
     const ch = String.fromCharCode(c);
-    if (mark.test(ch)) continue;
+    if (BMP_MARK[c] === 1) continue;
     const n = ch.normalize('NFKC');
     if (n.length !== 1) continue;
     const e = n.charCodeAt(0);
-    if (mark.test(n) || jamo(e) || INVISIBLE_UNIT[e] === 1 || (e >= 0xd800 && e <= 0xdfff)) continue;
+    if (BMP_MARK[e] === 1 || jamo(e) || INVISIBLE_UNIT[e] === 1 || (e >= 0xd800 && e <= 0xdfff)) continue;
     // Belt and braces: the character must not change its neighbours either way round.
     if (`a${ch}a`.normalize('NFKC') !== `a${n}a`) continue;
     const t = FOLD[e] || e;

@@ -3,8 +3,9 @@
  *
  * Why: NFC, NFD, NFKC and NFKD put each run of combining marks in canonical order, and ICU does
  * so by insertion, so a run whose marks alternate between two combining classes (U+0301 and
- * U+0316, say) costs time quadratic in its length: one NFKC call took 97 ms on 16,000 such marks
- * and 1.3 s on 64,000 here, and a tool result the guardrails accept may hold 256 KiB. Unicode's
+ * U+0316, say) costs time quadratic in its length (scripts/bench-detectors-output.ts prints an
+ * unbounded NFKC call on 16,000 and 64,000 of them), and a tool result the guardrails accept may
+ * hold 256 KiB. Unicode's
  * stream-safe text format (UAX #15, section 13) bounds runs of non-starters at 30; text from a
  * tool or an agent need not be stream-safe, so every normalisation of it goes through
  * `boundMarkRuns` first, which drops the marks after the 30th of a run. Real text has no such
