@@ -1,15 +1,16 @@
 /**
  * Evasion handling before detection. Attackers hide instructions and secrets from pattern
  * matchers with invisible characters, Unicode tag characters (U+E0000 block, "ASCII smuggling"),
- * look-alike letters and encodings. Detectors scan the *views* returned by {@link expandForScan}:
- * the raw text (offsets valid for redaction), its normalised form, and decoded base64/hex blobs.
+ * look-alike letters, diacritics and combining marks stacked on letters, and encodings.
+ * Detectors scan the *views* returned by {@link scanViews}: the normalised text (with a map back
+ * to raw offsets for redaction) and decoded base64/hex blobs.
  *
  * Every function here is linear in the input: single regex passes over character classes with
  * no nested quantifiers, a fixed lookup table, hard bounds on decoding depth and size, and runs
  * of combining marks cut to 30 before NFKC (whose canonical ordering is quadratic in a run).
  */
 
-import { BMP_MARK, MAX_MARK_RUN, boundMarkRuns } from '../shared/unicode.ts';
+import { BMP_MARK, MAX_MARK_RUN, boundMarkRuns, isAstralMark } from '../shared/unicode.ts';
 import { codeUnits, stringFromUnits } from './code-units.ts';
 
 /** Bounds on blob decoding, so a hostile result cannot make us decode without end. */
@@ -62,21 +63,101 @@ const HOMOGLYPHS: Readonly<Record<string, string>> = {
   // Latin extended / IPA
   ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ʏ: 'y', ᴀ: 'A', ʀ: 'R', ꜱ: 's', ᴄ: 'c', ᴏ: 'o', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z',
 };
-// Folding table (code unit → ASCII code, 0 = keep): one array lookup per character instead of a
-// regex replace that calls a function per look-alike letter.
-const FOLD = new Uint8Array(65536);
-for (const [k, v] of Object.entries(HOMOGLYPHS)) FOLD[k.charCodeAt(0)] = v.charCodeAt(0);
+/** HOMOGLYPHS as a table: code unit → ASCII code, 0 = none. */
+const HOMOGLYPH = new Uint8Array(65536);
+for (const [k, v] of Object.entries(HOMOGLYPHS)) HOMOGLYPH[k.charCodeAt(0)] = v.charCodeAt(0);
 
-function foldHomoglyphs(t: string): string {
-  let i = 0;
-  while (i < t.length && FOLD[t.charCodeAt(i)] === 0) i++;
-  if (i === t.length) return t;
-  const buf = new Uint16Array(t.length);
-  for (let k = 0; k < t.length; k++) {
-    const c = t.charCodeAt(k);
-    buf[k] = FOLD[c] || c;
+const isAsciiAlnum = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+/** FOLD entries that are not an ASCII code: a BMP combining mark, or a lead surrogate (maybe an astral mark). */
+const FOLD_MARK = 0xff;
+const FOLD_LEAD = 0xfe;
+/**
+ * What `foldToLatin` does to each code unit, decided once at load (one lookup per character
+ * instead of a regex replace that calls a function per letter):
+ * - an ASCII code: the letter it becomes — a look-alike (HOMOGLYPHS), or a letter whose canonical
+ *   decomposition is an ASCII letter or digit (or a look-alike of one) with only marks after it:
+ *   é, ñ, ǵ, ṕ, Cyrillic ӑ, Greek ά. Diacritics stuffed onto the letters of an instruction
+ *   ("ígnóré áll prévíóús") leave it as legible to a model as to a person, and must not hide it
+ *   from keyword rules and the learned model;
+ * - FOLD_MARK / FOLD_LEAD: a combining mark, dropped after an ASCII character (see foldToLatin);
+ * - 0: kept.
+ */
+const FOLD = new Uint8Array(65536);
+for (let c = 0x80; c < 65536; c++) {
+  if (c >= 0xd800 && c <= 0xdfff) {
+    if (c <= 0xdbff) FOLD[c] = FOLD_LEAD;
+    continue;
   }
-  return stringFromUnits(buf, buf.length);
+  if (BMP_MARK[c] === 1) {
+    FOLD[c] = FOLD_MARK;
+    continue;
+  }
+  if (HOMOGLYPH[c] !== 0) {
+    FOLD[c] = HOMOGLYPH[c]!;
+    continue;
+  }
+  const d = String.fromCharCode(c).normalize('NFD');
+  if (d.length < 2) continue;
+  const base = d.charCodeAt(0);
+  const b = HOMOGLYPH[base] || base;
+  let marksOnly = isAsciiAlnum(b);
+  for (let i = 1; marksOnly && i < d.length; i++) marksOnly = BMP_MARK[d.charCodeAt(i)] === 1;
+  if (marksOnly) FOLD[c] = b;
+}
+
+/**
+ * Look-alike and accented letters folded to ASCII (FOLD), and combining marks dropped where they
+ * follow an ASCII character (or another mark dropped so): marks stacked on the letters and
+ * spaces of an instruction ("I̴g̴n̴o̴r̴e̴", "Zalgo" text) change nothing a model reads. Marks on
+ * other letters (Devanagari vowel signs, Arabic harakat, Cyrillic й) are kept. Applied to NFKC
+ * output, whose ASCII characters no longer compose with a mark.
+ */
+function foldToLatin(t: string): string {
+  const n = t.length;
+  let i = 0;
+  let c = 0;
+  // The first unit that changes: a letter to fold, or a mark after an ASCII character.
+  for (; i < n; i++) {
+    c = t.charCodeAt(i);
+    const f = FOLD[c]!;
+    if (f === 0) continue;
+    if (f < 0x80) break;
+    if (i > 0 && t.charCodeAt(i - 1) < 0x80 && (f === FOLD_MARK || isAstralMarkAt(t, i))) break;
+  }
+  if (i === n) return t;
+  const buf = new Uint16Array(n);
+  for (let k = 0; k < i; k++) buf[k] = t.charCodeAt(k);
+  let m = i;
+  // The last unit written is ASCII (then marks after it are dropped).
+  let afterAscii = i > 0 && t.charCodeAt(i - 1) < 0x80;
+  for (let k = i; k < n; k++) {
+    c = t.charCodeAt(k);
+    const f = FOLD[c]!;
+    if (f === FOLD_MARK) {
+      if (!afterAscii) buf[m++] = c;
+      continue;
+    }
+    if (f === FOLD_LEAD) {
+      if (afterAscii && isAstralMarkAt(t, k)) {
+        k++;
+        continue;
+      }
+      buf[m++] = c;
+      afterAscii = false;
+      continue;
+    }
+    const u = f || c;
+    buf[m++] = u;
+    afterAscii = u < 0x80;
+  }
+  return stringFromUnits(buf, m);
+}
+
+/** Whether `t` has an astral combining mark at `i` (a surrogate pair). */
+function isAstralMarkAt(t: string, i: number): boolean {
+  const a = t.charCodeAt(i);
+  const b = t.charCodeAt(i + 1);
+  return a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff && isAstralMark(((a - 0xd800) << 10) + (b - 0xdc00) + 0x10000);
 }
 
 /** BMP code units INVISIBLE matches on their own (the supplement's selectors are pairs led by U+DB40). */
@@ -140,7 +221,8 @@ export function revealHidden(s: string): string {
 /**
  * The canonical form detectors match against: tag characters decoded to the ASCII they hide,
  * invisible and bidi control characters removed, NFKC (fullwidth, mathematical and ligature
- * forms to ASCII), then look-alike letters folded to Latin. Pure ASCII returns unchanged.
+ * forms to ASCII), then look-alike and accented letters folded to ASCII and combining marks
+ * after an ASCII character dropped (see `foldToLatin`). Pure ASCII returns unchanged.
  * Same result as {@link normalizeWhole}, in one table-driven pass for the characters that
  * allow it (see `CLASS`).
  */
@@ -170,7 +252,7 @@ function normalizeSegment(s: string, mayHaveLongMarkRuns: boolean): string {
   if (mayHaveLongMarkRuns) t = boundMarkRuns(t);
   const n = t.normalize('NFKC');
   if (n !== t) t = n.replace(INVISIBLE, '');
-  return foldHomoglyphs(t);
+  return foldToLatin(t);
 }
 
 /** True when `s` contains characters whose only purpose in ordinary text would be to hide. */
@@ -197,9 +279,10 @@ export interface MappedText {
 /**
  * What normalisation does to a BMP code unit standing between characters that do not compose
  * with their neighbours, decided once at load (65,536 lookups):
- * - KEEP: left alone (ASCII; accented Latin, CJK, Cyrillic prose …);
- * - MAP: becomes one other such character, `TARGET[c]` — a look-alike folded to Latin, or a
- *   compatibility form NFKC maps to one character (fullwidth letters, nbsp, ohm, superscripts);
+ * - KEEP: left alone (ASCII; CJK, Cyrillic prose, ß, ø …);
+ * - MAP: becomes one other such character, `TARGET[c]` — a look-alike or accented letter folded
+ *   to ASCII (é → e), or a compatibility form NFKC maps to one character (fullwidth letters,
+ *   nbsp, ohm, superscripts);
  * - DROP: removed (zero-width, bidi and other invisibles);
  * - SLOW: anything else — combining marks and conjoining jamo (they compose with what precedes
  *   them), surrogates (tags, astral letters), forms that expand to several characters or to a
@@ -437,12 +520,31 @@ export interface ScanView extends MappedText {
  */
 export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw = false): ScanView[] {
   const lim = { ...DEFAULT_EXPAND_LIMITS, ...limits };
-  const m = normalizeMapped(s);
-  const views: ScanView[] = [{ ...m, raw: true, normalized: true }];
-  if (withRaw && m.text !== s) views.push({ text: s, raw: true, normalized: false });
+  const text = normalizeText(s);
+  // The map to raw offsets is made when a finding first asks for it: most scans find nothing,
+  // and the map costs more than the text (two Int32 per character; French prose, whose accented
+  // letters fold, took 3x as long to normalise with it in a 2 KB result).
+  let mapped: MappedText | undefined;
+  const map = () => (mapped ??= normalizeMapped(s));
+  const views: ScanView[] = [
+    text === s
+      ? { text, raw: true, normalized: true }
+      : {
+          text,
+          raw: true,
+          normalized: true,
+          get starts() {
+            return map().starts;
+          },
+          get ends() {
+            return map().ends;
+          },
+        },
+  ];
+  if (withRaw && text !== s) views.push({ text: s, raw: true, normalized: false });
   if (lim.maxDepth <= 0) return views;
   const blobs: string[] = [];
-  collectBlobs(m.text, 1, lim, { chars: lim.maxDecodedChars, blobs: lim.maxBlobs }, blobs);
+  collectBlobs(text, 1, lim, { chars: lim.maxDecodedChars, blobs: lim.maxBlobs }, blobs);
   for (const b of blobs) views.push({ text: b, raw: false, normalized: true });
   return views;
 }

@@ -26,7 +26,8 @@ export const BMP_MARK: Readonly<Uint8Array> = (() => {
 /** Astral code points (less 0x10000): 0 not yet known, 1 a mark, 2 not; made on first use (1 MiB). */
 let astralMark: Uint8Array | undefined;
 
-function isAstralMark(cp: number): boolean {
+/** Whether the astral code point `cp` is a combining mark. */
+export function isAstralMark(cp: number): boolean {
   astralMark ??= new Uint8Array(0x100000);
   let v = astralMark[cp - 0x10000]!;
   if (v === 0) astralMark[cp - 0x10000] = v = MARK.test(String.fromCodePoint(cp)) ? 1 : 2;
