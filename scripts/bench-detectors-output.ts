@@ -30,8 +30,14 @@ If you have questions, reply to this e-mail or call +1 415 555 2671. Thanks for 
 | 1  | widget | 3 | 9.99 |
 | 2  | gadget | 1 | 24.50 |
 `;
+// Accented prose: the normaliser folds its letters to ASCII, so the text changes (English does not).
+const french = `Bonjour Amélie, le café où nous étions était très agréable ; à côté, une boulangerie vendait des crêpes.
+Ça m’a rappelé l’été dernier à Genève. Réponds-moi quand tu peux, et n’oublie pas la réunion de jeudi.
+`;
 // Flat, as JSON.parse makes it (a repeat/slice rope would slow every charCodeAt loop).
-const result2k: string = JSON.parse(JSON.stringify(email.repeat(Math.ceil(2048 / email.length)).slice(0, 2048)));
+const flat2k = (s: string): string => JSON.parse(JSON.stringify(s.repeat(Math.ceil(2048 / s.length)).slice(0, 2048)));
+const result2k = flat2k(email);
+const french2k = flat2k(french);
 
 function bench(fn: () => void, minMs = 300): number {
   for (let i = 0; i < 20; i++) fn();
@@ -54,8 +60,10 @@ for (const d of detectors) {
 const scanAll = (s: string) => {
   for (const v of scanViews(s)) for (const d of detectors) d.scan(v.text, { normalized: v.normalized });
 };
-const runs = [1, 2, 3, 4, 5, 6, 7].map(() => bench(() => scanAll(result2k), 200));
-console.log(`full output chain on a 2 KB result: median ${median(runs).toFixed(1)} µs of 7 runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}; target < 100 µs)`);
+for (const [what, text] of [['result', result2k], ['French result', french2k]] as const) {
+  const runs = [1, 2, 3, 4, 5, 6, 7].map(() => bench(() => scanAll(text), 200));
+  console.log(`full output chain on a 2 KB ${what}: median ${median(runs).toFixed(1)} µs of 7 runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}; target < 100 µs)`);
+}
 
 // --- 1 MiB adversarial inputs, scanned directly (not through the stage's 256 KiB leaf bound).
 type Scanner = [string, (s: string) => void];

@@ -3,7 +3,9 @@
  * - prompt_injection on the TEST splits of BIPIA (per task), InjecAgent and AgentDojo
  *   (hash-split halves, see scripts/injection-data.ts), plus the training splits labelled `train`
  *   for comparison, and mcp-defense-bench result fixtures (no split); its false-positive rate on
- *   real e-mail (SpamAssassin ham, hash-split halves; benign only);
+ *   real e-mail (SpamAssassin ham, hash-split halves; benign only); and, on the pooled test
+ *   splits, its recall when the attack is written with each evasion the normaliser undoes
+ *   (zero-width, look-alikes, fullwidth, diacritics, stacked marks, tag characters, base64);
  * - secrets on gitleaks' rule examples (no split), under gitleaks' own per-rule convention and
  *   with the whole ruleset.
  * Run: node bin/run-ts.js scripts/eval.ts output
@@ -76,6 +78,51 @@ function injectionRows(): EvalRow[] {
   return rows;
 }
 
+/**
+ * Evasion transforms, applied to the characters an attacker controls: the inserted attack when
+ * its span is known, else the whole text. Each keeps the instruction legible to a model.
+ */
+const EVASIONS: [string, (s: string) => string][] = [
+  ['zero-width', (s) => s.replace(/([a-z])(?=[a-z])/gi, '$1\u200b')],
+  ['homoglyphs', (s) => s.replace(/[aeopcixy]/g, (c) => String.fromCharCode('\u0430\u0435\u043e\u0440\u0441\u0456\u0445\u0443'.charCodeAt('aeopcixy'.indexOf(c))))],
+  ['fullwidth', (s) => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))],
+  ['diacritics', (s) => s.replace(/[a-z]/gi, '$&\u0301').normalize('NFC')],
+  ['stacked marks', (s) => s.replace(/[^\s]/g, '$&\u0334\u0489')],
+  ['tag characters', (s) => [...s].map((c) => (c >= ' ' && c <= '~' ? String.fromCodePoint(0xe0000 + c.charCodeAt(0)) : c)).join('')],
+  ['base64', (s) => Buffer.from(s).toString('base64')],
+];
+
+/**
+ * Each evasion on the pooled test splits (BIPIA, InjecAgent, AgentDojo), scored as the stage
+ * scans a result (normalised text and decoded blobs): recall on the positives with their attack
+ * transformed, and false positives on the negatives transformed whole (a benign result written
+ * in such characters must not be called an attack).
+ */
+function evasionRows(): EvalRow[] {
+  const det = createPromptInjectionDetector();
+  const docs = [...bipia('test'), ...injecagent('test'), ...agentdojo('test')];
+  const flagged = (t: string) =>
+    scanViews(t).some((v) => {
+      const s = det.score(v.text);
+      return s.rules.length > 0 || s.modelScore >= det.threshold;
+    });
+  const share = (xs: Doc[], f: (d: Doc) => string) => xs.filter((d) => flagged(f(d))).length / Math.max(1, xs.length);
+  const pos = docs.filter((d) => d.label === 1);
+  const neg = docs.filter((d) => d.label === 0);
+  const plain = share(pos, (d) => d.text);
+  return EVASIONS.map(([name, f]) => ({
+    detector: 'prompt_injection',
+    dataset: `evasion: ${name}`,
+    split: 'test',
+    positives: pos.length,
+    negatives: neg.length,
+    recall: share(pos, (d) => (d.attack ? d.text.slice(0, d.attack[0]) + f(d.text.slice(d.attack[0], d.attack[1])) + d.text.slice(d.attack[1]) : f(d.text))),
+    falsePositiveRate: share(neg, (d) => f(d.text)),
+    recallAt1pctFpr: null,
+    note: `bipia+injecagent+agentdojo test, attack transformed, as the stage scans; plain ${(100 * plain).toFixed(1)}%`,
+  }));
+}
+
 function secretRows(): EvalRow[] {
   const ex = (JSON.parse(readFileSync(join(EVALS, 'gitleaks/rule_examples.json'), 'utf8')) as { examples: { rule_id: string; label: string; text: string }[] }).examples;
   // The extracted file lists some rules' false-positive strings under both labels; a string that
@@ -118,5 +165,5 @@ function secretRows(): EvalRow[] {
 }
 
 export default async function (): Promise<EvalRow[]> {
-  return [...injectionRows(), ...secretRows()];
+  return [...injectionRows(), ...evasionRows(), ...secretRows()];
 }
