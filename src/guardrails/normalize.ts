@@ -109,7 +109,7 @@ for (let c = 0x80; c < 65536; c++) {
  * Look-alike and accented letters folded to ASCII (FOLD), and combining marks dropped where they
  * follow an ASCII character (or another mark dropped so): marks stacked on the letters and
  * spaces of an instruction ("I̴g̴n̴o̴r̴e̴", "Zalgo" text) change nothing a model reads. Marks on
- * other letters (Devanagari vowel signs, Arabic harakat, Cyrillic й) are kept. Applied to NFKC
+ * other letters (Devanagari vowel signs, Arabic harakat, Thai tone marks) are kept. Applied to NFKC
  * output, whose ASCII characters no longer compose with a mark.
  */
 function foldToLatin(t: string): string {
