@@ -10,7 +10,7 @@
  * of combining marks cut to 30 before NFKC (whose canonical ordering is quadratic in a run).
  */
 
-import { BMP_MARK, MAX_MARK_RUN, boundMarkRuns, isAstralMark } from '../shared/unicode.ts';
+import { BMP_MARK, MAX_MARK_RUN, boundMarkRuns, isAstralMarkAt } from '../shared/unicode.ts';
 import { codeUnits, stringFromUnits } from './code-units.ts';
 
 /** Bounds on blob decoding, so a hostile result cannot make us decode without end. */
@@ -151,13 +151,6 @@ function foldToLatin(t: string): string {
     afterAscii = u < 0x80;
   }
   return stringFromUnits(buf, m);
-}
-
-/** Whether `t` has an astral combining mark at `i` (a surrogate pair). */
-function isAstralMarkAt(t: string, i: number): boolean {
-  const a = t.charCodeAt(i);
-  const b = t.charCodeAt(i + 1);
-  return a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff && isAstralMark(((a - 0xd800) << 10) + (b - 0xdc00) + 0x10000);
 }
 
 /** BMP code units INVISIBLE matches on their own (the supplement's selectors are pairs led by U+DB40). */
@@ -522,8 +515,8 @@ export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw
   const lim = { ...DEFAULT_EXPAND_LIMITS, ...limits };
   const text = normalizeText(s);
   // The map to raw offsets is made when a finding first asks for it: most scans find nothing,
-  // and the map costs more than the text (two Int32 per character; French prose, whose accented
-  // letters fold, took 3x as long to normalise with it in a 2 KB result).
+  // and the map costs more than the text (two Int32 per character, written for every character
+  // of any text the normaliser changes, such as prose whose accented letters fold).
   let mapped: MappedText | undefined;
   const map = () => (mapped ??= normalizeMapped(s));
   const views: ScanView[] = [

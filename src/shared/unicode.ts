@@ -26,12 +26,18 @@ export const BMP_MARK: Readonly<Uint8Array> = (() => {
 /** Astral code points (less 0x10000): 0 not yet known, 1 a mark, 2 not; made on first use (1 MiB). */
 let astralMark: Uint8Array | undefined;
 
-/** Whether the astral code point `cp` is a combining mark. */
-export function isAstralMark(cp: number): boolean {
+function isAstralMark(cp: number): boolean {
   astralMark ??= new Uint8Array(0x100000);
   let v = astralMark[cp - 0x10000]!;
   if (v === 0) astralMark[cp - 0x10000] = v = MARK.test(String.fromCodePoint(cp)) ? 1 : 2;
   return v === 1;
+}
+
+/** Whether `s` has an astral combining mark (a surrogate pair) at `i`. */
+export function isAstralMarkAt(s: string, i: number): boolean {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  return a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff && isAstralMark(((a - 0xd800) << 10) + (b - 0xdc00) + 0x10000);
 }
 
 /**
@@ -51,9 +57,8 @@ export function boundMarkRuns(s: string): string {
     }
     let width = 1;
     let mark: boolean;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
-      const d = s.charCodeAt(i + 1);
-      mark = d >= 0xdc00 && d <= 0xdfff && isAstralMark(((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      mark = isAstralMarkAt(s, i);
       if (mark) width = 2;
     } else mark = BMP_MARK[c] === 1;
     if (!mark) {

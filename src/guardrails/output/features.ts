@@ -27,8 +27,8 @@ function classOf(c: number): 0 | 1 | 2 {
 const ENDS = 4;
 /**
  * `classOf` of every UTF-16 code unit, with `ENDS` added on sentence punctuation, built once at
- * load (64 KiB): the tokeniser reads it once per character. Testing the ranges cost a chain of
- * comparisons per non-ASCII character, about half the tokeniser's time on CJK or Cyrillic text.
+ * load (64 KiB): the tokeniser reads it once per character, where testing the ranges cost a
+ * chain of comparisons per non-ASCII character.
  */
 const UNIT_CLASS = new Uint8Array(0x10000);
 for (let c = 0; c < 0x10000; c++) UNIT_CLASS[c] = classOf(c);
