@@ -98,7 +98,7 @@ export default async function (): Promise<EvalRow[]> {
     { detector: path, name: 'path', data: 'payloads/traversal+inclusion', pos: payloads(/^(Directory_Traversal|File_Inclusion)/), ctx: { field: 'arguments.path', roots: ['/srv/app'] }, negs: [['nl2bash English', english, { field: 'arguments.description' }]] },
     { detector: path, name: 'path (no roots)', data: 'payloads/traversal+inclusion', pos: payloads(/^(Directory_Traversal|File_Inclusion)/), ctx: { field: 'arguments.path' }, negs: [] },
     { detector: sql, name: 'sql', data: 'payloads/sqli+nosql', pos: [...payloads(/./, 'sqli'), ...payloads(/^NoSQL/)], ctx: { field: 'arguments.username' }, negs: [['nl2bash English', english, { field: 'arguments.description' }]] },
-    { detector: ssrf, name: 'ssrf', data: 'payloads/ssrf', pos: payloads(/^SSRF/), ctx: { field: 'arguments.url' }, negs: [['URLs in nl2bash', urlsInCommands, { field: 'arguments.url' }], ['nl2bash English', english, { field: 'arguments.description' }]] },
+    { detector: ssrf, name: 'ssrf', data: 'payloads/ssrf', pos: payloads(/^SSRF/), ctx: { field: 'arguments.url' }, negs: [['URLs in nl2bash', urlsInCommands, { field: 'arguments.url' }], ['nl2bash commands', commands, { field: 'arguments.command' }], ['nl2bash English', english, { field: 'arguments.description' }]] },
   ];
 
   const rows: EvalRow[] = [];

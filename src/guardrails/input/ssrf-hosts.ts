@@ -11,9 +11,14 @@ export interface HostVerdict {
   readonly message: string;
 }
 
-/** Cloud metadata endpoints (AWS/GCP/Azure/DO/Hetzner/OpenStack, AWS IPv6, ECS, Alibaba, Oracle). */
-const METADATA_IPS = new Set(['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200', '192.0.0.192']);
-const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.com', 'kubernetes.default', 'kubernetes.default.svc', 'metadata.packet.net', 'metadata.platformequinix.com']);
+/** Cloud metadata endpoints (AWS/GCP/Azure/DO/Hetzner/OpenStack, AWS IPv6, ECS, Alibaba, Oracle, Scaleway). */
+const METADATA_IPS = new Set(['169.254.169.254', '169.254.170.2', 'fd00:ec2::254', '100.100.100.200', '192.0.0.192', '169.254.42.42']);
+/** Names the platforms document for their metadata services, including Rancher 1.x's and Tencent Cloud's. */
+const METADATA_NAMES = new Set([
+  'metadata.google.internal', 'metadata', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.com',
+  'kubernetes.default', 'kubernetes.default.svc', 'metadata.packet.net', 'metadata.platformequinix.com',
+  'rancher-metadata', 'rancher-metadata.rancher.internal', 'metadata.tencentyun.com',
+]);
 const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost', 'ip6-loopback', 'localhost.localdomain', 'localtest.me', 'lvh.me', 'vcap.me']);
 const INTERNAL_SUFFIXES = ['.localhost', '.internal', '.local', '.localdomain', '.lan', '.intranet', '.corp', '.home.arpa', '.svc', '.cluster.local', '.home', '.private'];
 /** Public wildcard-DNS and redirect services built to point names at any IP (DNS rebinding). */

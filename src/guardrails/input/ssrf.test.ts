@@ -20,7 +20,9 @@ describe('ssrf detector', () => {
     test(`flags ${u}`, () => assert.ok(attack(url(u)), JSON.stringify(url(u))));
   }
   test('metadata endpoints are critical', () => {
-    assert.ok(url('http://169.254.169.254/').some((f) => f.rule === 'ssrf.metadata' && f.severity === 'critical'));
+    for (const u of ['http://169.254.169.254/', 'http://169.254.42.42/conf', 'http://rancher-metadata/latest/self/container', 'http://metadata.tencentyun.com/latest/meta-data/']) {
+      assert.ok(url(u).some((f) => f.rule === 'ssrf.metadata' && f.severity === 'critical'), u);
+    }
   });
   test('public URLs pass', () => {
     for (const u of ['https://example.com/', 'https://api.github.com/repos/x/y', 'http://8.8.8.8/', 'https://en.wikipedia.org/wiki/SSRF']) assert.deepEqual(url(u), [], u);
