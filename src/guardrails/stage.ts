@@ -131,10 +131,13 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return { plain, normal: { ...plain, normalized: true } };
   }
 
-  /** A view's findings as hits on its leaf, spans mapped back to the raw text. */
-  function hitsOf(leaf: Leaf, v: ScanView, found: readonly Finding[], hits: Hit[]): void {
+  /**
+   * A view's findings as hits on its leaf, spans mapped back to the raw text. Only a detector with
+   * exact spans (see Detector) yields span hits; any other finding redacts the whole leaf.
+   */
+  function hitsOf(det: Detector, leaf: Leaf, v: ScanView, found: readonly Finding[], hits: Hit[]): void {
     for (const f of found) {
-      if (v.raw && f.start !== undefined && f.end !== undefined) {
+      if (det.exactSpans === true && v.raw && f.start !== undefined && f.end !== undefined) {
         const [start, end] = mapSpan(v, f.start, f.end);
         hits.push({ leaf, finding: start === f.start && end === f.end ? f : { ...f, start, end }, raw: true });
       } else hits.push({ leaf, finding: f, raw: false });
@@ -145,7 +148,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) hitsOf(leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
     });
     return hits;
   }
@@ -156,7 +159,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) hitsOf(leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
     }
     return hits;
   }

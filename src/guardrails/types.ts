@@ -14,7 +14,10 @@ export interface Finding {
   readonly severity: Severity;
   /** Human-readable, never containing the matched secret itself. */
   readonly message: string;
-  /** Where in the scanned text (UTF-16 offsets), for redaction and highlighting. */
+  /**
+   * Where in the scanned text (UTF-16 offsets). Redaction uses them only from a detector with
+   * `exactSpans`; elsewhere they point at the first occurrence, as a hint.
+   */
   readonly start?: number;
   readonly end?: number;
   /** Redaction label, e.g. `email` → "[REDACTED:email]". */
@@ -42,6 +45,13 @@ export interface Detector {
   readonly name: string;
   /** Which path it inspects. */
   readonly direction: 'input' | 'output' | 'both';
+  /**
+   * True when the findings' spans are exact and every occurrence has its own finding (secrets,
+   * PII): `redact` then rewrites just those spans, keeping the rest usable. Any other detector's
+   * redaction replaces the whole string: one finding per rule, or the phrase of a longer
+   * instruction, would leave the rest of what it flagged in place.
+   */
+  readonly exactSpans?: boolean;
   scan(text: string, ctx?: ScanContext): Finding[];
 }
 

@@ -282,6 +282,7 @@ export function createPiiDetector(opts: PiiOptions = {}): Detector {
   return {
     name: 'pii',
     direction: 'both',
+    exactSpans: true,
     scan(text: string): Finding[] {
       const out: Finding[] = [];
       if (emails) scanEmails(text, out);

@@ -163,6 +163,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   return {
     name: 'secrets',
     direction: 'both',
+    exactSpans: true,
     scan(text: string): Finding[] {
       const out: Finding[] = [];
       const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };
