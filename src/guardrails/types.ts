@@ -16,7 +16,8 @@ export interface Finding {
   readonly message: string;
   /**
    * Where in the scanned text (UTF-16 offsets). Redaction uses them only from a detector with
-   * `exactSpans`; elsewhere they point at the first occurrence, as a hint.
+   * `exactSpans`; elsewhere they are a hint near the first occurrence, and may be in the
+   * coordinates of a view the detector made itself (a decoded blob, a parse of the argument).
    */
   readonly start?: number;
   readonly end?: number;
