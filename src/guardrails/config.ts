@@ -137,9 +137,17 @@ export const scanLimitsSchema = z
     maxChars: z.number().int().positive().default(1024 * 1024),
     /** Longest single string leaf scanned; a longer one fails closed (WARDEN_INSPECTION_LIMIT). */
     maxLeafChars: z.number().int().positive().default(256 * 1024),
-    /** base64/hex decoding depth (0 disables) and total decoded characters per leaf. */
+    /**
+     * Longest base64 payload of a result (`blob`, image and audio `data`) decoded for scanning; a
+     * longer one fails closed. Default 32 MiB (an image of about 24 MB).
+     */
+    maxPayloadChars: z.number().int().positive().default(32 * 1024 * 1024),
+    /**
+     * base64/hex decoding depth (0 disables) and total decoded characters per leaf. Text still
+     * encoded past either bound fails closed (WARDEN_INSPECTION_LIMIT).
+     */
     decodeDepth: z.number().int().min(0).max(4).default(2),
-    maxDecodedChars: z.number().int().positive().default(64 * 1024),
+    maxDecodedChars: z.number().int().positive().default(512 * 1024),
   })
   .strict();
 

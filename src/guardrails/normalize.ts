@@ -29,7 +29,7 @@ export interface ExpandLimits {
 
 export const DEFAULT_EXPAND_LIMITS: ExpandLimits = Object.freeze({
   maxDepth: 2,
-  maxDecodedChars: 64 * 1024,
+  maxDecodedChars: 512 * 1024,
   maxBlobs: 32,
   minBase64Length: 20,
   minHexLength: 24,
@@ -505,13 +505,22 @@ export interface ScanView extends MappedText {
 }
 
 /**
+ * Set by `scanViews` when decoding stopped at a bound (depth, blob count, decoded characters)
+ * with text still encoded: what is left was not scanned, and a caller that must not pass unread
+ * text fails closed.
+ */
+export interface DecodeReport {
+  exhausted?: boolean;
+}
+
+/**
  * The views of `s` detectors scan, built in one pass each: the normalised text mapped to raw
  * offsets (index 0), then decoded base64/hex blobs (normalised, no raw offsets). Replaces
  * scanning raw and normalised text separately: ASCII text is its own normal form, and other
  * text's findings map back to the raw characters. With `withRaw`, the raw text is added too when
  * normalisation changed it (for detectors whose semantics depend on the exact characters).
  */
-export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw = false): ScanView[] {
+export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw = false, report?: DecodeReport): ScanView[] {
   const lim = { ...DEFAULT_EXPAND_LIMITS, ...limits };
   const text = normalizeText(s);
   // The map to raw offsets is made when a finding first asks for it: most scans find nothing,
@@ -537,7 +546,9 @@ export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw
   if (withRaw && text !== s) views.push({ text: s, raw: true, normalized: false });
   if (lim.maxDepth <= 0) return views;
   const blobs: string[] = [];
-  collectBlobs(text, 1, lim, { chars: lim.maxDecodedChars, blobs: lim.maxBlobs }, blobs);
+  const budget = { chars: lim.maxDecodedChars, blobs: lim.maxBlobs, exhausted: false };
+  collectBlobs(text, 1, lim, budget, blobs);
+  if (report && budget.exhausted) report.exhausted = true;
   for (const b of blobs) views.push({ text: b, raw: false, normalized: true });
   return views;
 }
@@ -551,8 +562,8 @@ for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 const isB64 = (c: number) => c < 128 && B64[c] === 1;
 const isHex = (c: number) => c < 128 && HEX[c] === 1;
 
-/** Decoded bytes read as UTF-8 text, or undefined if they do not look like text. */
-function asText(bytes: Buffer): string | undefined {
+/** Decoded bytes read as UTF-8 text, or undefined if they do not look like text (under 90% printable). */
+export function asText(bytes: Buffer): string | undefined {
   if (bytes.length < 8) return undefined;
   const s = bytes.toString('utf8');
   let printable = 0;
@@ -563,17 +574,45 @@ function asText(bytes: Buffer): string | undefined {
   return printable / s.length >= 0.9 ? s : undefined;
 }
 
+/** Shortest printable run read from decoded bytes that are not text: random bytes almost never make one. */
+const MIN_RUN = 16;
+
+/**
+ * What decoded bytes say: their text, or, when they are not text, their printable runs of at
+ * least `MIN_RUN` bytes (a token behind padding bytes is still read), or undefined.
+ */
+function readable(bytes: Buffer): string | undefined {
+  const t = asText(bytes);
+  if (t !== undefined) return t;
+  const runs: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    const b = i < bytes.length ? bytes[i]! : 0;
+    if (b >= 0x20 && b < 0x7f) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= MIN_RUN) runs.push(bytes.toString('latin1', start, i));
+      start = -1;
+    }
+  }
+  return runs.length ? runs.join('\n') : undefined;
+}
+
 function decodeBase64(run: string): string | undefined {
   // Pure hex or pure digits/letters without mixed case rarely is base64 text; hex is tried separately.
   if (!/[A-Z]/.test(run) || !/[a-z]/.test(run)) return undefined;
+  // Node's decoder skips the line breaks of MIME-wrapped runs (see blobRuns).
   const std = run.replace(/-/g, '+').replace(/_/g, '/');
-  return asText(Buffer.from(std, 'base64'));
+  return readable(Buffer.from(std, 'base64'));
 }
 
 function decodeHex(run: string): string | undefined {
   const h = run.startsWith('0x') ? run.slice(2) : run;
-  return asText(Buffer.from(h.length % 2 ? h.slice(0, -1) : h, 'hex'));
+  return readable(Buffer.from(h.length % 2 ? h.slice(0, -1) : h, 'hex'));
 }
+
+/** Line length from which a base64 line followed by another is read as one MIME-wrapped blob (RFC 2045 uses 76). */
+const MIME_LINE = 40;
 
 /**
  * The texts detectors should scan for `s`: `[s, normalizeText(s) if different, ...decoded
@@ -602,11 +641,15 @@ function blobRuns(s: string, lim: ExpandLimits): { b64: number[]; hex: number[] 
   const hex: number[] = [];
   const len = s.length;
   let i = 0;
+  // Where the current blob began (it may span MIME lines) and where its current line began.
+  let blobStart = -1;
+  let lineStart = 0;
   while (i < len) {
     if (!isB64(s.charCodeAt(i))) {
       i++;
       continue;
     }
+    if (blobStart < 0) blobStart = lineStart = i;
     let j = i;
     while (j < len && isB64(s.charCodeAt(j))) j++;
     // Hex runs inside [i, j): leftmost-longest like /(?:0x)?[0-9a-f]{16,}/.
@@ -637,11 +680,21 @@ function blobRuns(s: string, lim: ExpandLimits): { b64: number[]; hex: number[] 
         k = next > k ? next : k + 1;
       }
     }
+    // A MIME-wrapped blob: a line of a multiple of four base64 characters, then a line break and
+    // more base64, continues the blob (decoded whole, it reads as the text it encodes).
+    let nl = j;
+    if (s.charCodeAt(nl) === 13) nl++;
+    if (j - i >= MIME_LINE && (j - lineStart) % 4 === 0 && s.charCodeAt(nl) === 10 && isB64(s.charCodeAt(nl + 1))) {
+      lineStart = nl + 1;
+      i = nl + 1;
+      continue;
+    }
     let e = j;
     if (s.charCodeAt(e) === 61) e++;
     if (s.charCodeAt(e) === 61) e++;
-    if (j - i >= 16 && e - i >= lim.minBase64Length) b64.push(i, e);
+    if (j - blobStart >= 16 && e - blobStart >= lim.minBase64Length) b64.push(blobStart, e);
     i = j;
+    blobStart = -1;
   }
   return { b64, hex };
 }
@@ -650,7 +703,7 @@ function collectBlobs(
   s: string,
   depth: number,
   lim: ExpandLimits,
-  budget: { chars: number; blobs: number },
+  budget: { chars: number; blobs: number; exhausted?: boolean },
   out: string[],
 ): void {
   const found: string[] = [];
@@ -658,10 +711,19 @@ function collectBlobs(
   for (const isHexRun of [false, true]) {
     const list = isHexRun ? runs.hex : runs.b64;
     for (let r = 0; r < list.length; r += 2) {
-      if (budget.blobs <= 0 || budget.chars <= 0) break;
       const run = s.slice(list[r]!, list[r + 1]!);
+      if (budget.blobs <= 0 || budget.chars <= 0 || depth > lim.maxDepth) {
+        // Past a bound: what is left goes unread. Reported if any of it decodes to something
+        // readable (then the caller fails closed); binary runs such as hashes cost nothing.
+        if ((isHexRun ? decodeHex(run) : decodeBase64(run)) !== undefined) {
+          budget.exhausted = true;
+          return;
+        }
+        continue;
+      }
       // Decode at most what the budget allows (base64: 4 chars → 3 bytes; hex: 2 → 1).
       const maxIn = isHexRun ? budget.chars * 2 : Math.ceil((budget.chars * 4) / 3 / 4) * 4;
+      if (run.length > maxIn) budget.exhausted = true;
       const text = isHexRun ? decodeHex(run.slice(0, maxIn)) : decodeBase64(run.slice(0, maxIn));
       if (text === undefined) continue;
       budget.blobs--;
@@ -671,5 +733,6 @@ function collectBlobs(
       found.push(view);
     }
   }
-  if (depth < lim.maxDepth) for (const f of found) collectBlobs(f, depth + 1, lim, budget, out);
+  // One level past the depth bound is searched only to report what it would have decoded.
+  if (depth <= lim.maxDepth) for (const f of found) collectBlobs(f, depth + 1, lim, budget, depth < lim.maxDepth ? out : []);
 }

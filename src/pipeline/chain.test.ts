@@ -57,6 +57,12 @@ test('holds go to the hold handler; without one they are denied', async () => {
   assert.deepEqual(seen, ['approved']);
 });
 
+test('an approved hold applies what the holding stage would have changed (a redaction), never the raw result', async () => {
+  const hold: Stage = { name: 'h', response: () => ({ kind: 'hold', rule: 'r', reason: 'x', then: { result: { text: '[REDACTED:email]' } } }) };
+  const p = createPipeline({ stages: [hold], forward: async () => ({ text: 'bob@example.com' }), onHold: async () => CONTINUE });
+  assert.deepEqual(await p.run(ctx()), { text: '[REDACTED:email]' });
+});
+
 test('stages scoped to methods do not run for others', async () => {
   let ran = 0;
   const p = createPipeline({ stages: [{ name: 's', methods: new Set(['tools/call']), request: () => (ran++, CONTINUE) }], forward: async () => ({}) });

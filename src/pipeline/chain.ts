@@ -99,6 +99,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         if (decided.kind === 'hold') {
           return { stop: new WardenError('WARDEN_STAGE_FAILED', 'nested hold'), held: true };
         }
+        if (v.then?.params) ctx.params = v.then.params;
+        if (v.then?.result && leg === 'response') ctx.result = v.then.result;
         return { held: true };
       }
     }

@@ -93,7 +93,16 @@ export type Verdict =
       readonly result?: Record<string, unknown>;
     }
   | { readonly kind: 'deny'; readonly error: WardenError; readonly rule?: string }
-  | { readonly kind: 'hold'; readonly rule: string; readonly reason: string };
+  | {
+      readonly kind: 'hold';
+      readonly rule: string;
+      readonly reason: string;
+      /**
+       * What the stage would have changed had it not held (a redaction, spotlighting): applied
+       * once the hold is approved, so an approval never releases more than the stage allowed.
+       */
+      readonly then?: { readonly params?: Record<string, unknown>; readonly result?: Record<string, unknown> };
+    };
 
 export const CONTINUE: Verdict = Object.freeze({ kind: 'continue' });
 
