@@ -41,20 +41,99 @@ function funcName(n: Obj): string {
   return '';
 }
 
-/** True for a WHERE that is always true: `1=1`, `'a'='a'`, `x OR 1=1`, `TRUE`. */
-function tautology(w: unknown): boolean {
-  if (!isObj(w)) return false;
+type Const = number | string | boolean | null;
+const STRING_TYPES = new Set(['single_quote_string', 'double_quote_string', 'string', 'natural_string']);
+/** Deepest expression {@link constant} and {@link tautology} follow (a 2 KiB parse can nest a few hundred). */
+const MAX_DEPTH = 400;
+
+/** A non-NULL constant as MySQL compares it with a number (a string by its leading number). */
+const num = (v: number | string | boolean): number => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : parseFloat(v) || 0);
+
+/** MySQL's truth of a constant: a string counts by its leading number (`'1x'` true, `'abc'` false), NULL is not true. */
+function truthy(v: Const): boolean {
+  if (v === null) return false;
+  if (typeof v === 'boolean') return v;
+  const n = num(v);
+  return !Number.isNaN(n) && n !== 0;
+}
+
+/** `a op b` for two constants; null when NULL makes it unknown or the operator is not a comparison. */
+function compare(op: string, a: Const, b: Const): boolean | null {
+  if (a === null || b === null) return op === '<=>' ? a === b : null;
+  // Two strings compare as text (case-insensitive, the default collation); anything else as numbers.
+  const [x, y] = typeof a === 'string' && typeof b === 'string' ? [a.toLowerCase(), b.toLowerCase()] : [num(a), num(b)];
+  switch (op) {
+    case '=':
+    case '<=>':
+      return x === y;
+    case '!=':
+    case '<>':
+      return x !== y;
+    case '<':
+      return x < y;
+    case '>':
+      return x > y;
+    case '<=':
+      return x <= y;
+    case '>=':
+      return x >= y;
+  }
+  return null;
+}
+
+/**
+ * The value of an expression made only of literals (`1`, `2>1`, `NOT 0`, `'a'<>'b'`), or undefined
+ * when it reads a column or calls anything.
+ */
+function constant(x: unknown, depth = 0): Const | undefined {
+  if (!isObj(x) || depth > MAX_DEPTH) return undefined;
+  if (x.type === 'number') return typeof x.value === 'number' ? x.value : Number(x.value);
+  if (x.type === 'bool') return x.value === true;
+  if (x.type === 'null') return null;
+  if (typeof x.type === 'string' && STRING_TYPES.has(x.type) && typeof x.value === 'string') return x.value;
+  if (x.type === 'unary_expr' && typeof x.operator === 'string') {
+    const v = constant(x.expr, depth + 1);
+    if (v === undefined) return undefined;
+    if (x.operator.toUpperCase() === 'NOT' || x.operator === '!') return v === null ? null : !truthy(v);
+    if (x.operator === '-' && typeof v === 'number') return -v;
+    return undefined;
+  }
+  if (x.type === 'binary_expr' && typeof x.operator === 'string') {
+    const op = x.operator.toUpperCase();
+    const l = constant(x.left, depth + 1);
+    const r = constant(x.right, depth + 1);
+    if (l === undefined || r === undefined) return undefined;
+    if (op === 'AND' || op === '&&') return truthy(l) && truthy(r);
+    if (op === 'OR' || op === '||') return truthy(l) || truthy(r);
+    if (op === 'XOR') return truthy(l) !== truthy(r);
+    return compare(op, l, r) ?? undefined;
+  }
+  return undefined;
+}
+
+/** A LIKE pattern of only `%` (`name LIKE '%'`): matches every row with a value. */
+const matchesAll = (w: Obj): boolean => typeof w.operator === 'string' && w.operator.toUpperCase() === 'LIKE' && isObj(w.right) && typeof w.right.value === 'string' && /^%+$/.test(w.right.value);
+
+/**
+ * True for a WHERE that is always true: `1=1`, `'a'='a'`, `x OR 1=1`, `TRUE`, `2>1`, `NOT 0`.
+ * For a DELETE or UPDATE (`write`) also a bare true literal (`WHERE 1`) and `LIKE '%'`: both
+ * touch every row. A SELECT is not judged on those two, which are common query idioms.
+ */
+function tautology(w: unknown, write = false, depth = 0): boolean {
+  if (!isObj(w) || depth > MAX_DEPTH) return false;
   if (w.type === 'bool' && w.value === true) return true;
   if (w.type === 'binary_expr') {
-    if (w.operator === 'OR') return tautology(w.left) || tautology(w.right);
-    if (w.operator === 'AND') return tautology(w.left) && tautology(w.right);
+    if (w.operator === 'OR') return tautology(w.left, write, depth + 1) || tautology(w.right, write, depth + 1);
+    if (w.operator === 'AND') return tautology(w.left, write, depth + 1) && tautology(w.right, write, depth + 1);
     const l = w.left;
     const r = w.right;
     const lit = (x: unknown): boolean => isObj(x) && x.type !== 'column_ref' && 'value' in x && !isObj(x.value);
     if ((w.operator === '=' || w.operator === 'IS') && lit(l) && lit(r) && isObj(l) && isObj(r) && l.value === r.value) return true;
     if (w.operator === '=' && isObj(l) && isObj(r) && JSON.stringify(l) === JSON.stringify(r)) return true;
-  }
-  return false;
+    if (write && matchesAll(w)) return true;
+  } else if (!write && w.type !== 'unary_expr') return false;
+  const v = constant(w);
+  return v !== undefined && truthy(v);
 }
 
 /** Applies statement-level rules to a parsed statement list. */
@@ -66,13 +145,19 @@ export function astRules(stmts: unknown[], out: Finding[]): void {
     if (type === 'drop') out.push(finding(D, 'sql.drop', 'high', 'DROP statement'));
     if (type === 'truncate') out.push(finding(D, 'sql.truncate', 'high', 'TRUNCATE statement'));
     if (type === 'grant' || type === 'revoke') out.push(finding(D, 'sql.privilege', 'high', `${type.toUpperCase()} changes database privileges`));
-    if (type === 'alter') out.push(finding(D, 'sql.alter', 'medium', 'ALTER changes the schema'));
+    // CREATE/ALTER USER or ROLE makes or changes an account: a privilege change, not schema.
+    const account = (type === 'create' || type === 'alter') && /^(?:user|role|login)$/i.test(String(s.keyword ?? ''));
+    if (account) out.push(finding(D, 'sql.privilege', 'high', `${type.toUpperCase()} of a database account or role`));
+    else if (type === 'alter') out.push(finding(D, 'sql.alter', 'medium', 'ALTER changes the schema'));
+    if (type === 'load_data') out.push(finding(D, 'sql.file-access', 'high', 'LOAD DATA reads a file into a table'));
     if (type === 'delete' || type === 'update') {
       if (s.where === null || s.where === undefined) out.push(finding(D, 'sql.unbounded-write', 'high', `${type.toUpperCase()} without WHERE affects every row`));
-      else if (tautology(s.where)) out.push(finding(D, 'sql.unbounded-write', 'high', `${type.toUpperCase()} with an always-true WHERE`));
+      else if (tautology(s.where, true)) out.push(finding(D, 'sql.unbounded-write', 'high', `${type.toUpperCase()} with an always-true WHERE`));
     }
     if (type === 'select' && tautology(s.where)) out.push(finding(D, 'sql.tautology', 'high', 'SELECT with an always-true WHERE (auth-bypass shape)'));
-    if (isObj(s.into) && (s.into.type === 'outfile' || s.into.type === 'dumpfile' || s.into.keyword === 'outfile')) out.push(finding(D, 'sql.file-access', 'high', 'SELECT INTO OUTFILE writes a server file'));
+    // The MySQL grammar gives `{ type: 'into', keyword: 'OUTFILE' }`; other builds spell it in lower case or as the type.
+    const into = isObj(s.into) ? `${String(s.into.type)} ${String(s.into.keyword)}`.toLowerCase() : '';
+    if (/\b(?:outfile|dumpfile)\b/.test(into)) out.push(finding(D, 'sql.file-access', 'high', 'SELECT INTO OUTFILE writes a server file'));
   }
   walk(stmts, (n) => {
     if (n.type === 'function' || n.type === 'aggr_func') {

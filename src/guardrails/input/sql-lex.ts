@@ -4,6 +4,7 @@
  * Strong signals are flagged as they are; weak ones go to the parser for confirmation.
  */
 import type { Severity } from '../types.ts';
+import { withoutComments } from './sql-comments.ts';
 
 export interface LexSignal {
   readonly rule: string;
@@ -149,9 +150,48 @@ export function lexSignals(s: string): LexSignal[] {
     if (k.t === 'q' && (next?.t === 'o' && next.v === ')' ) && toks[i + 2]?.t === 'w' && BOOL.has((toks[i + 2] as Tok).v)) weak++;
   }
   if (COPY_FILE.test(s)) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
+  if (MAY_OR.test(s)) out.push(...numericSplice(s));
   // Two independent weak shapes (e.g. quote break + tautology + comment) are an injection without the parser.
   if (weak >= 2) return out.map((x) => (x.strong ? x : { ...x, strong: true }));
   return out;
+}
+
+const MAY_OR = /or|\|\|/i;
+const COMPARISON = /^(=|==|<=>|<>|!=|<|>|<=|>=)$/;
+
+/** `a op b` for two numeric literals as written (`1=1`, `2>1`, `0x1<>2`); false when either is not a number. */
+function numbersCompare(a: string, op: string, b: string): boolean {
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  if (op === '=' || op === '==' || op === '<=>') return x === y;
+  if (op === '<>' || op === '!=') return x !== y;
+  return op === '<' ? x < y : op === '>' ? x > y : op === '<=' ? x <= y : x >= y;
+}
+
+/**
+ * `1 OR 1=1`, `1 OR true`, `1/**\/OR/**\/2>1`: an always-true OR right after a number, which is how a
+ * value spliced into a numeric parameter (`WHERE id = ` + value) widens the query. The check in
+ * {@link lexSignals} wants a quote before the OR (a string parameter); this one wants the number
+ * and a condition that holds whatever the row (true comparison of two numbers, of a quoted word
+ * with itself, or TRUE), so prose (`cats or dogs`, `1 or 2`) is not one. Comments are read out
+ * first: `/**\/` between the words is a blank to the database.
+ */
+function numericSplice(s: string): LexSignal[] {
+  const toks = lex(withoutComments(s));
+  for (let i = 1; i < toks.length; i++) {
+    const k = toks[i] as Tok;
+    if (!((k.t === 'w' && k.v === 'OR') || (k.t === 'o' && k.v === '||')) || toks[i - 1]?.t !== 'n') continue;
+    let j = i + 1;
+    while (toks[j]?.v === '(' && j - i < 8) j++;
+    const [a, op, b] = [toks[j], toks[j + 1], toks[j + 2]];
+    const isTrue = a?.v === 'TRUE' && !(op?.t === 'o' && COMPARISON.test(op.v));
+    const numbers = a?.t === 'n' && b?.t === 'n' && op?.t === 'o' && COMPARISON.test(op.v) && numbersCompare(a.v, op.v, b.v);
+    // 'a'='a': quote, word, quote, =, quote, the same word, quote.
+    const quoted = a?.t === 'q' && toks[j + 3]?.v === '=' && toks[j + 4]?.t === 'q' && op?.t === 'w' && toks[j + 5]?.v === op.v && toks[j + 6]?.t === 'q';
+    if (isTrue || numbers || quoted) return [sig('sql.tautology', 'high', 'always-true OR after a numeric value (numeric splice)', true)];
+  }
+  return [];
 }
 
 const MONGO_OPS = ['$where', '$ne', '$gt', '$gte', '$lt', '$lte', '$nin', '$in', '$regex', '$exists', '$or', '$and', '$nor', '$not', '$expr', '$function', '$accumulator', '$eq', '$elemmatch', '$size', '$type', '$mod', '$all', '$comment', '$lookup', '$text'];
@@ -195,12 +235,13 @@ const TRIGGER = new RegExp(`['"\`;#\\u2018-\\u201d]|--|/\\*|\\|\\||&&|(?<![A-Za-
 /** False when `s` cannot produce any lexical SQL signal (see {@link TRIGGER}). */
 export const maySignal = (s: string): boolean => TRIGGER.test(s);
 
-const STATEMENT_DANGER = new Set(['COPY', ...CREDENTIAL_TABLES, ...PRIVILEGE_PROCS, 'BACKUP', 'DROP', 'TRUNCATE', 'GRANT', 'REVOKE', 'ALTER', 'DELETE', 'UPDATE', 'INTO', 'UNION', 'OR', 'XOR', 'TRUE', 'SLEEP', 'BENCHMARK', 'PG_SLEEP', 'LOAD_FILE', 'PG_READ_FILE', 'LO_IMPORT', 'XP_CMDSHELL', 'INFORMATION_SCHEMA', '@@VERSION', 'PG_CATALOG', ...TIME, ...OS, ...FILE_FUNCS, ...ERROR_FUNCS]);
+const ACCOUNT_WORDS = new Set(['USER', 'ROLE', 'LOGIN']);
+const STATEMENT_DANGER = new Set(['LOAD', 'COPY', ...CREDENTIAL_TABLES, ...PRIVILEGE_PROCS, 'BACKUP', 'DROP', 'TRUNCATE', 'GRANT', 'REVOKE', 'ALTER', 'DELETE', 'UPDATE', 'INTO', 'UNION', 'OR', 'XOR', 'TRUE', 'SLEEP', 'BENCHMARK', 'PG_SLEEP', 'LOAD_FILE', 'PG_READ_FILE', 'LO_IMPORT', 'XP_CMDSHELL', 'INFORMATION_SCHEMA', '@@VERSION', 'PG_CATALOG', ...TIME, ...OS, ...FILE_FUNCS, ...ERROR_FUNCS]);
 
 /**
  * True when a whole statement could trip an AST rule and so must be parsed: a `;` or comment,
  * a destructive, privileged, file or delay keyword, `OR`/`TRUE`, or a comparison of two literals
- * or of a name with itself (tautologies). A plain `SELECT … WHERE col = 'x' AND n > 2` is not.
+ * (`1=1`, `2>1`) or of a name with itself (tautologies). A plain `SELECT … WHERE col = 'x' AND n > 2` is not.
  */
 export function statementNeedsParse(s: string): boolean {
   const toks = lex(s);
@@ -209,7 +250,9 @@ export function statementNeedsParse(s: string): boolean {
     const k = toks[i] as Tok;
     if (k.t === ';' || k.t === 'c') return true;
     if (k.t === 'w' && (STATEMENT_DANGER.has(k.v) || (k.v.includes('.') && k.v.split('.').some((p) => STATEMENT_DANGER.has(p))))) return true;
-    if ((k.t === 'o' && /^(=|==|<=>|!=|<>)$/.test(k.v)) || (k.t === 'w' && (k.v === 'IS' || k.v === 'LIKE'))) {
+    // CREATE USER/ROLE makes an account (a privilege rule); a plain CREATE TABLE is not judged.
+    if (k.t === 'w' && k.v === 'CREATE' && ACCOUNT_WORDS.has(toks[i + 1]?.v ?? '')) return true;
+    if ((k.t === 'o' && COMPARISON.test(k.v)) || (k.t === 'w' && (k.v === 'IS' || k.v === 'LIKE'))) {
       const l = toks[i - 1];
       const r = toks[i + 1];
       if (!l || !r) continue;

@@ -177,3 +177,84 @@ describe('sql detector: parse budget', () => {
     assert.deepEqual(after, ['sql.truncate']);
   });
 });
+
+describe('sql detector: a statement in a SQL field that cannot be fully checked fails closed', () => {
+  // Each of these gave no finding: a leading comment hid the keyword, or the MySQL grammar
+  // rejected the statement and nothing else looked at it.
+  const cases: Array<[string, string]> = [
+    ['/* x */ DELETE FROM users', 'sql.unbounded-write'],
+    ['-- x\nDELETE FROM users', 'sql.unbounded-write'],
+    ['/**/UPDATE users SET admin=1', 'sql.unbounded-write'],
+    ['/* */ TRUNCATE users', 'sql.truncate'],
+    ['DELETE FROM users RETURNING *', 'sql.unbounded-write'],
+    ['TRUNCATE users CASCADE', 'sql.truncate'],
+    ['UPDATE users SET admin=true FROM roles', 'sql.unbounded-write'],
+    ['WITH x AS (DELETE FROM users RETURNING *) SELECT * FROM x', 'sql.unbounded-write'],
+    ["GRANT ALL PRIVILEGES ON *.* TO 'evil'@'%'", 'sql.privilege'],
+    ["CREATE USER 'evil'@'%' IDENTIFIED BY 'x'", 'sql.privilege'],
+    ["ALTER USER root IDENTIFIED BY 'x'", 'sql.privilege'],
+    ["LOAD DATA INFILE '/etc/passwd' INTO TABLE t", 'sql.file-access'],
+    ['/*!50000DROP*/ TABLE users', 'sql.drop'],
+    ['DROP ROLE x', 'sql.drop'],
+    ['DROP USER x', 'sql.drop'],
+    ['DROP TEMPORARY TABLE t', 'sql.drop'],
+    ['DELETE FROM users WHERE 1', 'sql.unbounded-write'],
+    ['DELETE FROM users WHERE 2>1', 'sql.unbounded-write'],
+    ['DELETE FROM users WHERE 1<>2', 'sql.unbounded-write'],
+    ["DELETE FROM users WHERE name LIKE '%'", 'sql.unbounded-write'],
+    // Dialect readings: what MySQL runs inside `/*! */`, `--x` as two minuses, PostgreSQL's `\` in a string.
+    ['SELECT 1; /*!DROP TABLE users*/', 'sql.drop'],
+    ['SELECT 1 --1; DROP TABLE users', 'sql.drop'],
+    ["SELECT 'a\\'; DELETE FROM users; -- '", 'sql.unbounded-write'],
+    ['EXPLAIN ANALYZE DELETE FROM users', 'sql.unbounded-write'],
+  ];
+  for (const [s, rule] of cases) {
+    test(`fails closed on ${JSON.stringify(s)} → ${rule}`, () => {
+      const f = q(s);
+      assert.ok(rules(f).includes(rule), rules(f).join(','));
+      assert.ok(attack(f), rules(f).join(','));
+    });
+  }
+  test('the same statements in a `sql` or `statement` field', () => {
+    for (const field of ['arguments.sql', 'arguments.statement']) assert.ok(attack(sql.scan('DELETE FROM users RETURNING *', { field })), field);
+  });
+  test('commented and PostgreSQL-only statements that change nothing still pass', () => {
+    for (const s of [
+      '/* report */ SELECT id FROM users WHERE id = 3',
+      '-- list users\nSELECT id FROM users',
+      "SELECT a FROM t WHERE b = 'x' -- note",
+      'DELETE FROM users WHERE id = 3',
+      "UPDATE users SET name = 'x' WHERE id = 3",
+      "SELECT id::text FROM users WHERE name ILIKE 'a%'",
+      'INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET a = 1',
+      "SELECT 'DROP TABLE users' AS example",
+      'SELECT * FROM t /* DROP TABLE x */',
+      'CREATE TABLE t (a int)',
+    ]) {
+      assert.equal(attack(q(s)), false, `${s}: ${rules(q(s)).join(',')}`);
+    }
+  });
+  test('prose in a SQL field is not a statement', () => {
+    for (const s of ['cats or dogs', 'how to delete from a list in python', 'Delete all files from the folder', 'Truncate the log to 100 lines', 'drop']) {
+      assert.equal(attack(q(s)), false, `${s}: ${rules(q(s)).join(',')}`);
+    }
+  });
+});
+
+describe('sql detector: an always-true OR spliced after a number', () => {
+  for (const field of ['q', 'filter', 'where', 'sort', 'name']) {
+    for (const s of ['1 OR 1=1', '1 OR true', '1/**/OR/**/1=1']) {
+      test(`flags ${JSON.stringify(s)} in \`${field}\``, () => {
+        const f = sql.scan(s, { field: `arguments.${field}` });
+        assert.ok(rules(f).includes('sql.tautology'), rules(f).join(','));
+      });
+    }
+  }
+  test('prose with "or" and numbers passes', () => {
+    for (const field of ['q', 'filter', 'where', 'sort', 'name']) {
+      for (const s of ['cats or dogs', 'pick 1 or 2', 'true or false', 'size 10 or larger', 'page 3 or 4 of the report']) {
+        assert.equal(attack(sql.scan(s, { field: `arguments.${field}` })), false, `${field}: ${s}`);
+      }
+    }
+  });
+});

@@ -9,7 +9,10 @@
  *   followed by OR/UNION/comment, stacked `; DROP`, time delays), then the value is placed into
  *   `WHERE c = '…' AND d = 1` templates and parsed: if the parse succeeds and the query's shape
  *   differs from the same template with a harmless value, the value rewrote the query.
- * Text that is not SQL (a parse failure with no injection tokens) is not a finding.
+ * Text that is not SQL (a parse failure with no injection tokens) is not a finding, except in a
+ * field meant to hold SQL (`query`, `sql`, …): there a destructive or privileged statement the
+ * parser could not verify fails closed (sql-unparsed.ts). The statement checks read the text with
+ * its comments out, in a MySQL and a PostgreSQL reading (sql-comments.ts).
  */
 import type { AsyncDetector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded } from './common.ts';
@@ -18,6 +21,8 @@ import { astRules, shapeOf } from './sql-ast.ts';
 import { fieldRole } from './field-roles.ts';
 import { identifierSignals } from './sql-identifier.ts';
 import { parseAsync, parseBounded, startParser, type ParseResult } from './sql-parser.ts';
+import { readings } from './sql-comments.ts';
+import { isSqlField, unparsedSignals } from './sql-unparsed.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -196,6 +201,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
     const body = bound(D, text, maxScan, out);
     // A user name or id holds no SQL at all, so there the parser's confirmation is not needed.
     const identifier = fieldRole(ctx?.field) === 'identifier';
+    const sqlField = isSqlField(ctx?.field);
     for (const view of decodedViews(body)) {
       fromSignals(nosqlSignals(view), out);
       if (identifier) {
@@ -206,16 +212,31 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
         // Lexical, not parsed: the PEG grammars are exponential on some failing shapes (`select select …`).
         if (STATEMENT_START.test(view) && STATEMENT_BODY.test(view)) out.push(finding(D, 'sql.statement-in-identifier', 'high', 'an identifier argument holds a whole SQL statement'));
       }
-      if (STATEMENT_START.test(view) && view.length <= maxParse) {
-        // A plain statement with nothing an AST rule looks for is not worth a ~200 µs parse.
-        if (!statementNeedsParse(view)) continue;
-        const ast = yield { sql: view };
-        if (ast) {
-          astRules(ast, out);
-          fromSignals(lexSignals(view).filter((x) => STATEMENT_LEX_RULES.has(x.rule)), out);
+      // The statement checks read the text with its comments out (sql-comments.ts): a leading
+      // comment hid the keyword, and MySQL runs what `/*! … */` holds. Every reading is judged.
+      let unverified = false;
+      for (const r of readings(view)) {
+        if (!STATEMENT_START.test(r.text)) {
+          unverified = true; // not a statement: the fragment scan below reads it
+          if (sqlField) fromSignals(unparsedSignals(r.skeleton), out); // `EXPLAIN ANALYZE DELETE …`
           continue;
         }
+        if (r.text.length <= maxParse) {
+          // A plain statement with nothing an AST rule looks for is not worth a ~200 µs parse.
+          if (!statementNeedsParse(r.text)) continue;
+          const ast = yield { sql: r.text };
+          if (ast) {
+            astRules(ast, out);
+            for (const t of [view, r.text]) fromSignals(lexSignals(t).filter((x) => STATEMENT_LEX_RULES.has(x.rule)), out);
+            continue;
+          }
+        }
+        // Not parsed (syntax the grammar lacks, over budget, too long). A SQL field is run as
+        // SQL, so a destructive or privileged statement there fails closed.
+        unverified = true;
+        if (sqlField) fromSignals(unparsedSignals(r.skeleton), out);
       }
+      if (!unverified) continue;
       // Most values hold no quote, comment, operator or SQL keyword: nothing to scan.
       if (!maySignal(view)) continue;
       const sigs = lexSignals(view);
