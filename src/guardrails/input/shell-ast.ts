@@ -6,9 +6,12 @@
  * overflow the stack.
  */
 import type { Node } from 'web-tree-sitter';
+import { decodeEscapes } from './shell-escapes.ts';
+import { unwrap } from './shell-wrappers.ts';
 
 export interface Redirect {
   readonly op: string;
+  /** File or word; for a heredoc (`<<`), its body; for a here-string (`<<<`), the string. */
   readonly target: string;
 }
 
@@ -19,6 +22,8 @@ export interface Cmd {
   rawName: string;
   /** Unquoted arguments after the effective name. */
   args: string[];
+  /** Wrappers stripped to reach the name (`sudo`, `xargs`): under xargs, operands also come from stdin. */
+  via?: string[];
   /** Arguments as written (quotes and backslashes kept), for Windows paths the shell would unescape. */
   rawArgs: string[];
   redirects: Redirect[];
@@ -50,17 +55,18 @@ export interface Script {
 const MAX_DEPTH = 200;
 /** Commands extracted per parse: each costs many WASM node reads, and no legitimate argument holds more. */
 export const MAX_CMDS = 64;
-const WRAPPERS = new Set(['sudo', 'doas', 'env', 'nohup', 'time', 'nice', 'ionice', 'timeout', 'stdbuf', 'exec', 'command', 'builtin', 'xargs', 'busybox', 'strace', 'watch', 'unbuffer', 'setsid', 'chroot', 'torsocks', 'proxychains', 'proxychains4']);
-/** Wrapper options that take a value (`sudo -u root`, `xargs -I {}`, `timeout -s KILL 5`). */
-const VALUE_OPTS = new Set(['-u', '-g', '-i', '-n', '-p', '-P', '-d', '-s', '-L', '-E', '-I', '-C', '-r', '-a', '-c', '-k', '--signal', '--user']);
-
 /** Unquotes a word node the way the shell would (quotes removed, backslash escapes resolved). */
 export function wordText(n: Node): string {
   switch (n.type) {
     case 'raw_string':
       return n.text.slice(1, -1);
     case 'ansi_c_string':
-      return n.text.slice(2, -1);
+      // `$'\x72m'` is `rm` to the shell: decode, or the rules see a command named `\x72m`.
+      return decodeEscapes(n.text.slice(2, -1));
+    case 'translated_string': {
+      const inner = n.namedChildren[0];
+      return inner ? wordText(inner) : n.text;
+    }
     case 'string':
       return n.text.slice(1, -1).replace(/\\(["\\$`])/g, '$1');
     case 'concatenation':
@@ -76,47 +82,11 @@ export function wordText(n: Node): string {
   }
 }
 
-const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
-
-/** Drops wrappers so `sudo -u root env X=1 rm -rf /` is seen as `rm -rf /`. */
-export function unwrap(name: string, args: string[]): { name: string; rawName: string; args: string[] } {
-  let n = base(name);
-  let raw = name;
-  let rest = args;
-  for (let guard = 0; guard < 6 && WRAPPERS.has(n); guard++) {
-    let i = 0;
-    while (i < rest.length) {
-      const a = rest[i] as string;
-      if (a === '--') {
-        i++;
-        break;
-      }
-      if (a.startsWith('-')) {
-        i += VALUE_OPTS.has(a) ? 2 : 1;
-        continue;
-      }
-      if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) {
-        i++;
-        continue;
-      }
-      // timeout DURATION, nice ADJ, watch -n N: a leading number is an option value.
-      if ((n === 'timeout' || n === 'nice') && /^[0-9.]+[smhd]?$/.test(a)) {
-        i++;
-        continue;
-      }
-      break;
-    }
-    if (i >= rest.length) return { name: n, rawName: raw, args: [] };
-    raw = rest[i] as string;
-    n = base(raw);
-    rest = rest.slice(i + 1);
-  }
-  return { name: n, rawName: raw, args: rest };
-}
-
 /** Walks a parsed program into commands. */
 export function extract(root: Node): Script {
   const script: Script = { cmds: [], functions: [], tooDeep: false, hasError: root.hasError };
+  /** Literal values of standalone assignments seen so far (`a=rm; $a -rf /`), for `resolveName`. */
+  const vars = new Map<string, string>();
 
   const visit = (n: Node, depth: number, inSub: boolean, owner: Cmd | undefined): Cmd[] => {
     if (depth > MAX_DEPTH) {
@@ -138,6 +108,12 @@ export function extract(root: Node): Script {
     }
     if (t === 'variable_assignment' && owner === undefined) {
       const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [n.text], start: n.startIndex, end: n.endIndex };
+      const value = n.childForFieldName('value');
+      const key = n.childForFieldName('name')?.text;
+      if (key) {
+        if (value && vars.size < 64) vars.set(key, wordText(value));
+        else vars.delete(key);
+      }
       collectWords(n, c, depth);
       script.cmds.push(c);
       return [c];
@@ -149,16 +125,20 @@ export function extract(root: Node): Script {
       for (const r of n.namedChildren) {
         if (!r || r === body) continue;
         if (r.type === 'file_redirect' || r.type === 'herestring_redirect' || r.type === 'heredoc_redirect') {
-          const op = r.children.find((c) => c && !c.isNamed)?.text ?? '';
-          const dest = r.namedChildren.filter((c) => c && c.type !== 'file_descriptor').map((c) => (c ? wordText(c) : '')).join(' ');
-          const red = { op, target: dest };
+          const red = redirectOf(r);
           if (target) target.redirects.push(red);
           else {
             const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [red], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [], start: r.startIndex, end: r.endIndex };
             script.cmds.push(c);
             made.push(c);
           }
-          for (const c of r.namedChildren) if (c) made.push(...visit(c, depth + 1, sub, target));
+          for (const c of r.namedChildren) {
+            if (!c) continue;
+            const got = visit(c, depth + 1, sub, target);
+            // `cat <<EOF | sh`: the grammar hangs the pipeline's rest under the heredoc; it is still downstream.
+            if (c.type === 'pipeline') for (const x of inner) x.downstream.push(...got);
+            made.push(...got);
+          }
         }
       }
       return [...inner, ...made];
@@ -183,6 +163,14 @@ export function extract(root: Node): Script {
     }
     for (const c of n.namedChildren) if (c) made.push(...visit(c, depth + 1, sub, owner));
     return made;
+  };
+
+  /** A redirection: its operator and target; a heredoc's target is its body. */
+  const redirectOf = (r: Node): Redirect => {
+    const op = r.children.find((c) => c && !c.isNamed)?.text ?? '';
+    if (r.type === 'heredoc_redirect') return { op, target: r.namedChildren.find((c) => c?.type === 'heredoc_body')?.text ?? '' };
+    const dest = r.namedChildren.filter((c) => c && c.type !== 'file_descriptor').map((c) => (c ? wordText(c) : '')).join(' ');
+    return { op, target: dest };
   };
 
   const collectWords = (n: Node, into: Cmd, depth: number): void => {
@@ -215,11 +203,40 @@ export function extract(root: Node): Script {
     const argNodes = n.childrenForFieldName('argument').filter((c): c is Node => c !== null).slice(0, 256);
     const assigns = n.namedChildren.filter((c): c is Node => c !== null && c.type === 'variable_assignment').map((c) => c.text);
     const rawArgs = argNodes.map(wordText);
-    const { name, rawName, args } = nameNode ? unwrap(wordText(nameNode), rawArgs) : { name: '', rawName: '', args: rawArgs };
+    const { name, rawName, args, via } = nameNode ? unwrap(wordText(nameNode), rawArgs) : { name: '', rawName: '', args: rawArgs, via: [] };
     const cmd: Cmd = { name, rawName, args, rawArgs: argNodes.map((x) => x.text), redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns, start: n.startIndex, end: n.endIndex };
+    if (via.length > 0) cmd.via = via;
+    // A here-string is a child of the command itself (`sh <<< "…"`), not of a redirected_statement.
+    for (const c of n.namedChildren) if (c?.type === 'herestring_redirect') cmd.redirects.push(redirectOf(c));
     script.cmds.push(cmd);
     collectWords(n, cmd, depth);
+    if (nameNode && /^[$`]/.test(rawName)) resolveName(cmd, nameNode);
     return cmd;
+  };
+
+  /**
+   * A command named by an expansion: `$a` after a literal `a=…` on the same input, or `$(echo rm)`
+   * / `` `printf rm` `` of literal words, is re-read as that name (word-split, then unwrapped).
+   * Anything else stays unresolved; the rules still see the expansion as the name.
+   */
+  const resolveName = (cmd: Cmd, nameNode: Node): void => {
+    let value: string | undefined;
+    const v = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(cmd.rawName);
+    if (v) value = vars.get(v[1] as string);
+    else {
+      const inName = cmd.nested.filter((d) => d.start >= nameNode.startIndex && d.end <= nameNode.endIndex);
+      const only = inName[0];
+      if (inName.length === 1 && only && (only.name === 'echo' || only.name === 'printf') && only.nested.length === 0 && only.downstream.length === 0) {
+        value = only.args.filter((x) => !/^-[neE]+$/.test(x)).join(' ');
+      }
+    }
+    const words = value?.trim().split(/\s+/).filter(Boolean);
+    if (!words || words.length === 0 || /[$`]/.test(value as string)) return;
+    const u = unwrap(words[0] as string, [...words.slice(1), ...cmd.args]);
+    cmd.name = u.name;
+    cmd.rawName = u.rawName;
+    cmd.args = u.args;
+    if (u.via.length > 0) cmd.via = [...(cmd.via ?? []), ...u.via];
   };
 
   visit(root, 0, false, undefined);

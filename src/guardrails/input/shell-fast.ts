@@ -6,7 +6,8 @@
  * `undefined` and goes to tree-sitter. Also: re-heading the placeholder command of an argument
  * parse, so one parse serves both "is this an injection?" and "what would it do as a command?".
  */
-import { unwrap, type Cmd, type Script } from './shell-ast.ts';
+import type { Cmd, Script } from './shell-ast.ts';
+import { unwrap } from './shell-wrappers.ts';
 
 /** Characters after which a blank split is no longer the shell's word splitting. */
 const SYNTAX = /[;|&$`<>(){}[\]!#'"\\\n\r\f\v]/;
@@ -34,8 +35,10 @@ export function simpleScript(src: string): Script | undefined {
   if (first === undefined) return script;
   if (NOT_SIMPLE.has(first) || ASSIGNMENT.test(first)) return undefined;
   const rest = words.slice(1);
-  const { name, rawName, args } = unwrap(first, rest);
-  script.cmds.push({ name, rawName, args, rawArgs: rest, redirects: [], downstream: [], inSubstitution: false, nested: [], expands: [], assigns: [], start, end });
+  const { name, rawName, args, via } = unwrap(first, rest);
+  const cmd: Cmd = { name, rawName, args, rawArgs: rest, redirects: [], downstream: [], inSubstitution: false, nested: [], expands: [], assigns: [], start, end };
+  if (via.length > 0) cmd.via = via;
+  script.cmds.push(cmd);
   return script;
 }
 
@@ -63,6 +66,25 @@ export function reHead(s: Script, placeholder: string): boolean {
   c.name = u.name;
   c.rawName = u.rawName;
   c.args = u.args;
+  if (u.via.length > 0) c.via = u.via;
   c.rawArgs = c.rawArgs.slice(k + 1);
   return true;
+}
+
+/** A brace expansion in command position: `{rm,-rf,/}` (after a start, `;`, `&`, `|`, `(`, a newline or a backtick). */
+const BRACE_COMMAND = /(^|[;&|(\n`]\s*)\{([^\s{},]*(?:,[^\s{},]*)+)\}(?=$|[\s;&|)`])/g;
+
+/**
+ * `{rm,-rf,/}` runs `rm -rf /`, but the grammar reads a brace expansion in command position as an
+ * error node with no command. Returns `src` with each such expansion written out as its words
+ * (one linear regex pass), or undefined when there is none.
+ */
+export function expandBraceCommands(src: string): string | undefined {
+  if (!src.includes('{') || !src.includes(',')) return undefined;
+  let changed = false;
+  const out = src.replace(BRACE_COMMAND, (_m, lead: string, body: string) => {
+    changed = true;
+    return `${lead}${body.split(',').join(' ')}`;
+  });
+  return changed ? out : undefined;
 }

@@ -8,6 +8,7 @@
 import type { Finding, Severity } from '../types.ts';
 import { finding } from './common.ts';
 import type { Cmd, Script } from './shell-ast.ts';
+import { literalOutput, SH, shellReadsStdin } from './shell-nested.ts';
 
 const D = 'shell';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
@@ -24,7 +25,26 @@ const norm = (s: string): string => s.toLowerCase().replace(/\\/g, '/').replace(
 const flagsOf = (args: string[]): string => args.filter((a) => /^-[A-Za-z]/.test(a)).map((a) => a.slice(1)).join('');
 const writes = (c: Cmd): string[] => c.redirects.filter((r) => r.op.includes('>')).map((r) => norm(r.target));
 
-function isSystemTarget(t: string): boolean {
+/**
+ * Resolves `.` and `..` in an absolute or home path the way the kernel would, so `/usr/../`, `/.`
+ * and `//` are the root and `~/..` is /home. Relative paths are left alone (their base is unknown).
+ */
+function collapse(t: string): string {
+  const home = t === '~' || t.startsWith('~/');
+  if (!home && !t.startsWith('/')) return t;
+  // `~` stands for /home/<user>; `\0` marks the user so `~/.` maps back to `~`.
+  const stack = home ? ['home', '\0'] : [];
+  for (const seg of (home ? t.slice(1) : t).split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') stack.pop();
+    else stack.push(seg);
+  }
+  if (stack[0] === 'home' && stack[1] === '\0') return ['~', ...stack.slice(2)].join('/');
+  return `/${stack.join('/')}`;
+}
+
+function isSystemTarget(raw: string): boolean {
+  const t = collapse(raw);
   if (t === '~' || t === '~/' || /^\$\{?HOME\}?\/?\*?$/.test(t) || t === '/*' || t === '*' || t === '.*' || t === '~/*') return true;
   const p = norm(t).replace(/\/\*$/, '') || '/';
   return SYSTEM_DIRS.includes(p) || /^\/(etc|boot|bin|sbin|lib|lib64|sys|proc|dev)(\/|$)/.test(p);
@@ -32,6 +52,8 @@ function isSystemTarget(t: string): boolean {
 
 /** True when an interpreter downstream of a pipe reads its program from stdin (`| sh`, `| python -`, not `| python -m json.tool`). */
 function readsStdinCode(d: Cmd): boolean {
+  // For sh and bash, `-e` is errexit, not code in an argument: `| bash -e` runs stdin.
+  if (SH.has(d.name)) return shellReadsStdin(d);
   if (!INTERPRETERS.has(d.name)) return false;
   if (d.name === 'eval' || d.name === 'source' || d.name === '.') return false;
   const opts = d.args.filter((x) => x.startsWith('-'));
@@ -40,12 +62,58 @@ function readsStdinCode(d: Cmd): boolean {
   return positional.length === 0 || positional[0] === '-' || d.args.includes('-s');
 }
 
+/** Options of `find` that neither select files nor stop the walk: with only these, `find / -delete` deletes everything. */
+const FIND_WIDE = new Set(['-delete', '-depth', '-d', '-xdev', '-mount', '-print', '-print0', '-true', '-follow', '-noleaf', '-ignore_readdir_race', '-daystart', '-mindepth', '-maxdepth', '-type', '-xtype']);
+const FIND_ACTIONS = new Set(['-exec', '-execdir', '-ok', '-okdir']);
+
+/** `find` start paths (before the expression) and whether any test narrows what its actions touch. */
+function findScope(al: string[]): { starts: string[]; narrowed: boolean } {
+  let i = 0;
+  while (i < al.length && /^-[hlp]$|^-o\d$/.test(al[i] as string)) i++;
+  const starts: string[] = [];
+  while (i < al.length && !/^[-(!]/.test(al[i] as string)) starts.push(al[i++] as string);
+  for (; i < al.length; i++) {
+    const a = al[i] as string;
+    if (FIND_ACTIONS.has(a)) {
+      while (i < al.length && al[i] !== ';' && al[i] !== '+') i++;
+    } else if (!FIND_WIDE.has(a)) return { starts, narrowed: true };
+    else if (a === '-mindepth' || a === '-maxdepth' || a === '-type' || a === '-xtype') i++;
+  }
+  return { starts, narrowed: false };
+}
+
+/** Each downloader's option naming the file it writes. */
+const SAVE_AS: Record<string, { short: string; long: string }> = { curl: { short: 'o', long: '--output' }, wget: { short: 'O', long: '--output-document' }, aria2c: { short: 'o', long: '--out' } };
+
+/** Files a downloader writes (`curl -o F`, `curl -sSLo F`, `curl -oF`, `wget -O F`, `--output-document=F`). */
+function downloadTargets(n: string, a: string[]): string[] {
+  const opt = SAVE_AS[n];
+  if (!opt) return [];
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as string;
+    if (x === opt.long || (/^-[a-zA-Z]+$/.test(x) && x.endsWith(opt.short))) out.push(a[++i] ?? '');
+    else if (x.startsWith(`${opt.long}=`)) out.push(x.slice(opt.long.length + 1));
+    else if (x.startsWith(`-${opt.short}`) && x.length > 2) out.push(x.slice(2));
+  }
+  return out.map(norm);
+}
+
 /** Applies every rule to a parsed script. `inject` marks commands that came from an argument value. */
 export function applyRules(s: Script, out: Finding[]): void {
   const push = (rule: string, severity: Severity, msg: string, c?: Cmd): void => {
     out.push(finding(D, rule, severity, msg, c?.start, c?.end));
   };
   const names = new Set(s.cmds.map((c) => c.name));
+  // `echo / | xargs rm -rf`: the literal words piped into an xargs command are its operands too.
+  const piped = new Map<Cmd, string[]>();
+  for (const c of s.cmds) {
+    const next = c.downstream[0];
+    if (next?.via?.includes('xargs')) {
+      const text = literalOutput(c);
+      if (text !== undefined) piped.set(next, text.split(/\s+/).filter(Boolean));
+    }
+  }
   for (const c of s.cmds) {
     const n = c.name;
     const a = c.args;
@@ -58,9 +126,18 @@ export function applyRules(s: Script, out: Finding[]): void {
     // --- destruction of the system ---
     if (n === 'rm' || n === 'srm' || n === 'unlink' || n === 'rmdir') {
       const rec = /[rRf]/.test(flags) || al.includes('--recursive') || al.includes('--force');
-      const targets = a.filter((x) => !x.startsWith('-'));
+      const targets = [...a.filter((x) => !x.startsWith('-')), ...(piped.get(c) ?? [])];
       if (al.includes('--no-preserve-root') || (rec && !/i/.test(flags) && targets.some(isSystemTarget))) push('shell.rm-system', 'critical', 'recursive delete of the root, home or a system directory', c);
       else if (rec || targets.some((t) => t.includes('*'))) push('shell.destructive', 'medium', 'recursive or wildcard delete', c);
+    }
+    // A command named by an expansion the parse could not resolve (`$x -rf /`, `$(cat f) -rf /`) with rm's arguments.
+    if (/^(\$[{(A-Za-z_]|`)/.test(c.rawName) && /[rR]/.test(flags) && a.some((x) => !x.startsWith('-') && isSystemTarget(x))) {
+      push('shell.hidden-command', 'critical', 'command named by an expansion, with recursive arguments on the root or a system directory', c);
+    }
+    if (n === 'find' && (al.includes('-delete') || /-exec(dir)? (rm|shred)\b/.test(joined))) {
+      const { starts, narrowed } = findScope(al);
+      // Only absolute or home start paths: `find '.*'` is the dot files here, not a system target.
+      if (!narrowed && starts.some((t) => /^([/~]|\$\{?home\b)/.test(t) && isSystemTarget(t))) push('shell.rm-system', 'critical', 'find deletes everything under the root, home or a system directory', c);
     }
     if ((n === 'dd' && al.some((x) => /^of=\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|disk|md|dm-|mapper)/.test(x))) || (/^mkfs/.test(n) || n === 'wipefs' || n === 'fdisk' || n === 'sfdisk' || n === 'parted') && al.some((x) => x.startsWith('/dev/'))) {
       push('shell.disk-wipe', 'critical', 'writes to or formats a block device', c);
@@ -96,7 +173,9 @@ export function applyRules(s: Script, out: Finding[]): void {
       push('shell.reverse-shell', 'critical', 'interpreter one-liner opening a socket to a shell', c);
     }
     if ((n === 'mkfifo' || (n === 'mknod' && al.includes('p'))) && [...names].some((x) => NETCATS.has(x) || x === 'telnet' || x === 'openssl')) push('shell.reverse-shell', 'critical', 'named pipe relayed through a network tool', c);
-    if (n === 'telnet' && c.downstream.some((d) => INTERPRETERS.has(d.name))) push('shell.reverse-shell', 'critical', 'telnet piped into a shell', c);
+    if ((n === 'telnet' || (n === 'openssl' && al[0] === 's_client')) && c.downstream.some((d) => INTERPRETERS.has(d.name))) push('shell.reverse-shell', 'critical', 'network client piped into a shell', c);
+    // gawk's special files /inet/tcp/… are sockets: an awk program using one is a network shell.
+    if (/^[gmn]?awk$/.test(n) && al.some((x) => /\/inet[46]?\/(tcp|udp)\//.test(x))) push('shell.reverse-shell', 'critical', 'awk program opening a network socket', c);
     if (/^(bash|sh|zsh|dash)$/.test(n) && al.includes('-i') && c.redirects.some((r) => r.op.includes('&') || devTcp(r.target))) push('shell.reverse-shell', 'critical', 'interactive shell with redirected descriptors', c);
 
     // --- obfuscation ---
@@ -107,7 +186,7 @@ export function applyRules(s: Script, out: Finding[]): void {
       if (al.includes('-r')) push('shell.destructive', 'medium', 'removes a crontab', c);
       else if (!al.includes('-l')) push('shell.persistence', 'high', 'installs or edits a crontab', c);
     }
-    const written = [...writes(c), ...(WRITERS.has(n) ? al.filter((x) => !x.startsWith('-')).slice(n === 'tee' ? 0 : -1) : [])];
+    const written = [...writes(c), ...(WRITERS.has(n) ? al.filter((x) => !x.startsWith('-')).slice(n === 'tee' ? 0 : -1) : []), ...downloadTargets(n, a)];
     if (written.some((w) => PERSIST_PATHS.some((p) => w.includes(p)))) push('shell.persistence', 'high', 'writes a startup, cron, SSH key or service file', c);
     if (n === 'systemctl' && /\benable\b/.test(joined)) push('shell.destructive', 'medium', 'enables a service at boot', c);
 
@@ -120,6 +199,8 @@ export function applyRules(s: Script, out: Finding[]): void {
 
     // --- credentials and account databases ---
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
+    // A second uid 0 account is a root login that survives password changes on root.
+    if ((n === 'useradd' || n === 'adduser' || n === 'usermod') && /\s(-[a-z]*u|--uid)(\s+|=)?0+\s/.test(` ${joined} `)) push('shell.account-change', 'high', 'creates or changes a user with uid 0 (a second root)', c);
 
     // --- Windows account, firewall and registry tampering ---
     if (n === 'net' && /\/add\b/.test(joined) && /\b(user|localgroup)\b/.test(joined)) push('shell.account-change', 'high', 'adds a Windows user or group member', c);

@@ -18,7 +18,8 @@ import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, collapseRuns, decodedViews, finding, guarded, lowerAscii } from './common.ts';
 import { fieldLeaf, fieldRole, type FieldRole } from './field-roles.ts';
 import { extract, MAX_CMDS, type Script } from './shell-ast.ts';
-import { reHead, simpleScript } from './shell-fast.ts';
+import { expandBraceCommands, reHead, simpleScript } from './shell-fast.ts';
+import { nestedScripts } from './shell-nested.ts';
 import { applyRules } from './shell-rules.ts';
 
 export interface ShellDetectorOptions {
@@ -53,7 +54,6 @@ const KNOWN = new Set(
 const ARG_SYNTAX = /[;|&\n\r`$<>(){}]|\\n/;
 /** Value starts that parse differently in command position than as an argument. */
 const COMMAND_POSITION = /^\s*(?:[({!]|[\w.:-]+\s*\(\s*\)|(?:if|for|while|until|case|function|select|coproc|time)\s)/;
-const INLINE_SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'su', 'runuser']);
 /** Shell metacharacters (separators, substitution, redirection, grouping, quoting, escapes, line breaks): none is valid in a host name. */
 const HOST_META = /[;|&`$<>(){}'"\\\n\r]/;
 /** A word that can name a command: no quotes, blanks or punctuation a parse error could leave in it. */
@@ -95,6 +95,8 @@ function textSignals(view: string, out: Finding[], asCommand: boolean): void {
   if (trimmed.startsWith('() {') || trimmed.startsWith('(){')) out.push(finding(D, 'shell.shellshock', 'critical', 'value is a Shellshock function-definition payload'));
   if (t.includes('<!--#exec') || t.includes('<!--#include')) out.push(finding(D, 'shell.ssi', 'high', 'server-side include directive'));
   // In a command field, awk's system() or grep patterns are ordinary; code-execution calls matter in data arguments.
+  // Command fields instead parse the strings inline code passes to system()/os.system() and judge
+  // them by the shell rules (shell-nested.ts), so `python3 -c "print(1)"` stays clean.
   if (asCommand) return;
   for (const call of ['eval(', 'assert(', '${@', '$_get[', '$_post[', '$_request[', '<?php', '<?=', 'system(', 'shell_exec(', 'passthru(', 'popen(', 'proc_open(', 'pcntl_exec(', 'os.system(', 'subprocess.', '__import__(', 'runtime.getruntime().exec', 'child_process', 'phpinfo()', '{${', 'exec(']) {
     const i = t.indexOf(call);
@@ -106,6 +108,8 @@ function textSignals(view: string, out: Finding[], asCommand: boolean): void {
 }
 
 const MAX_NESTING = 64;
+/** Nested scripts (`sh -c`, `| sh`, shell-outs) parsed per scan; real commands have one or two. */
+const MAX_NESTED = 32;
 
 /**
  * Cuts the source where bracket nesting passes {@link MAX_NESTING}: error recovery on deep
@@ -157,22 +161,28 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
     }
   };
 
-  /** Syntax-free text is split on blanks (no parse); anything else is parsed once. */
-  const script = (src: string, out: Finding[]): Script | undefined => simpleScript(src) ?? parse(cutDeep(src, out));
+  /** Syntax-free text is split on blanks (no parse); anything else is parsed once (brace-expanded command words written out first). */
+  const script = (src: string, out: Finding[]): Script | undefined => simpleScript(src) ?? parse(cutDeep(expandBraceCommands(src) ?? src, out));
 
-  /** Applies the rules, then follows `sh -c '…'`, `eval '…'` and `su -c '…'` strings into their own parse (depth 2). */
+  /** Nested scripts parsed per scan: each is a parse, and a hostile value could ask for one per command. */
+  let nestedLeft = 0;
+
+  /**
+   * Applies the rules, then follows the text a command runs as code (`sh -c '…'`, `eval`,
+   * `echo '…' | sh`, `sh <<< '…'`, `python -c "os.system('…')"`; see shell-nested.ts) into its own
+   * parse, to depth 2 and at most {@link MAX_NESTED} parses a scan.
+   */
   const inspect = (s: Script, out: Finding[], depth: number): void => {
     if (s.tooDeep) out.push(finding(D, 'shell.too-deep', 'medium', 'command nests deeper than the inspector follows'));
     if (s.tooMany) out.push(finding(D, 'shell.too-complex', 'medium', `more than ${MAX_CMDS} commands in one value; the rest was not inspected`));
     applyRules(s, out);
     if (depth >= 2) return;
     for (const c of s.cmds) {
-      let inner: string | undefined;
-      if (INLINE_SHELLS.has(c.name)) {
-        const i = c.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
-        if (i >= 0) inner = c.args[i + 1];
-      } else if (c.name === 'eval') inner = c.args.join(' ');
-      if (inner && inner.length > 0) {
+      for (const inner of nestedScripts(c)) {
+        if (nestedLeft-- <= 0) {
+          out.push(finding(D, 'shell.too-complex', 'medium', `more than ${MAX_NESTED} nested scripts in one value; the rest was not inspected`));
+          return;
+        }
         const sub = script(inner, out);
         if (sub) inspect(sub, out, depth + 1);
       }
@@ -242,6 +252,7 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
         const out: Finding[] = [];
         deadline = performance.now() + parseBudgetMs;
         cancelled = false;
+        nestedLeft = MAX_NESTED;
         const body = bound(D, text, maxScan, out);
         const leaf = fieldLeaf(ctx?.field);
         const asCommand = opts.mode === 'command' || (opts.mode === undefined && leaf !== undefined && commandFields.has(leaf));

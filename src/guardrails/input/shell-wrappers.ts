@@ -1,0 +1,131 @@
+/**
+ * Wrapper commands (`sudo`, `env`, `xargs`, `timeout` …) run their operand as the real command.
+ * Which words before it are option values differs per wrapper: `-i` is a flag to env and sudo but
+ * takes a value in ionice, `-E` is a flag to sudo and a value to xargs. One shared list of
+ * value-taking options let `env -i rm -rf /` hide `rm` as "the value of -i", so each wrapper has
+ * its own table here. Options not listed are read as flags: a wrong guess then names an option
+ * value as the command (a miss for that word), never skips a real command.
+ */
+
+interface Wrapper {
+  /** Short option letters that take a value (`-u root` or `-uroot`). */
+  readonly short?: string;
+  /** Long options that take a value when not written `--opt=value`. */
+  readonly long?: readonly string[];
+  /** Positional operands before the command (`timeout DURATION`, `chroot NEWROOT`). */
+  readonly operands?: number;
+  /** A leading numeric operand is a value (`nice -10`, `timeout 5`), not the command. */
+  readonly number?: boolean;
+}
+
+const W: Record<string, Wrapper> = {
+  sudo: { short: 'ugpCrtUDRTh', long: ['--user', '--group', '--prompt', '--close-from', '--role', '--type', '--other-user', '--chdir', '--chroot', '--command-timeout', '--host'] },
+  doas: { short: 'uC' },
+  env: { short: 'uCS', long: ['--unset', '--chdir', '--split-string'] },
+  nohup: {},
+  time: { short: 'fo', long: ['--format', '--output'] },
+  nice: { short: 'n', long: ['--adjustment'], number: true },
+  ionice: { short: 'cnpPu', long: ['--class', '--classdata', '--pid', '--pgid', '--uid'] },
+  timeout: { short: 'sk', long: ['--signal', '--kill-after'], operands: 1 },
+  stdbuf: { short: 'ioe', long: ['--input', '--output', '--error'] },
+  exec: { short: 'a' },
+  command: {},
+  builtin: {},
+  // GNU xargs: -i, -l and -e take their value only attached (`-i{}`), so alone they are flags.
+  xargs: { short: 'IaLndPsE', long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--max-lines', '--process-slot-var'] },
+  busybox: {},
+  strace: { short: 'oepsuEaIbOSPX', long: ['--output', '--expr', '--attach', '--string-limit', '--user', '--env'] },
+  watch: { short: 'nq', long: ['--interval', '--equexit'] },
+  unbuffer: {},
+  setsid: {},
+  chroot: { long: ['--userspec', '--groups'], operands: 1 },
+  torsocks: { short: 'upaP', long: ['--user', '--pass', '--address', '--port'] },
+  proxychains: { short: 'f' },
+  proxychains4: { short: 'f' },
+};
+
+const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
+const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
+
+/** Words an option word consumes: 1, or 2 when its value is the next word. */
+function optionWidth(w: Wrapper, a: string): number {
+  if (a.startsWith('--')) return a.includes('=') || !w.long?.includes(a) ? 1 : 2;
+  // A short cluster (`-Eu`): the first value-taking letter takes the rest of the word, or the next word.
+  for (let k = 1; k < a.length; k++) {
+    if (w.short?.includes(a[k] as string)) return k === a.length - 1 ? 2 : 1;
+  }
+  return 1;
+}
+
+/** `env -S 'rm -rf /'` / `env --split-string=…`: the string is split into the command and its arguments. */
+function splitString(a: string, next: string | undefined): string[] | undefined {
+  if (a === '-S' || a === '--split-string') return next?.split(/\s+/).filter(Boolean);
+  if (a.startsWith('--split-string=')) return a.slice(15).split(/\s+/).filter(Boolean);
+  if (/^-[iv0]*S./.test(a)) return a.slice(a.indexOf('S') + 1).split(/\s+/).filter(Boolean);
+  return undefined;
+}
+
+export interface Unwrapped {
+  name: string;
+  rawName: string;
+  args: string[];
+  /** Wrappers stripped, outermost first (`xargs` matters: the command's operands come from stdin). */
+  via: string[];
+}
+
+/** Drops wrappers so `sudo -u root env -i X=1 rm -rf /` is seen as `rm -rf /` (at most 6 deep). */
+export function unwrap(name: string, args: string[]): Unwrapped {
+  let n = base(name);
+  let raw = name;
+  let rest = args;
+  const via: string[] = [];
+  for (let guard = 0; guard < 6; guard++) {
+    const w = W[n];
+    if (!w) break;
+    via.push(n);
+    let i = 0;
+    let operands = w.operands ?? 0;
+    while (i < rest.length) {
+      const a = rest[i] as string;
+      if (a === '--') {
+        i++;
+        break;
+      }
+      if (n === 'env') {
+        const split = splitString(a, rest[i + 1]);
+        if (split) {
+          rest = [...split, ...rest.slice(i + optionWidth(w, a))];
+          i = 0;
+          break;
+        }
+      }
+      if (a.startsWith('-')) {
+        // `nice -10` / `nice -n 5`: the old numeric form is one word.
+        i += /^-\d+$/.test(a) ? 1 : optionWidth(w, a);
+        continue;
+      }
+      // `env X=1 cmd`, `sudo X=1 cmd`.
+      if (ASSIGNMENT.test(a)) {
+        i++;
+        continue;
+      }
+      if (operands > 0) {
+        operands--;
+        i++;
+        continue;
+      }
+      if (w.number && /^[0-9.]+[smhd]?$/.test(a)) {
+        i++;
+        continue;
+      }
+      break;
+    }
+    // Operands still owed after `--` (`timeout -- 5 rm`, `chroot -- /mnt sh`); otherwise none are.
+    i += Math.min(operands, rest.length - i);
+    if (i >= rest.length) return { name: n, rawName: raw, args: [], via: via.slice(0, -1) };
+    raw = rest[i] as string;
+    n = base(raw);
+    rest = rest.slice(i + 1);
+  }
+  return { name: n, rawName: raw, args: rest, via };
+}
