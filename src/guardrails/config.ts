@@ -24,8 +24,8 @@ export const guardrailRuleSchema = z
     tools: z.array(z.string().min(1)).optional(),
     /**
      * Directories the tools this rule covers may touch (path detector): a path argument that
-     * resolves outside every one of them is an attack. Absolute POSIX paths, compared in ASCII
-     * lower case like the paths themselves. Absent: the detector's
+     * resolves outside every one of them is an attack. Absolute POSIX paths, compared
+     * case-sensitively (POSIX file names are). Absent: the detector's
      * default (escaping `..`, system locations and home secrets are flagged).
      */
     roots: z.array(z.string().regex(/^\//, 'must be an absolute POSIX path (Windows drive paths are not supported)')).min(1).optional(),

@@ -89,8 +89,9 @@ describe('guardrail stage: request leg', () => {
       { detectors: inputs },
     );
     const call = (server: string, path: string) => sync(stage.request!(ctx({ server, tool: 'read_file', params: { name: 'x', arguments: { path } } })));
-    assert.equal(call('files', '/srv/app/docs/readme.md').kind, 'continue');
-    assert.equal(call('files', '/srv/App/docs/readme.md').kind, 'continue', 'compared in ASCII lower case, roots too');
+    assert.equal(call('files', '/srv/App/docs/readme.md').kind, 'continue');
+    // POSIX file names are case-sensitive: /srv/app is another directory than /srv/App.
+    assert.equal(call('files', '/srv/app/docs/readme.md').kind, 'deny', 'compared case-sensitively');
     const v = call('files', '/srv/other/readme.md');
     assert.equal(v.kind, 'deny');
     if (v.kind === 'deny') assert.equal(v.rule, 'fs-confined');

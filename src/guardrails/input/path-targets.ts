@@ -64,7 +64,21 @@ const SEGMENTS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /** Whole last segments that are secrets: `.env`, `.env.local`, `credentials.json`, private keys. */
-const BASENAMES = new Set(['.env', '.htpasswd', '.htaccess', 'credentials', 'credentials.json', 'secrets.json', 'secrets.yaml', 'secrets.yml', 'service-account.json', 'private.key', 'server.key', 'id_rsa', 'id_ed25519', 'shadow', 'environ']);
+const BASENAMES = new Set(['.env', '.htpasswd', '.htaccess', 'credentials', 'credentials.json', 'secrets.json', 'secrets.yaml', 'secrets.yml', 'service-account.json', 'private.key', 'server.key', 'id_rsa', 'id_ed25519', 'shadow', 'environ', '.vault-token']);
+
+/**
+ * Browser credential stores: Chromium's saved passwords and card data (`Login Data`, `Web Data`),
+ * Firefox's passwords and the key that decrypts them (`logins.json`, `key4.db`), cookie jars (live
+ * sessions). Names no workspace file uses, except `Cookies`, which counts only in a profile folder.
+ */
+const BROWSER_STORES = new Set(['login data', 'login data for account', 'web data', 'logins.json', 'signons.sqlite', 'key3.db', 'key4.db', 'cookies.sqlite']);
+const BROWSER_PROFILE = /^(?:default|network|profile \d+|guest profile)$/;
+
+/** Directories that are secrets in themselves: listing or archiving one takes every key inside. */
+const SECRET_DIRS = new Set(['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.password-store']);
+
+/** Raw disks, partitions and memory: reading one bypasses every file permission; writing one destroys the system. */
+const RAW_DEVICE = /(?:^|\/)dev\/(?:k?mem|port|(?:sd|hd|vd|xvd)[a-z]+\d*|nvme\d+(?:n\d+(?:p\d+)?)?|mmcblk\d+(?:p\d+)?|dm-\d+|md\d+|loop\d+|sg\d+|nbd\d+|sr\d+|mapper\/|disk\/)/;
 
 /** Returns what the canonical path targets when sensitive, else undefined. */
 export function sensitiveTarget(p: string): string | undefined {
@@ -73,6 +87,10 @@ export function sensitiveTarget(p: string): string | undefined {
   const nul = last.indexOf('\0');
   const base = nul < 0 ? last : last.slice(0, nul);
   if (BASENAMES.has(base) || base.startsWith('.env.')) return 'secrets file';
+  const segs = p.split('/');
+  if (segs.some((s) => SECRET_DIRS.has(s))) return 'credentials directory';
+  if (BROWSER_STORES.has(base) || (base === 'cookies' && BROWSER_PROFILE.test(segs[segs.length - 2] ?? ''))) return 'browser credential store';
+  if (RAW_DEVICE.test(p)) return 'raw disk or memory device';
   if (base.endsWith('.pem') || base.endsWith('.p12') || base.endsWith('.pfx') || base.endsWith('.key') || base.endsWith('.kdbx')) return 'key material';
   if (/^\/proc\/\d+\/(environ|cmdline|mem|maps|fd)/.test(p)) return 'process memory or environment';
   return undefined;
@@ -80,6 +98,8 @@ export function sensitiveTarget(p: string): string | undefined {
 
 /** Top-level POSIX trees the OS owns: configuration, process and kernel state, root's home. */
 const OS_TREES = new Set(['etc', 'proc', 'sys', 'boot', 'root', 'run']);
+/** `/dev` entries programs write to or read as ordinary streams; every other device (input, camera, disks) is OS state. */
+const STREAM_DEVICES = new Set(['null', 'zero', 'full', 'random', 'urandom', 'stdin', 'stdout', 'stderr', 'tty', 'fd', 'shm']);
 /** `/var/<x>` and `/usr/<x>` trees holding logs, spools, mail, locks and system configuration. */
 const VAR_TREES = new Set(['log', 'adm', 'spool', 'mail', 'run', 'lock', 'cron', 'saf', 'lib', 'db', 'backups', 'audit']);
 const USR_TREES = new Set(['etc', 'spool', 'adm']);
@@ -105,6 +125,7 @@ export function systemTarget(abs: string): string | undefined {
     return a === 'users' && (c === 'appdata' || c.startsWith('ntuser')) ? 'Windows user profile' : undefined;
   }
   if ((a === 'var' || a === 'srv') && b === 'www') return 'web server document root';
+  if (a === 'dev' && b !== '' && !STREAM_DEVICES.has(b)) return 'device file';
   // macOS keeps /etc and /var under /private; /private/var/folders is the per-user temp dir, not system state.
   if (OS_TREES.has(a) || (a === 'private' && (b === 'etc' || (b === 'var' && VAR_TREES.has(c))))) return 'OS configuration or process state';
   if ((a === 'var' && VAR_TREES.has(b)) || (a === 'usr' && (USR_TREES.has(b) || (b === 'local' && c === 'etc')))) return 'system logs or configuration';

@@ -74,3 +74,23 @@ describe('path detector', () => {
     assert.ok(Array.isArray(p('%'.repeat(1 << 20))));
   });
 });
+
+describe('path detector: roots compare case-sensitively', () => {
+  test('a differently-cased directory is another directory on POSIX', () => {
+    assert.ok(p('/srv/WS/secret', ['/srv/ws']).some((f) => f.rule === 'path.outside-roots' && f.severity === 'high'));
+    assert.ok(p('/srv/Ws/x.txt', ['/srv/ws']).some((f) => f.rule === 'path.outside-roots'));
+    assert.deepEqual(p('/srv/ws/notes/a.txt', ['/srv/ws']), [], 'a lowercase path under its root');
+    assert.deepEqual(p('/srv/App/Data.csv', ['/srv/App']), [], 'a root written with capitals');
+  });
+});
+
+describe('path detector: devices, UNC with forward slashes, credential directories and stores', () => {
+  test('flagged without roots', () => {
+    for (const v of ['/dev/sda', '/dev/mem', '/dev/nvme0n1p1', '/dev/input/event0', '//evil/share/x', '/home/u/.ssh', '~/.aws', '.vault-token', '/home/u/.config/google-chrome/Default/Login Data', '/home/u/.mozilla/firefox/x.default-release/logins.json', 'key4.db', '/home/u/.config/chromium/Default/Cookies']) {
+      assert.ok(attack(p(v)), `${v} ${JSON.stringify(p(v))}`);
+    }
+  });
+  test('ordinary devices and files named like them pass', () => {
+    for (const v of ['/dev/null', '/dev/stdout', '/dev/shm/cache.bin', 'web/cookies/banner.ts', 'app/cookies', 'docs/ssh-setup.md']) assert.deepEqual(p(v), [], v);
+  });
+});

@@ -2,7 +2,7 @@
  * Path-traversal detector. Each argument is decoded the ways servers decode paths (percent,
  * double/triple percent, `%u`, overlong UTF-8, `0x2e`, fullwidth dots, backslashes, base64), then
  * checked for `..` segments, null bytes, `file://`, UNC and drive paths, sensitive targets, and —
- * when the tool has roots (ScanContext.roots) — for resolving outside every root.
+ * when the tool has roots (ScanContext.roots) — for resolving outside every root (case-sensitively).
  *
  * Without roots the gateway cannot know the tool's workspace, so by default it flags what no
  * workspace needs: `..` that climbs above the argument's start, a `..` hidden by any encoding,
@@ -87,9 +87,14 @@ function escapesStart(p: string): boolean {
   return false;
 }
 
+/**
+ * Case-sensitive, as POSIX file systems are: `/srv/WS/secret` is not under the root `/srv/ws`. On a
+ * case-insensitive volume (macOS, Windows) this rejects a differently-cased path inside a root, which
+ * is the safe mistake; folding case accepted paths outside the root on every other system.
+ */
 function withinRoots(abs: string, roots: readonly string[]): boolean {
   return roots.some((r) => {
-    const root = posix.resolve('/', canonical(lowerAscii(r)));
+    const root = posix.resolve('/', canonical(r));
     return abs === root || abs.startsWith(root.endsWith('/') ? root : `${root}/`);
   });
 }
@@ -109,14 +114,18 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
       const lower = lowerAscii(view.trim());
       // A backslash is a separator on Windows and an escape to a shell or JSON-ish decoder: try both.
       const unescaped = lower.includes('\\') ? canonical(lower.replace(/\\(.)/g, '$1')) : '';
-      let p = canonical(lower);
+      // `cased` keeps the letters for the roots check; every other rule reads lower case `p` (lowerAscii keeps offsets).
+      let cased = canonical(view.trim());
+      let p = lowerAscii(cased);
       const wrapper = /^(php|phar|zip|data|expect|glob|compress\.zlib|jar):./.exec(p);
       if (wrapper) out.push(finding(D, 'path.wrapper', 'high', `argument uses the ${wrapper[1]}: stream wrapper`));
       if (p.startsWith('file:')) {
         out.push(finding(D, 'path.file-url', 'high', 'argument is a file: URL'));
         p = p.replace(/^file:(\/\/[^/]*)?/, '') || '/';
+        cased = cased.replace(/^file:(\/\/[^/]*)?/i, '') || '/';
       }
-      if ((p.startsWith('//') && /^\/\/[a-z0-9._$-]+\/[a-z0-9._$-]/.test(p) && !lower.startsWith('//')) || lower.startsWith('\\\\')) {
+      // Windows takes `//server/share` as readily as `\\server\share`.
+      if ((p.startsWith('//') && /^\/\/[a-z0-9._$-]+\/[a-z0-9._$-]/.test(p)) || lower.startsWith('\\\\')) {
         out.push(finding(D, 'path.unc', mention, 'argument is a UNC path (remote share; leaks credentials on Windows)'));
       }
       for (const q of unescaped ? [p, unescaped] : [p]) {
@@ -132,8 +141,8 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
       if (target) out.push(finding(D, 'path.sensitive', mention, `path targets a sensitive file (${target})`));
       if (roots.length > 0) {
         const drive = /^[a-z]:/.test(p);
-        // Paths are compared in ASCII lower case (as `p` is), roots too.
-        const abs = drive || p.startsWith('~') ? undefined : posix.resolve(posix.resolve('/', canonical(lowerAscii(roots[0] as string))), beforeNul(p));
+        // Compared with their case (withinRoots); a drive path never matches the POSIX roots.
+        const abs = drive || p.startsWith('~') ? undefined : posix.resolve(posix.resolve('/', canonical(roots[0] as string)), beforeNul(cased));
         if (abs === undefined || !withinRoots(abs, roots)) {
           out.push(finding(D, 'path.outside-roots', mention, 'path resolves outside the roots this tool may touch'));
         }

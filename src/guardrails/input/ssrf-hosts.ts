@@ -77,9 +77,10 @@ export function classifyIp(ip: ipaddr.IPv4 | ipaddr.IPv6): HostVerdict | undefin
   if (addr.kind() === 'ipv6') {
     const v6 = addr as ipaddr.IPv6;
     const r = v6.range();
-    if (r === 'ipv4Mapped' || r === 'rfc6145') addr = v6.toIPv4Address();
-    else if (r === 'rfc6052' || r === '6to4' || r === 'teredo') {
-      // NAT64 / 6to4 / Teredo carry an IPv4 that a relay may forward to.
+    if (r === 'ipv4Mapped') addr = v6.toIPv4Address();
+    else if (r === 'rfc6145' || r === 'rfc6052' || r === '6to4' || r === 'teredo') {
+      // IPv4-translated (`::ffff:0:a.b.c.d`, RFC 2765; ipaddr's toIPv4Address throws on it),
+      // NAT64, 6to4 and Teredo carry an IPv4 that a translator or relay may forward to.
       const b = v6.toByteArray();
       const embedded = r === '6to4' ? b.slice(2, 6) : r === 'teredo' ? b.slice(12, 16).map((x) => x ^ 0xff) : b.slice(12, 16);
       addr = new ipaddr.IPv4(embedded);
@@ -94,6 +95,28 @@ export function classifyIp(ip: ipaddr.IPv4 | ipaddr.IPv6): HostVerdict | undefin
   if (range === 'unicast') return undefined;
   if (range === 'loopback' || range === 'unspecified') return { rule: 'ssrf.loopback', severity: 'high', message: `URL targets a ${range} address` };
   return { rule: 'ssrf.private', severity: 'high', message: `URL targets a non-public address (${range})` };
+}
+
+/**
+ * Metadata names with a dot: nothing else is called that, so one in any argument, even outside a URL,
+ * is an address and not a word. Single labels (`metadata`, `instance-data`) are words in prose, and
+ * `kubernetes.default` is the cluster API, which docs and questions name freely.
+ */
+const METADATA_FQDNS = [...METADATA_NAMES].filter((n) => n.includes('.') && !n.startsWith('kubernetes.'));
+
+/**
+ * True when a bare token (no scheme, an optional `:port` or `[…]`) is a cloud metadata address in any
+ * notation (`169.254.169.254`, `0xa9fea9fe`, `fd00:ec2::254`, `metadata.google.internal`).
+ */
+export function isMetadataLiteral(token: string): boolean {
+  let t = token.toLowerCase().replace(/\.+$/, '');
+  if (t.startsWith('[')) t = t.slice(1, t.indexOf(']') > 0 ? t.indexOf(']') : undefined);
+  else if (/^[^:]+:\d+$/.test(t)) t = t.slice(0, t.indexOf(':'));
+  if (METADATA_FQDNS.includes(t)) return true;
+  // A bare number is an id, not an address, unless it spells a metadata IP (2852039166 = 169.254.169.254).
+  let ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined = parseLooseIPv4(t);
+  if (!ip && t.includes(':') && ipaddr.IPv6.isValid(t)) ip = ipaddr.IPv6.parse(t);
+  return ip !== undefined && classifyIp(ip)?.rule === 'ssrf.metadata';
 }
 
 /** Embedded IPv4 in a rebinding-style name: `127.0.0.1.nip.io`, `127-0-0-1.sslip.io`, `7f000001.nip.io`. */

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Finding } from '../types.ts';
+import type { Finding, ScanContext } from '../types.ts';
 import { createSsrfDetector } from './ssrf.ts';
 
 const ssrf = createSsrfDetector();
@@ -142,5 +142,68 @@ describe('ssrf detector: parser disagreement', () => {
     assert.equal(sev('http://jenkins?job=1'), 'medium');
     assert.equal(sev('http://jenkins#setup'), 'medium');
     assert.equal(sev('http://test???test.com'), 'high');
+  });
+});
+
+describe('ssrf detector: URLs as WHATWG parsers read them', () => {
+  const crit = (f: Finding[]): boolean => f.some((x) => x.rule === 'ssrf.metadata' && x.severity === 'critical');
+  test('a tab or line break inside a URL is removed, not an end: the host after it is judged', () => {
+    for (const ws of ['\t', '\n', '\r']) {
+      assert.ok(crit(url(`http://example.com${ws}@169.254.169.254/latest/meta-data/`)), JSON.stringify(ws));
+      assert.ok(attack(url(`http://example.com${ws}@127.0.0.1:6379`)), JSON.stringify(ws));
+    }
+    assert.ok(attack(ssrf.scan('please fetch http://example.com\t@127.0.0.1:6379/ now', { field: 'arguments.description' })), 'in prose too, when `@` follows');
+    assert.ok(attack(url('http://example.com @127.0.0.1/')), 'a value handed to fetch whole keeps a space in its userinfo');
+  });
+  test('special schemes take any number of slashes, none included, in any case', () => {
+    for (const field of ['arguments.url', 'arguments.q', 'arguments.description']) {
+      assert.ok(crit(ssrf.scan('http:169.254.169.254/latest/meta-data/', { field })), field);
+      assert.ok(attack(ssrf.scan('HTTP:127.0.0.1:6379/', { field })), field);
+    }
+    for (const u of ['https:/10.0.0.1/', 'http:\\10.0.0.1/', 'ws:10.0.0.1']) assert.ok(attack(url(u)), u);
+    assert.deepEqual(ssrf.scan('got HTTP:200 OK from https:443', { field: 'arguments.description' }), [], 'a status or port is not a host');
+  });
+  test('IPv4-translated IPv6 (::ffff:0:a.b.c.d) is unwrapped instead of throwing', () => {
+    assert.ok(crit(url('http://[::ffff:0:a9fe:a9fe]/')));
+    assert.ok(!url('http://[::ffff:0:a9fe:a9fe]/').some((f) => f.rule === 'ssrf.internal-error'));
+  });
+  test('an internal error fails closed at high', () => {
+    // A context whose field cannot be read makes the scan throw inside the detector.
+    const hostile: ScanContext = Object.defineProperty({}, 'field', { get: () => { throw new Error('boom'); } });
+    assert.deepEqual(ssrf.scan('http://example.com/', hostile).map((f) => [f.rule, f.severity]), [['ssrf.internal-error', 'high']]);
+  });
+  test('benign: an ordinary URL, prose on two lines, a tab in free text, a list of URLs', () => {
+    assert.deepEqual(url('https://example.com/docs?page=2'), []);
+    assert.deepEqual(ssrf.scan('See https://example.com\n10.0.0.0/8 is private address space', { field: 'arguments.description' }), [], 'the next line is not glued to the URL');
+    assert.deepEqual(ssrf.scan('http://example.com/a\tb', { field: 'arguments.description' }), []);
+    assert.deepEqual(ssrf.scan('https://a.example/\nhttps://b.example/', { field: 'arguments.urls' }), []);
+    assert.deepEqual(ssrf.scan('8.8.8.8\n1.1.1.1', { field: 'arguments.servers' }), [], 'a list of hosts is not one host');
+  });
+});
+
+describe('ssrf detector: which arguments are targets', () => {
+  test('URL and host fields are recognised by name pattern, in any case style and as array elements', () => {
+    for (const f of ['base_url', 'baseUrl', 'api_host', 'proxy', 'api_endpoint', 'webhook_url', 'callback_url', 'urls[0]', 'server_ip', 'redirect_uri', 'origin']) {
+      assert.ok(attack(ssrf.scan('127.0.0.1', { field: `arguments.${f}` })), f);
+      assert.ok(attack(ssrf.scan('10.0.0.1:8080', { field: `arguments.${f}` })), f);
+    }
+  });
+  test('names that only end like one are not targets', () => {
+    for (const [f, v] of [['zip', '90210'], ['symlink', 'current'], ['observer', 'John'], ['billing_address', 'Springfield'], ['webhook_secret', 'abc123'], ['server_port', '8080']]) {
+      assert.deepEqual(ssrf.scan(v as string, { field: `arguments.${f}` }), [], f);
+    }
+  });
+  test('a bare metadata address is flagged in any argument; a bare private IP only in a target field', () => {
+    for (const [f, v] of [['q', '169.254.169.254'], ['to', 'metadata.google.internal'], ['q', 'fd00:ec2::254'], ['q', 'read 169.254.169.254:80 for me'], ['template', '0xa9fea9fe']]) {
+      assert.ok(ssrf.scan(v as string, { field: `arguments.${f}` }).some((x) => x.rule === 'ssrf.metadata' && attack([x])), `${f}=${v}`);
+    }
+    assert.deepEqual(ssrf.scan('127.0.0.1', { field: 'arguments.q' }), []);
+    assert.deepEqual(ssrf.scan('10.0.0.1:8080', { field: 'arguments.to' }), []);
+    assert.deepEqual(ssrf.scan('release v169.254.169.254 and build 1.169.254.169.254', { field: 'arguments.q' }), [], 'only whole tokens');
+  });
+  test('an explicit hostFields list still replaces the pattern', () => {
+    const narrow = createSsrfDetector({ hostFields: ['target_host'] });
+    assert.ok(attack(narrow.scan('127.0.0.1', { field: 'arguments.target_host' })));
+    assert.deepEqual(narrow.scan('127.0.0.1', { field: 'arguments.base_url' }), []);
   });
 });

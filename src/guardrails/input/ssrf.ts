@@ -5,6 +5,9 @@
  * private IP, userinfo/backslash tricks that make two parsers disagree, non-HTTP schemes, hosts that
  * end in a number but are no IPv4 (`o177.0.0.1`), obfuscated hosts (percent-escapes, circled or
  * fullwidth letters) and internal addresses carried in a public URL's path or query (proxies).
+ * URLs are read as WHATWG parsers read them (ssrf-urls.ts): tabs and line breaks removed, special
+ * schemes with any slashes or none. Fields named for a URL or host (ssrf-fields.ts) are judged
+ * whole, scheme or not; in any other argument only URLs and bare cloud-metadata addresses count.
  * A public URL is never flagged for being a URL: ftp to a public host and documentation pages
  * about metadata services pass; a bare single-label name is medium (approval).
  *
@@ -18,25 +21,20 @@ import type { Detector, Finding, ScanContext } from '../types.ts';
 import { bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, lowerAscii } from './common.ts';
 import { classifyHostname, classifyIp, parseLooseIPv4, type HostVerdict } from './ssrf-hosts.ts';
 import { fieldLeaf } from './field-roles.ts';
+import { isTargetField } from './ssrf-fields.ts';
+import { authorityStart, CRITICAL_SCHEMES, DANGEROUS_SCHEMES, joinUrlBreaks, metadataMention, startsWithSpecialScheme, urlSpans, wholeValueHost } from './ssrf-urls.ts';
 
 export interface SsrfDetectorOptions {
   /** Max characters of one field inspected (default 16 KiB). */
   readonly maxScan?: number;
-  /** Field-name leaves whose whole value is a host (no scheme), e.g. `host`, `hostname`. */
+  /**
+   * Field-name leaves whose whole value is a host (no scheme), e.g. `host`, `hostname`. When given,
+   * this exact list replaces the default name pattern (ssrf-fields.ts: `url`, `base_url`, `apiHost`, `proxy`, …).
+   */
   readonly hostFields?: readonly string[];
   /** Hostnames (lower-case, exact or `.suffix`) that are allowed even if they look internal. */
   readonly allowHosts?: readonly string[];
 }
-
-/**
- * Schemes that reach local files or speak raw protocols from a URL-fetching tool (what libcurl and
- * language stream wrappers accept, which is what SSRF abuses). http, https and ftp are not here: they
- * have everyday public uses, so only their host is judged. Severity: local files and byte-level
- * smuggling into any TCP service (gopher, dict) are critical, the rest high.
- */
-const DANGEROUS_SCHEMES = new Set(['file', 'gopher', 'dict', 'ldap', 'ldaps', 'jar', 'netdoc', 'tftp', 'sftp', 'phar', 'expect', 'ssh', 'telnet', 'smb', 'php', 'glob', 'data']);
-const CRITICAL_SCHEMES = new Set(['file', 'gopher', 'dict']);
-const DEFAULT_HOST_FIELDS = ['host', 'hostname', 'ip', 'address', 'addr', 'server', 'domain', 'target', 'endpoint', 'url', 'uri', 'link', 'href', 'webhook', 'callback'];
 
 const D = 'ssrf';
 /** Characters of URL text inspected per view (a few dozen real URLs; hostile overlapping spans stop here). */
@@ -46,7 +44,8 @@ const URL_BUDGET = 32 * 1024;
 export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
   const maxScan = opts.maxScan ?? DEFAULT_MAX_SCAN;
   // Compared with fieldLeaf's form: lower case, no `_` or `-`.
-  const hostFields = new Set((opts.hostFields ?? DEFAULT_HOST_FIELDS).map((f) => f.toLowerCase().replace(/[_-]/g, '')));
+  const hostFields = opts.hostFields && new Set(opts.hostFields.map((f) => f.toLowerCase().replace(/[_-]/g, '')));
+  const isHostField = (field: string | undefined): boolean => (hostFields ? hostFields.has(fieldLeaf(field) ?? '') : isTargetField(field));
   const allow = (opts.allowHosts ?? []).map((h) => h.toLowerCase());
   const allowed = (h: string): boolean => allow.some((a) => (a.startsWith('.') ? h.endsWith(a) : h === a));
 
@@ -92,12 +91,12 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
     name: D,
     direction: 'input',
     scan(text: string, ctx?: ScanContext): Finding[] {
-      return guarded(D, () => {
+      const found = guarded(D, () => {
         const out: Finding[] = [];
         const body = bound(D, text, maxScan, out);
-        const leaf = fieldLeaf(ctx?.field);
-        for (const view of decodedViews(body)) {
-          // Every `scheme://` (and `scheme:` for file/jar/netdoc) occurrence, including URLs nested in query strings.
+        const hostField = isHostField(ctx?.field);
+        for (const view of views(body)) {
+          // Every `scheme://` (and `scheme:` for file/jar/netdoc and slashless http) occurrence, including URLs nested in query strings.
           // Overlapping spans (`http://http://…`) could cost 256 × 2 KiB URL parses: bound the total.
           let budget = URL_BUDGET;
           for (const [start, end] of urlSpans(view)) {
@@ -108,40 +107,38 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
             }
             inspectUrl(view.slice(start, end), start, out);
           }
+          // A value that starts with a URL is what a tool hands to fetch whole; spaces do not end it there.
+          const whole = wholeValueHost(view);
+          if (whole !== undefined) judge(whole, out, 0);
           const trimmed = view.trim();
-          if (leaf !== undefined && hostFields.has(leaf) && trimmed !== '' && !/\s/.test(trimmed) && !trimmed.includes('://')) {
-            judge(stripPort(trimmed.startsWith('//') ? trimmed.slice(2).split('/')[0] ?? '' : trimmed.split('/')[0] ?? ''), out, 0);
+          if (hostField && trimmed !== '' && !/\s/.test(trimmed) && !trimmed.includes('://') && !startsWithSpecialScheme(trimmed)) {
+            // What a client building `http://${value}/` connects to: the authority after its last `@`, without the port.
+            const authority = (trimmed.startsWith('//') ? trimmed.slice(2) : trimmed).split('/')[0] ?? '';
+            judge(stripPort(authority.slice(authority.lastIndexOf('@') + 1)), out, 0);
+          }
+          // A metadata address needs no URL or target field around it to be one (`q`, a template, a list).
+          const meta = metadataMention(view);
+          if (meta && !allowed(lowerAscii(view.slice(meta[0], meta[1])))) {
+            out.push(finding(D, 'ssrf.metadata', hostField ? 'critical' : 'high', 'argument contains a cloud metadata address', meta[0], meta[1]));
           }
         }
         return out;
       });
+      // A detector that failed may have missed a metadata URL: fail closed at high (blocked), not medium.
+      return found.map((f) => (f.rule === `${D}.internal-error` ? { ...f, severity: 'high' } : f));
     },
   };
 }
 
-/** Start/end offsets of URL-looking tokens: a scheme immediately before `:` and the run of non-space after. */
-function urlSpans(s: string): Array<[number, number]> {
-  const spans: Array<[number, number]> = [];
-  let from = 0;
-  for (let guard = 0; guard < 256; guard++) {
-    const i = s.indexOf(':', from);
-    if (i < 0) break;
-    let j = i;
-    while (j > 0 && /[A-Za-z0-9+.-]/.test(s[j - 1] as string)) j--;
-    while (j < i && !/[A-Za-z]/.test(s[j] as string)) j++;
-    const scheme = lowerAscii(s.slice(j, i));
-    const slashes = s.startsWith('//', i + 1) || s.startsWith('\\\\', i + 1) || s.startsWith('/\\', i + 1);
-    // `file:` followed by a space or the end is prose ("the path to the file: …"), not a URL.
-    const opaque = DANGEROUS_SCHEMES.has(scheme) && i + 1 < s.length && !/[\s"'<>`]/.test(s[i + 1] as string);
-    if (scheme.length >= 2 && (slashes || opaque)) {
-      let k = i + 1;
-      // A URL longer than 2 KiB is cut: browsers and proxies reject longer ones, and it bounds the work per span.
-      while (k < s.length && k - j < 2048 && !/[\s"'<>`]/.test(s[k] as string)) k++;
-      spans.push([j, k]);
-    }
-    from = i + 1;
+/** The decoded views of a value, each followed by its form with the tabs and line breaks inside URLs removed. */
+function views(body: string): string[] {
+  const out: string[] = [];
+  for (const v of decodedViews(body)) {
+    out.push(v);
+    const joined = joinUrlBreaks(v);
+    if (joined !== undefined && !out.includes(joined)) out.push(joined);
   }
-  return spans;
+  return out;
 }
 
 function stripPort(h: string): string {
@@ -166,8 +163,8 @@ export function hostCandidates(url: string): string[] {
   } catch {
     // Malformed for WHATWG; the manual split below still applies.
   }
-  const sep = url.indexOf('://');
-  const rest = sep >= 0 ? url.slice(sep + 3) : url.slice(url.indexOf(':') + 1).replace(/^[/\\]+/, '');
+  const from = authorityStart(url);
+  const rest = from >= 0 ? url.slice(from) : url.slice(url.indexOf(':') + 1).replace(/^[/\\]+/, '');
   // WHATWG ends the authority at `/?#` (and `\\` for special schemes); naive validators at `/` only.
   for (const stop of ['/?#', '/?#\\', '/']) {
     let end = 0;
@@ -191,9 +188,8 @@ export function hostCandidates(url: string): string[] {
  * forwards inward). Only four decimal parts count here: a bare number in a path is an id, not an IP.
  */
 export function embeddedAddress(url: string): HostVerdict | undefined {
-  const sep = url.indexOf('://');
-  if (sep < 0) return undefined;
-  let i = sep + 3;
+  let i = authorityStart(url);
+  if (i < 0) return undefined;
   while (i < url.length && !'/?#\\'.includes(url[i] as string)) i++;
   let best: HostVerdict | undefined;
   let tok = '';
