@@ -6,7 +6,7 @@
  * bounded (depth, leaf count, characters, payload size): exceeding a bound is reported, and the
  * stage fails closed, so a hostile upstream cannot hide text beyond the scan horizon.
  */
-import { asText } from './normalize.ts';
+import { asText, printableRuns } from './normalize.ts';
 
 export interface Leaf {
   /** Display path, e.g. `arguments.items[2].body` or `content[0].text`. */
@@ -81,22 +81,6 @@ export const PAYLOAD_RUN = 16;
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 const fmt = (prefix: string, k: string | number) =>
   typeof k === 'number' ? `${prefix}[${k}]` : IDENT.test(k) ? (prefix ? `${prefix}.${k}` : k) : `${prefix}[${JSON.stringify(k)}]`;
-
-/** Printable ASCII runs of at least `min` bytes, one per line. */
-function printableRuns(bytes: Uint8Array, min: number): string {
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= bytes.length; i++) {
-    const b = i < bytes.length ? bytes[i]! : 0;
-    const printable = (b >= 0x20 && b < 0x7f) || b === 0x09;
-    if (printable && start < 0) start = i;
-    else if (!printable && start >= 0) {
-      if (i - start >= min) out.push(Buffer.from(bytes.subarray(start, i)).toString('latin1'));
-      start = -1;
-    }
-  }
-  return out.join('\n');
-}
 
 /** Every leaf under `root`: strings, numbers as text, all distinct object keys, decoded payloads. */
 export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base: readonly (string | number)[] = [], opts: WalkOptions = {}): WalkResult {

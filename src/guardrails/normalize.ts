@@ -582,20 +582,23 @@ const MIN_RUN = 16;
  * least `MIN_RUN` bytes (a token behind padding bytes is still read), or undefined.
  */
 function readable(bytes: Buffer): string | undefined {
-  const t = asText(bytes);
-  if (t !== undefined) return t;
+  return asText(bytes) ?? (printableRuns(bytes, MIN_RUN) || undefined);
+}
+
+/** Printable ASCII runs (tab included) of at least `min` bytes, one per line (like strings(1)). */
+export function printableRuns(bytes: Buffer, min: number): string {
   const runs: string[] = [];
   let start = -1;
   for (let i = 0; i <= bytes.length; i++) {
     const b = i < bytes.length ? bytes[i]! : 0;
-    if (b >= 0x20 && b < 0x7f) {
+    if ((b >= 0x20 && b < 0x7f) || b === 0x09) {
       if (start < 0) start = i;
     } else if (start >= 0) {
-      if (i - start >= MIN_RUN) runs.push(bytes.toString('latin1', start, i));
+      if (i - start >= min) runs.push(bytes.toString('latin1', start, i));
       start = -1;
     }
   }
-  return runs.length ? runs.join('\n') : undefined;
+  return runs.join('\n');
 }
 
 function decodeBase64(run: string): string | undefined {
