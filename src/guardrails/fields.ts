@@ -25,7 +25,7 @@ export interface Leaf {
 }
 
 /** The last element of the keys leaf's `keys`. */
-export const KEYS = '{keys}';
+const KEYS = '{keys}';
 
 export interface WalkLimits {
   readonly maxDepth: number;

@@ -23,7 +23,7 @@ import { CONTINUE } from '../pipeline/types.ts';
 import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
 import { mapSpan, scanViews, type DecodeReport, type ScanView } from './normalize.ts';
-import { KEYS, redactSpans, renameKeys, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
+import { redactSpans, renameKeys, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
 import type { Classifier } from './output/classifier.ts';
 import { createHttpClassifiers } from './output/load-classifiers.ts';
 
@@ -86,7 +86,7 @@ function keyOffset(keys: readonly string[], key: string): number {
 const IDENT_KEY = /^[A-Za-z_$][\w$]*$/;
 /** A leaf's display path with flagged keys masked (every key under `all`). */
 function displayField(field: string, masked: { keys: ReadonlySet<string>; all: boolean }): string {
-  if (masked.all) return field.replace(/\..*$|\[.*$/s, (rest) => (rest ? '…' : ''));
+  if (masked.all) return field.replace(/[.[].*$/s, '…');
   let out = field;
   for (const k of masked.keys) {
     out = out.split(`[${JSON.stringify(k)}]`).join('[{key}]');
@@ -200,22 +200,31 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     }
   }
 
-  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, roots?: readonly string[]): Hit[] {
+  /**
+   * Whether a detector reads a leaf's raw view (present when normalising changed the text): every
+   * input detector, whose semantics can depend on the exact characters, and output detectors with
+   * exact spans (secrets, PII), whose matches folding can break (a Cyrillic letter right after a
+   * key folds to a Latin one, and the key's word boundary is gone). The others look for phrasings
+   * the normal form shows better, so a second scan of the raw text would be work for nothing.
+   */
+  const readsRaw = (dir: 'input' | 'output', det?: Detector): boolean => dir === 'input' || det?.exactSpans === true;
+
+  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Hit[] {
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) if (raw || v.normalized) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
     });
     return hits;
   }
 
   /** `scanSync` for a detector that waits off the thread: one view at a time, in order. */
-  async function scanAsync(det: AsyncDetector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, roots?: readonly string[]): Promise<Hit[]> {
+  async function scanAsync(det: AsyncDetector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Promise<Hit[]> {
     const hits: Hit[] = [];
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) if (raw || v.normalized) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
     }
     return hits;
   }
@@ -254,7 +263,14 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
       ctx.hits.push({ stage: STAGE, rule: r.id, action: r.cfg.action, detail: `${first.finding.rule} in ${shown(first.leaf)}${hits.length > 1 ? ` (+${hits.length - 1})` : ''}` });
       if (r.cfg.label) labels().add(r.cfg.label);
       const a = r.cfg.action;
-      if (a === 'redact') for (const h of hits) redactions.set(h.leaf, [...(redactions.get(h.leaf) ?? []), h]);
+      if (a === 'redact') {
+        // A key is redacted by renaming it; a finding in the keys without an exact span cannot say
+        // which key to rename, so rather than guess, the rule blocks.
+        if (hits.some((h) => h.leaf.objectKeys && !h.raw)) {
+          return { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${r.id}: cannot redact object keys`, { rule: r.id }), rule: r.id };
+        }
+        for (const h of hits) redactions.set(h.leaf, [...(redactions.get(h.leaf) ?? []), h]);
+      }
       if (STRENGTH[a] <= strength) continue;
       strength = STRENGTH[a];
       if (a === 'block') {
@@ -268,7 +284,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return change;
   }
 
-  /** The redactions and spotlighting as one `modify` verdict (or `deny` when a redaction cannot be written). */
+  /** The redactions and spotlighting as one `modify` verdict, or `continue` when there are none. */
   function rewrite(ctx: CallContext, dir: 'input' | 'output', redactions: Map<Leaf, Hit[]>, flaggedInjection: boolean): Verdict {
     const wrap = dir === 'output' && spot.enabled && (ctx.target?.labels && spot.on.some((l) => ctx.target!.labels.has(l)) || (spot.whenFlagged && flaggedInjection));
     if (redactions.size === 0 && !wrap) return CONTINUE;
@@ -279,9 +295,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     for (const [leaf, hs] of redactions) {
       const whole = hs.find((h) => !h.raw);
       if (leaf.objectKeys) {
-        // A key is renamed to its redacted form. A finding without an exact span cannot say which
-        // key to rename: rather than guess, the call fails closed.
-        if (whole) return { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${whole.finding.rule}: cannot redact object keys`, { rule: whole.finding.rule }), rule: whole.finding.rule };
+        // A key is renamed to its redacted form (its findings all have exact spans, see decide).
         for (const k of new Set(hs.flatMap((h) => keysAt(leaf.objectKeys!, h.finding.start!, h.finding.end!)))) {
           const at = keyOffset(leaf.objectKeys!, k);
           const spans = hs
@@ -320,9 +334,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     if (walked.overflow) return limitExceeded(ctx, dir, walked.overflow);
     const leaves = walked.leaves;
     // One normalised view per leaf (mapped to raw offsets) plus decoded blobs, and the raw text
-    // when it differs: input detectors (paths, shell words) can depend on the exact characters,
-    // and folding can also break a match (a Cyrillic letter right after a key folds to a Latin
-    // one, and the key's word boundary is gone).
+    // when it differs, for the detectors that read it (readsRaw).
     const decoding: DecodeReport = {};
     const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, true, decoding));
     // Encoded text left unread past a decoding bound fails closed, as text past a walk bound does.
@@ -338,7 +350,8 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         if (!got) {
           const det = r.detector;
           try {
-            got = 'scanAsync' in det ? scanAsync(det as AsyncDetector, leaves, views, ctx, r.cfg.roots) : scanSync(det, leaves, views, ctx, r.cfg.roots);
+            const raw = readsRaw(dir, det);
+            got = 'scanAsync' in det ? scanAsync(det as AsyncDetector, leaves, views, ctx, raw, r.cfg.roots) : scanSync(det, leaves, views, ctx, raw, r.cfg.roots);
           } catch (e) {
             got = e instanceof Error ? e : new Error(String(e));
           }
@@ -354,8 +367,9 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         } else results.set(r, got);
       } else if (r.classifier) {
         const c = r.classifier;
-        const texts = views.flatMap((vs) => vs.map((v) => v.text));
-        const owner = views.flatMap((vs, li) => vs.map(() => leaves[li]!));
+        const read = views.map((vs) => vs.filter((v) => v.normalized || readsRaw(dir)));
+        const texts = read.flatMap((vs) => vs.map((v) => v.text));
+        const owner = read.flatMap((vs, li) => vs.map(() => leaves[li]!));
         pending.push(
           c.classify(texts, ctx.signal).then(
             (fs) => void results.set(r, fs.flatMap((f, i) => f.map((finding) => ({ leaf: owner[i]!, finding, raw: false })))),
