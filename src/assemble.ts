@@ -13,7 +13,7 @@ import type { WardenConfig } from './config/index.ts';
 import { createFlowStage } from './flow/index.ts';
 import { createApprovalRulesStage } from './approvals/index.ts';
 import type { GatewayExtensions } from './gateway/index.ts';
-import { createGuardrailStage } from './guardrails/index.ts';
+import { createGuardrailStage, type GuardrailStage } from './guardrails/index.ts';
 import { loadClassifiers } from './guardrails/output/load-classifiers.ts';
 import { createPromptInjectionDetector } from './guardrails/output/injection.ts';
 import { compilePolicy, createAuthorizeStage, type Policy } from './policy/index.ts';
@@ -49,6 +49,7 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
   // Inspection first on the way in (after route): a call the agent may not make costs no detector
   // time once authorization sits before it; then the deterministic flow rules.
   const g = config.guardrails;
+  let guardrails: GuardrailStage | undefined;
   if (g.input.length || g.output.length || g.spotlight.enabled) {
     // External classifiers (HTTP guard services, local ONNX models) are loaded once per config.
     const classifiers = await loadClassifiers(g.classifiers, { baseDir: deps.baseDir ?? process.cwd() });
@@ -60,7 +61,8 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
       const own = createPromptInjectionDetector({ threshold });
       detectors = detectors.map((d) => (d.name === own.name ? own : d));
     }
-    stages.push(createGuardrailStage(g, { detectors, classifiers }));
+    guardrails = createGuardrailStage(g, { detectors, classifiers });
+    stages.push(guardrails);
   }
   const flow = createFlowStage(config.flows, { store: runtime.flowStore, now: Date.now, servers: config.servers });
   // Response stages run in reverse: listing flow after guardrails makes the flow stage see the
@@ -92,6 +94,8 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
         : {}),
       labelsFor: (server, definition) => flow.labelsFor(server, definition),
       onHold: runtime.approvals.onHold,
+      // Log lines, progress messages and server-to-client requests meet the call's output rules.
+      ...(guardrails ? { inspectRelay: guardrails.inspectRelay } : {}),
       reviewTools: (server, tools) => runtime.integrity.review(server, tools).allowed,
     },
   };

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LoadedConfig, WardenConfig } from '../config/index.ts';
 import { WardenError } from '../errors/index.ts';
-import { createPipeline, type AgentIdentity, type CallContext, type Forward, type Observer, type Pipeline, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
+import { createPipeline, type AgentIdentity, type CallContext, type Forward, type Observer, type Pipeline, type RelayVerdict, type SessionRef, type Stage, type HoldHandler } from '../pipeline/index.ts';
 import { buildCatalog, type Catalog } from '../registry/index.ts';
 import type { Logger } from '../telemetry/log.ts';
 import type { Tool } from '@modelcontextprotocol/server';
@@ -53,6 +53,19 @@ export interface GatewayExtensions {
   readonly viewOf?: (agent: AgentIdentity, virtualServer: string) => object;
   /** Told of every new catalog before clients are notified (the policy recomputes its views). */
   readonly onCatalog?: (catalog: Catalog) => void;
+  /**
+   * Judges what an upstream sends the agent during a call besides its result (log lines, progress
+   * messages, sampling and elicitation requests): the output guardrails. Absent: relayed as sent.
+   */
+  readonly inspectRelay?: (ctx: CallContext, method: string, params: Record<string, unknown>) => Promise<RelayVerdict>;
+}
+
+/** A call waiting on its upstream: where its upstream's messages go, and in what order. */
+interface InFlightCall {
+  readonly ctx: CallContext;
+  readonly channel: CallChannel;
+  /** Messages relayed so far (each judged, then sent, in arrival order). */
+  relayed: Promise<void>;
 }
 
 export interface UpstreamStatus {
@@ -79,7 +92,7 @@ export class Gateway {
   private pipeline!: Pipeline;
   private readonly peers = new Set<Peer>();
   /** Calls in flight per upstream, to route server-to-client requests and logs of that upstream. */
-  private readonly inflight = new Map<string, Set<CallChannel>>();
+  private readonly inflight = new Map<string, Set<InFlightCall>>();
   private extensions: GatewayExtensions;
   private draining = false;
   private active = 0;
@@ -263,27 +276,54 @@ export class Gateway {
     // The agent's progress token stays with the agent: upstream progress is re-sent under it.
     const meta = params._meta as Record<string, unknown> | undefined;
     const token = meta?.progressToken;
-    const set = this.inflight.get(target.server) ?? new Set<CallChannel>();
+    const set = this.inflight.get(target.server) ?? new Set<InFlightCall>();
     this.inflight.set(target.server, set);
-    set.add(channel);
-    // Relayed progress must reach the agent before the result closes the response stream.
-    let relayed: Promise<void> = Promise.resolve();
+    const call: InFlightCall = { ctx, channel, relayed: Promise.resolve() };
+    set.add(call);
     try {
       const traceparent = this.extensions.traceparent?.(ctx);
       const result = await conn.request(ctx.method, params, {
         signal: ctx.signal,
         ...(traceparent ? { headers: { traceparent } } : {}),
-        ...(token !== undefined
-          ? { onprogress: (p: { progress: number; total?: number; message?: string }) => void (relayed = relayed.then(() => channel.notify('notifications/progress', { ...p, progressToken: token }))) }
-          : {}),
+        ...(token !== undefined ? { onprogress: (p: { progress: number; total?: number; message?: string }) => this.relayProgress(call, p, token) } : {}),
       });
-      await relayed;
+      // Relayed messages must reach the agent before the result closes the response stream.
+      await call.relayed;
       if (target.kind === 'resource') return this.exposeReadResult(target.server, result);
       return result;
     } finally {
-      set.delete(channel);
+      set.delete(call);
     }
   };
+
+  /**
+   * Queues a message of the upstream for the call's agent: judged first (inspectRelay), then sent
+   * as judged, or withheld (`withheld` runs instead). Queued so that messages keep their order
+   * while a judgement waits.
+   */
+  private relay(call: InFlightCall, method: string, params: Record<string, unknown>, send: (params: Record<string, unknown>) => Promise<void> | void, withheld?: () => Promise<void> | void): void {
+    const inspect = this.extensions.inspectRelay;
+    call.relayed = call.relayed
+      .then(async () => {
+        if (!inspect) return send(params);
+        const v = await inspect(call.ctx, method, params);
+        if (v.kind === 'pass') return send(v.params);
+        this.log.warn({ server: call.ctx.target?.server, method, code: v.error.code, rule: (v.error.data as { rule?: string } | undefined)?.rule }, 'upstream message withheld by a guardrail');
+        return withheld?.();
+      })
+      .catch((err: unknown) => this.log.warn({ method, err: (err as Error)?.message }, 'upstream message not relayed'));
+  }
+
+  /**
+   * Progress under the agent's token; only its free text, `message`, is judged. A withheld
+   * message leaves the numbers, so the agent's timeout keeps resetting on progress.
+   */
+  private relayProgress(call: InFlightCall, p: { progress: number; total?: number; message?: string }, token: unknown): void {
+    const notify = (q: Record<string, unknown>) => call.channel.notify('notifications/progress', { ...q, progressToken: token });
+    const { message, ...numbers } = p;
+    if (typeof message !== 'string') call.relayed = call.relayed.then(() => notify(numbers)).catch(() => undefined);
+    else this.relay(call, 'notifications/progress', { message }, (judged) => notify({ ...numbers, ...judged }), () => notify(numbers));
+  }
 
   private exposeReadResult(server: string, result: Record<string, unknown>): Record<string, unknown> {
     const contents = result.contents;
@@ -405,7 +445,8 @@ export class Gateway {
       // A log line belongs to whoever is calling that upstream; with several callers we cannot tell
       // whose it is, and sending it to all would leak across agents.
       const calls = this.inflight.get(server);
-      if (calls?.size === 1) for (const ch of calls) void ch.notify(method, params as Record<string, unknown>);
+      if (calls?.size !== 1 || !params || typeof params !== 'object') return;
+      for (const call of calls) this.relay(call, method, params as Record<string, unknown>, (judged) => call.channel.notify(method, judged));
       return;
     }
     this.log.debug({ server, method }, 'upstream notification not relayed');
@@ -419,7 +460,16 @@ export class Gateway {
       // could show one agent's elicitation to another user, so refuse.
       throw new WardenError('WARDEN_UPSTREAM_ERROR', `${method} is ambiguous: several calls are in flight to ${server}`);
     }
-    const [channel] = calls;
-    return channel!.request(method, params, signal);
+    const [call] = calls as Set<InFlightCall>;
+    // What the upstream asks the agent's client (a sampling prompt, an elicitation message) is
+    // judged as the call's output is: refused when a rule withholds it.
+    const inspect = this.extensions.inspectRelay;
+    if (!inspect) return call!.channel.request(method, params, signal);
+    const v = await inspect(call!.ctx, method, params && typeof params === 'object' ? (params as Record<string, unknown>) : {});
+    if (v.kind === 'refuse') {
+      this.log.warn({ server, method, code: v.error.code }, 'upstream request to the client refused by a guardrail');
+      throw v.error;
+    }
+    return call!.channel.request(method, v.params, signal);
   }
 }

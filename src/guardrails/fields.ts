@@ -66,12 +66,14 @@ const PROTOCOL_KEYS = new Set(
     'resources resourceTemplates uriTemplate arguments required inputSchema outputSchema properties items enum default ' +
     'task taskId status statusMessage progressToken inputRequests requestState params method systemPrompt maxTokens ' +
     'includeContext temperature stopSequences metadata modelPreferences hints costPriority speedPriority ' +
-    'intelligencePriority toolUseId toolUseIds input id pollInterval ttl createdAt lastUpdatedAt'
+    'intelligencePriority toolUseId toolUseIds input id pollInterval ttl createdAt lastUpdatedAt level logger ' +
+    'requestedSchema mode'
   ).split(' '),
 );
 const PROTOCOL_VALUES: Record<string, RegExp> = {
   type: /^(?:text|image|audio|resource|resource_link|tool_use|tool_result|object|string|number|integer|boolean|array|null)$/,
   role: /^(?:user|assistant)$/,
+  level: /^(?:debug|info|notice|warning|error|critical|alert|emergency)$/,
   mimeType: /^(?:application|audio|font|image|message|model|multipart|text|video)\/[a-z0-9.+-]{1,80}$/i,
 };
 

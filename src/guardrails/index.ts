@@ -9,7 +9,7 @@
  * the flow-control stage.
  */
 export { createGuardrailStage, LABELS_ADD_KEY } from './stage.ts';
-export type { GuardrailDeps } from './stage.ts';
+export type { GuardrailDeps, GuardrailStage } from './stage.ts';
 export { guardrailsConfigSchema, guardrailRuleSchema, classifierSchema, httpClassifierSchema, onnxClassifierSchema, spotlightSchema, scanLimitsSchema } from './config.ts';
 export type { GuardrailRule, GuardrailsConfig, ClassifierConfig, HttpClassifierConfig, OnnxClassifierConfig } from './config.ts';
 export { normalizeText, expandForScan, hasHiddenCharacters, DEFAULT_EXPAND_LIMITS, normalizeMapped, mapSpan, scanViews } from './normalize.ts';

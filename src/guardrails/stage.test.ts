@@ -387,3 +387,48 @@ describe('guardrail stage: arguments are read whole', () => {
     assert.equal(call({ host: 'example.com', port: 443 }).kind, 'continue');
   });
 });
+
+describe('guardrail stage: messages relayed during a call', () => {
+  const stage = createGuardrailStage(
+    cfg({
+      output: [
+        { id: 'redact-pii', detector: 'pii', action: 'redact' },
+        { id: 'flag', detector: 'secrets', action: 'label', label: 'secret_seen' },
+        { id: 'ask', detector: 'secrets', rules: ['secrets.github-pat'], action: 'require_approval' },
+        { id: 'chat-only', detector: 'pii', tools: ['post_*'], action: 'block' },
+      ],
+      spotlight: { enabled: true, on: ['untrusted'] },
+    }),
+    { detectors },
+  );
+
+  test('a redaction passes the message redacted, never spotlighted, and the hit names the method', async () => {
+    const c = ctx({ labels: ['untrusted'] });
+    const v = await stage.inspectRelay(c, 'notifications/message', { level: 'info', data: { note: 'mail bob@example.com' } });
+    assert.deepEqual(v, { kind: 'pass', params: { level: 'info', data: { note: 'mail [REDACTED:email]' } } });
+    assert.equal(c.hits.length, 1);
+    assert.equal(c.hits[0]!.rule, 'redact-pii');
+    assert.match(c.hits[0]!.detail!, /in notifications\/message\.data\.note \(relayed notifications\/message\)$/);
+  });
+
+  test('an approval cannot be waited for: the message is refused, its labels still apply, and the hits say it was withheld', async () => {
+    const c = ctx();
+    const v = await stage.inspectRelay(c, 'sampling/createMessage', { messages: [{ role: 'user', content: { type: 'text', text: `use ${GH_TOKEN}` } }], maxTokens: 5 });
+    assert.equal(v.kind, 'refuse');
+    if (v.kind !== 'refuse') return;
+    assert.equal(v.error.code, 'WARDEN_GUARDRAIL_BLOCKED');
+    assert.match(v.error.message, /rule ask: sampling\/createMessage needs approval/);
+    assert.ok(!JSON.stringify(v.error.toJsonRpc()).includes(GH_TOKEN));
+    assert.deepEqual([...(c.state.get(LABELS_ADD_KEY) as Set<string>)], ['secret_seen']);
+    assert.deepEqual(c.hits.map((h) => h.rule), ['flag', 'ask']);
+    for (const h of c.hits) assert.match(h.detail!, /\(relayed sampling\/createMessage, withheld\)$/);
+  });
+
+  test('rules are scoped by the call’s tool; a clean message passes as sent', async () => {
+    const chat = ctx({ tool: 'post_message' });
+    const v = await stage.inspectRelay(chat, 'elicitation/create', { message: 'Confirm sending to bob@example.com?', requestedSchema: { type: 'object', properties: {} } });
+    assert.equal(v.kind, 'refuse');
+    const params = { message: 'Pick a colour', requestedSchema: { type: 'object', properties: {} } };
+    assert.deepEqual(await stage.inspectRelay(chat, 'elicitation/create', params), { kind: 'pass', params });
+  });
+});

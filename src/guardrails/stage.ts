@@ -18,7 +18,7 @@
 import { globSource } from '../shared/glob.ts';
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../errors/index.ts';
-import type { CallContext, Stage, Verdict } from '../pipeline/types.ts';
+import type { CallContext, RelayVerdict, Stage, Verdict } from '../pipeline/types.ts';
 import { CONTINUE } from '../pipeline/types.ts';
 import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
@@ -35,6 +35,11 @@ export interface GuardrailDeps {
    * built from `config.classifiers` when they are all HTTP (an ONNX one needs the async load).
    */
   readonly classifiers?: readonly Classifier[];
+}
+
+/** The stage, and its judge of what an upstream relays to the agent during a call. */
+export interface GuardrailStage extends Stage {
+  readonly inspectRelay: (ctx: CallContext, method: string, params: Record<string, unknown>) => Promise<RelayVerdict>;
 }
 
 /** The ctx.state key holding labels to add to the session (a Set<string>). */
@@ -139,7 +144,7 @@ function compile(rules: readonly GuardrailRule[], dir: 'input' | 'output', dets:
 }
 
 /** Builds the stage once: resolves detectors, compiles globs, generates the spotlight nonce. */
-export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDeps): Stage {
+export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDeps): GuardrailStage {
   const dets = new Map(deps.detectors.map((d) => [d.name, d]));
   const classifiers = deps.classifiers ?? createHttpClassifiers(config.classifiers);
   const cls = new Map(classifiers.map((c) => [c.name, c]));
@@ -157,9 +162,9 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return true;
   };
 
-  function leavesOf(ctx: CallContext, dir: 'input' | 'output'): WalkResult {
+  function leavesOf(ctx: CallContext, dir: 'input' | 'output', relay: string | undefined): WalkResult {
     if (dir === 'input') return walkStrings(ctx.params.arguments, 'arguments', lim, ['arguments']);
-    return walkStrings(ctx.result ?? {}, '', lim, [], { result: true });
+    return walkStrings(ctx.result ?? {}, relay ?? '', lim, [], { result: true });
   }
 
   /**
@@ -229,7 +234,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return hits;
   }
 
-  function decide(ctx: CallContext, dir: 'input' | 'output', rules: CompiledRule[], leaves: readonly Leaf[], results: Map<CompiledRule, Hit[] | Error>): Verdict {
+  function decide(ctx: CallContext, dir: 'input' | 'output', rules: CompiledRule[], results: Map<CompiledRule, Hit[] | Error>, relay: string | undefined): Verdict {
     let verdict: Verdict = CONTINUE;
     let strength = -1;
     const redactions = new Map<Leaf, Hit[]>();
@@ -279,14 +284,15 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
       }
       if (a === 'require_approval') verdict = { kind: 'hold', rule: r.id, reason: `guardrail ${r.cfg.detector} flagged ${shown(first.leaf)}` };
     }
-    const change = rewrite(ctx, dir, redactions, flaggedInjection);
+    const change = rewrite(ctx, dir, redactions, flaggedInjection, relay);
     if (verdict.kind === 'hold') return change.kind === 'modify' ? { ...verdict, then: { params: change.params, result: change.result } } : verdict;
     return change;
   }
 
   /** The redactions and spotlighting as one `modify` verdict, or `continue` when there are none. */
-  function rewrite(ctx: CallContext, dir: 'input' | 'output', redactions: Map<Leaf, Hit[]>, flaggedInjection: boolean): Verdict {
-    const wrap = dir === 'output' && spot.enabled && (ctx.target?.labels && spot.on.some((l) => ctx.target!.labels.has(l)) || (spot.whenFlagged && flaggedInjection));
+  function rewrite(ctx: CallContext, dir: 'input' | 'output', redactions: Map<Leaf, Hit[]>, flaggedInjection: boolean, relay: string | undefined): Verdict {
+    // A relayed message is not a result a client shows as tool output: it is never wrapped.
+    const wrap = dir === 'output' && relay === undefined && spot.enabled && (ctx.target?.labels && spot.on.some((l) => ctx.target!.labels.has(l)) || (spot.whenFlagged && flaggedInjection));
     if (redactions.size === 0 && !wrap) return CONTINUE;
     const root = structuredClone(dir === 'input' ? (ctx.params.arguments as unknown) : ctx.result) as Record<string, unknown>;
     const base = dir === 'input' ? 1 : 0; // input keys start with 'arguments'
@@ -325,12 +331,16 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return { kind: 'deny', error: new WardenError('WARDEN_INSPECTION_LIMIT', message, { rule: 'guardrails.limits' }), rule: 'guardrails.limits' };
   }
 
-  function leg(ctx: CallContext, dir: 'input' | 'output'): Verdict | Promise<Verdict> {
+  /**
+   * One leg's scan and verdict. `relay` names the method of a message an upstream sends the agent
+   * during the call (see inspectRelay), whose params stand in `ctx.result`.
+   */
+  function leg(ctx: CallContext, dir: 'input' | 'output', relay?: string): Verdict | Promise<Verdict> {
     const all = dir === 'input' ? input : output;
     const rules = all.filter((r) => applies(r, ctx));
-    const spotOnly = dir === 'output' && spot.enabled;
+    const spotOnly = dir === 'output' && spot.enabled && relay === undefined;
     if (rules.length === 0 && !spotOnly) return CONTINUE;
-    const walked = leavesOf(ctx, dir);
+    const walked = leavesOf(ctx, dir, relay);
     if (walked.overflow) return limitExceeded(ctx, dir, walked.overflow);
     const leaves = walked.leaves;
     // One normalised view per leaf (mapped to raw offsets) plus decoded blobs, and the raw text
@@ -378,12 +388,36 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         );
       }
     }
-    if (pending.length === 0) return decide(ctx, dir, rules, leaves, results);
-    return Promise.all(pending).then(() => decide(ctx, dir, rules, leaves, results));
+    if (pending.length === 0) return decide(ctx, dir, rules, results, relay);
+    return Promise.all(pending).then(() => decide(ctx, dir, rules, results, relay));
+  }
+
+  /**
+   * A message an upstream sends the agent while a call runs, beside its result: a log line, a
+   * progress message, a sampling or elicitation request. It reaches the same client and model as
+   * the result, so the output rules that apply to the call judge it too, with their actions: a
+   * redaction passes the message redacted, a label labels the session; a block refuses it, and so
+   * does an approval, which a message in flight cannot wait for (fail closed). Rule hits join the
+   * call's, marked with the method, so the call's audit record shows what was withheld.
+   */
+  async function inspectRelay(ctx: CallContext, method: string, params: Record<string, unknown>): Promise<RelayVerdict> {
+    const from = ctx.hits.length;
+    let v: Verdict;
+    try {
+      v = await leg({ ...ctx, result: params }, 'output', method);
+    } catch {
+      v = { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_UNAVAILABLE') };
+    }
+    for (let i = from; i < ctx.hits.length; i++) ctx.hits[i] = { ...ctx.hits[i]!, detail: `${ctx.hits[i]!.detail ?? ''} (relayed ${method}${v.kind === 'continue' || v.kind === 'modify' ? '' : ', withheld'})` };
+    if (v.kind === 'continue') return { kind: 'pass', params };
+    if (v.kind === 'modify') return { kind: 'pass', params: v.result ?? params };
+    if (v.kind === 'deny') return { kind: 'refuse', error: v.error };
+    return { kind: 'refuse', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${v.rule}: ${method} needs approval, which a relayed message cannot wait for`, { rule: v.rule }) };
   }
 
   return {
     name: STAGE,
+    inspectRelay,
     methods: new Set(['tools/call', 'resources/read', 'prompts/get']),
     request: (ctx) => (ctx.method === 'tools/call' ? leg(ctx, 'input') : CONTINUE),
     response: (ctx) => leg(ctx, 'output'),

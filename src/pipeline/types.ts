@@ -104,6 +104,14 @@ export type Verdict =
       readonly then?: { readonly params?: Record<string, unknown>; readonly result?: Record<string, unknown> };
     };
 
+/**
+ * The judgement of a message an upstream sends the agent during a call (a log line, progress, a
+ * sampling or elicitation request): relay `params` (possibly redacted), or withhold it.
+ */
+export type RelayVerdict =
+  | { readonly kind: 'pass'; readonly params: Record<string, unknown> }
+  | { readonly kind: 'refuse'; readonly error: WardenError };
+
 export const CONTINUE: Verdict = Object.freeze({ kind: 'continue' });
 
 /** Sync where possible: a stage that never waits returns a plain verdict, not a promise. */
