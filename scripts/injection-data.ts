@@ -34,7 +34,10 @@ export interface Doc {
    * so training can hold out whole groups to choose its threshold on unseen kinds of attack.
    */
   readonly group?: string;
-  /** The clean context a document was built from (BIPIA), to hold out contexts too. */
+  /**
+   * The clean context a document was built from (BIPIA), to hold out contexts too; for a JSON
+   * rendering of an AgentDojo item, its YAML rendering (both are held out together).
+   */
   readonly context?: string;
 }
 
@@ -195,7 +198,9 @@ function fill(node: unknown, f: (name: string) => string): unknown {
   if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, fill(v, f)]));
   return node;
 }
-const dump = (x: unknown) => YAML.stringify(x, { lineWidth: 0 });
+const yaml = (x: unknown) => YAML.stringify(x, { lineWidth: 0 });
+/** Pretty-printed JSON, as most MCP servers return structured data in a text result. */
+const json = (x: unknown) => JSON.stringify(x, null, 2);
 
 export function agentdojoGoals(): { suite: string; goal: string }[] {
   const j = JSON.parse(readFileSync(join(EVALS, 'agentdojo/injection_tasks.json'), 'utf8')) as { all_versions: { suite: string; goal: string }[] };
@@ -203,8 +208,16 @@ export function agentdojoGoals(): { suite: string; goal: string }[] {
   return j.all_versions.filter((g) => (seen.has(g.goal) ? false : (seen.add(g.goal), true)));
 }
 
-export function agentdojo(split: Split): Doc[] {
+/**
+ * AgentDojo's environments as tool results: each item (an e-mail, an event, a file, a review) with
+ * its injection slots filled, rendered as YAML (the suites' own format) or, with `render: 'json'`,
+ * as pretty-printed JSON under the data set name `agentdojo-json`: the same items and attacks in
+ * the shape most MCP tools return, so that a model does not learn the shape of JSON as a signal.
+ */
+export function agentdojo(split: Split, opts: { render?: 'yaml' | 'json' } = {}): Doc[] {
   const out: Doc[] = [];
+  const dump = opts.render === 'json' ? json : yaml;
+  const dataset = opts.render === 'json' ? 'agentdojo-json' : 'agentdojo';
   const goals = agentdojoGoals().filter((g) => splitOf(g.goal) === split);
   for (const suite of readdirSync(join(EVALS, 'agentdojo/suites')).sort()) {
     const vecPath = join(EVALS, 'agentdojo/suites', suite, 'injection_vectors.yaml');
@@ -212,11 +225,14 @@ export function agentdojo(split: Split): Doc[] {
     const vectors = YAML.parse(readFileSync(vecPath, 'utf8')) as Record<string, Vector>;
     const env = suiteEnv(suite);
     const all = items(env);
-    const withSlot = all.filter((it) => PH.test(dump(it)));
+    const withSlot = all.filter((it) => PH.test(yaml(it)));
     PH.lastIndex = 0;
     for (const it of all) {
       const text = dump(fill(it, (n) => vectors[n]?.default ?? ''));
-      if (splitOf(`agentdojo:${text}`) === split) out.push({ text, label: 0, dataset: 'agentdojo' });
+      // Split (and held out in training folds) by the YAML rendering, so that both renderings of
+      // an item always fall on the same side.
+      const key = yaml(fill(it, (n) => vectors[n]?.default ?? ''));
+      if (splitOf(`agentdojo:${key}`) === split) out.push({ text, label: 0, dataset, ...(opts.render === 'json' ? { context: key } : {}) });
     }
     const suiteGoals = goals.filter((g) => g.suite === suite);
     suiteGoals.forEach((g, gi) => {
@@ -224,12 +240,12 @@ export function agentdojo(split: Split): Doc[] {
         const attack = TEMPLATES[tn]!.replaceAll('{goal}', g.goal).replaceAll('{user}', 'Emma Johnson').replaceAll('{model}', 'GPT-4').replaceAll('{tools}', TOOL_SKETCH);
         const it = withSlot[(gi * 5 + ti) % withSlot.length];
         if (!it) return;
-        const names = [...dump(it).matchAll(PH)].map((m) => m[1]!);
+        const names = [...yaml(it).matchAll(PH)].map((m) => m[1]!);
         const target = names[(gi + ti) % names.length]!;
         const text = dump(fill(it, (n) => (n === target ? attack : vectors[n]?.default ?? '')));
         const gi0 = text.indexOf(g.goal.slice(0, 30));
         const span = gi0 >= 0 ? ([Math.max(0, gi0 - 200), Math.min(text.length, gi0 + g.goal.length + 200)] as const) : undefined;
-        out.push({ text, label: 1, dataset: 'agentdojo', group: `agentdojo:${g.goal}`, ...(span ? { attack: span } : {}) });
+        out.push({ text, label: 1, dataset, group: `agentdojo:${g.goal}`, ...(span ? { attack: span } : {}) });
       });
     });
   }

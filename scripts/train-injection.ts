@@ -31,7 +31,7 @@ const RUNS = 5;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = resolve(root, 'src/guardrails/output/injection-model.json');
 
-const benchmarkDocs: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train')];
+const benchmarkDocs: Doc[] = [...bipia('train', { maxContexts: 300, perPosition: 3 }), ...injecagent('train'), ...agentdojo('train'), ...agentdojo('train', { render: 'json' })];
 // Real e-mail (SpamAssassin ham, training half) sets the threshold but is never fitted: the model
 // is fitted on the benchmarks' own documents, and the reporting threshold must also keep real
 // benign mail within 1% false positives, which the benchmarks' few hundred negatives cannot show.
@@ -220,7 +220,7 @@ const model = {
     seed: SEED,
     epochs: EPOCHS,
     runs: RUNS,
-    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves; threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window 16',
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves (agentdojo rendered as YAML and as pretty-printed JSON); threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window 16',
     benchmarkThreshold,
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,

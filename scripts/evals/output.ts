@@ -35,7 +35,9 @@ function injectionRows(): EvalRow[] {
   for (const split of ['test', 'train'] as const) {
     sets.push(['bipia', split, () => bipia(split, split === 'train' ? { maxContexts: 200 } : {})]);
     sets.push(['injecagent', split, () => injecagent(split)]);
-    sets.push(['agentdojo', split, () => agentdojo(split)]);
+    // The same items rendered as YAML (the suites' format) and as pretty-printed JSON (what most
+    // MCP tools return), one row each.
+    sets.push(['agentdojo', split, () => [...agentdojo(split), ...agentdojo(split, { render: 'json' })]]);
   }
   // Real benign e-mail: the false-positive rate at the shipped threshold (the training half set
   // that threshold, never the weights; see scripts/train-injection.ts).
