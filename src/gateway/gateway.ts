@@ -66,7 +66,15 @@ interface InFlightCall {
   readonly channel: CallChannel;
   /** Messages relayed so far (each judged, then sent, in arrival order). */
   relayed: Promise<void>;
+  /** How many messages were queued; past MAX_RELAYED_PER_CALL the rest are dropped. */
+  queued: number;
 }
+
+/**
+ * Messages relayed per call at most: each is judged in turn and the result waits for them all,
+ * so an upstream flooding log lines must not hold a call, or the gateway's time, without end.
+ */
+const MAX_RELAYED_PER_CALL = 1000;
 
 export interface UpstreamStatus {
   readonly state: string;
@@ -278,7 +286,7 @@ export class Gateway {
     const token = meta?.progressToken;
     const set = this.inflight.get(target.server) ?? new Set<InFlightCall>();
     this.inflight.set(target.server, set);
-    const call: InFlightCall = { ctx, channel, relayed: Promise.resolve() };
+    const call: InFlightCall = { ctx, channel, relayed: Promise.resolve(), queued: 0 };
     set.add(call);
     try {
       const traceparent = this.extensions.traceparent?.(ctx);
@@ -287,26 +295,43 @@ export class Gateway {
         ...(traceparent ? { headers: { traceparent } } : {}),
         ...(token !== undefined ? { onprogress: (p: { progress: number; total?: number; message?: string }) => this.relayProgress(call, p, token) } : {}),
       });
-      // Relayed messages must reach the agent before the result closes the response stream.
-      await call.relayed;
       if (target.kind === 'resource') return this.exposeReadResult(target.server, result);
       return result;
     } finally {
+      // Relayed messages reach the agent before the result (or error) closes the response stream,
+      // and their hits and labels are on the call before its observers record and commit them.
       set.delete(call);
+      await this.drain(call);
     }
   };
 
+  /** Waits until every message queued for the call has been judged and sent. */
+  private async drain(call: InFlightCall): Promise<void> {
+    let p: Promise<void>;
+    do await (p = call.relayed);
+    while (p !== call.relayed);
+  }
+
   /**
    * Queues a message of the upstream for the call's agent: judged first (inspectRelay), then sent
-   * as judged, or withheld (`withheld` runs instead). Queued so that messages keep their order
-   * while a judgement waits.
+   * as judged, or withheld (`withheld` runs instead, as it does when the judgement fails). Queued
+   * so that notifications keep their order while a judgement waits.
    */
   private relay(call: InFlightCall, method: string, params: Record<string, unknown>, send: (params: Record<string, unknown>) => Promise<void> | void, withheld?: () => Promise<void> | void): void {
+    if (++call.queued > MAX_RELAYED_PER_CALL) {
+      if (call.queued === MAX_RELAYED_PER_CALL + 1) this.log.warn({ server: call.ctx.target?.server, method }, 'upstream sent too many messages during one call; the rest are dropped');
+      return;
+    }
     const inspect = this.extensions.inspectRelay;
     call.relayed = call.relayed
       .then(async () => {
         if (!inspect) return send(params);
-        const v = await inspect(call.ctx, method, params);
+        let v: RelayVerdict;
+        try {
+          v = await inspect(call.ctx, method, params);
+        } catch {
+          v = { kind: 'refuse', error: new WardenError('WARDEN_GUARDRAIL_UNAVAILABLE') };
+        }
         if (v.kind === 'pass') return send(v.params);
         this.log.warn({ server: call.ctx.target?.server, method, code: v.error.code, rule: (v.error.data as { rule?: string } | undefined)?.rule }, 'upstream message withheld by a guardrail');
         return withheld?.();
@@ -315,14 +340,19 @@ export class Gateway {
   }
 
   /**
-   * Progress under the agent's token; only its free text, `message`, is judged. A withheld
-   * message leaves the numbers, so the agent's timeout keeps resetting on progress.
+   * Progress under the agent's token: the numbers, if they are numbers, and the free text,
+   * `message`, as judged; nothing else the upstream put in it. A withheld message leaves the
+   * numbers, so the agent's timeout keeps resetting on progress.
    */
   private relayProgress(call: InFlightCall, p: { progress: number; total?: number; message?: string }, token: unknown): void {
-    const notify = (q: Record<string, unknown>) => call.channel.notify('notifications/progress', { ...q, progressToken: token });
-    const { message, ...numbers } = p;
-    if (typeof message !== 'string') call.relayed = call.relayed.then(() => notify(numbers)).catch(() => undefined);
-    else this.relay(call, 'notifications/progress', { message }, (judged) => notify({ ...numbers, ...judged }), () => notify(numbers));
+    if (!Number.isFinite(p.progress)) return;
+    const numbers: Record<string, unknown> = { progress: p.progress };
+    if (typeof p.total === 'number' && Number.isFinite(p.total)) numbers.total = p.total;
+    const notify = (judged: Record<string, unknown>) =>
+      call.channel.notify('notifications/progress', { ...numbers, ...(typeof judged.message === 'string' ? { message: judged.message } : {}), progressToken: token });
+    if (typeof p.message !== 'string') {
+      if (++call.queued <= MAX_RELAYED_PER_CALL) call.relayed = call.relayed.then(() => notify({})).catch(() => undefined);
+    } else this.relay(call, 'notifications/progress', { message: p.message }, notify, () => notify({}));
   }
 
   private exposeReadResult(server: string, result: Record<string, unknown>): Record<string, unknown> {
@@ -438,7 +468,9 @@ export class Gateway {
       const uri = (params as { uri?: string })?.uri;
       if (typeof uri !== 'string') return;
       const exposed = this._catalog.exposeResource(server, uri);
-      for (const p of this.peers) if (p.subscriptions.has(exposed)) p.notify(method, { ...(params as object), uri: exposed });
+      // Only the URI: the notification goes to every subscribed agent, outside any call, so nothing
+      // else an upstream put in it is passed on uninspected.
+      for (const p of this.peers) if (p.subscriptions.has(exposed)) p.notify(method, { uri: exposed });
       return;
     }
     if (method === 'notifications/message') {

@@ -77,6 +77,23 @@ const PROTOCOL_VALUES: Record<string, RegExp> = {
   mimeType: /^(?:application|audio|font|image|message|model|multipart|text|video)\/[a-z0-9.+-]{1,80}$/i,
 };
 
+/** Standard or URL-safe base64, padded or not (length is checked apart). */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * Whether a base64-alphabet string has the letters of written text rather than of encoded bytes:
+ * in the base64 of binary data about 19% of the characters are digits, `+` or `/` (12 of 64);
+ * words run together have almost none.
+ */
+function readsAsText(b64: string): boolean {
+  let other = 0;
+  for (let i = 0; i < b64.length; i++) {
+    const c = b64.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 43 || c === 47 || c === 45 || c === 95) other++;
+  }
+  return other < 0.08 * b64.length;
+}
+
 /** Shortest printable run read from binary data: random bytes almost never make one this long. */
 export const PAYLOAD_RUN = 16;
 
@@ -97,15 +114,20 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
     if (chars > lim.maxChars) { overflow = 'chars'; return; }
     leaves.push(leaf);
   };
-  const payload = (b64: string, field: string, keys: (string | number)[]): void => {
-    if (lim.maxPayloadChars !== undefined && b64.length > lim.maxPayloadChars) { overflow = 'payload'; return; }
+  const payload = (raw: string, field: string, keys: (string | number)[]): void => {
+    if (lim.maxPayloadChars !== undefined && raw.length > lim.maxPayloadChars) { overflow = 'payload'; return; }
+    // Only base64 is decoded (MIME line breaks allowed): anything else an upstream put in a payload
+    // slot is text, and is read as text; decoding it would turn it into junk no detector reads.
+    const b64 = raw.replace(/[\r\n\t ]+/g, '');
+    if (!BASE64.test(b64) || b64.length % 4 === 1) return add({ field, keys, value: raw });
     const bytes = Buffer.from(b64, 'base64');
     const text = asText(bytes);
-    if (text !== undefined) add({ field: `${field}(decoded)`, keys, value: text, encoding: 'base64' });
-    else {
-      const runs = printableRuns(bytes, PAYLOAD_RUN);
-      if (runs) add({ field: `${field}(decoded)`, keys, value: runs, encoding: 'binary' });
-    }
+    if (text !== undefined) return add({ field: `${field}(decoded)`, keys, value: text, encoding: 'base64' });
+    const runs = printableRuns(bytes, PAYLOAD_RUN);
+    if (runs) add({ field: `${field}(decoded)`, keys, value: runs, encoding: 'binary' });
+    // Words written without spaces ("IgnoreAllPreviousInstructions") are valid base64 too: a short
+    // payload, or one with the letters of text rather than of encoded bytes, is read as written.
+    if (b64.length <= 256 || readsAsText(b64)) add({ field, keys, value: raw });
   };
   const visit = (v: unknown, field: string, keys: (string | number)[], depth: number): void => {
     if (overflow) return;

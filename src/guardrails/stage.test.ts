@@ -246,7 +246,7 @@ describe('guardrail stage: HTTP classifier', () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const texts = (JSON.parse(body) as { texts: string[] }).texts;
-      if (mode === 'slow') return void setTimeout(() => res.end('{}'), 2000).unref();
+      if (mode === 'slow') return void setTimeout(() => res.end('{}'), 5000).unref();
       if (mode === 'bad') return void res.writeHead(500).end();
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ scores: texts.map((t) => (t.includes('evil') ? 0.97 : 0.01)) }));
@@ -257,7 +257,8 @@ describe('guardrail stage: HTTP classifier', () => {
 
   async function run(failOpen = false) {
     const url = await ready;
-    const classifiers = [createHttpClassifier({ name: 'guard', url, timeoutMs: 200 })];
+    // A timeout with room for a loaded machine: at 200 ms the 'ok' answer itself timed out under load.
+    const classifiers = [createHttpClassifier({ name: 'guard', url, timeoutMs: 1000 })];
     const stage = createGuardrailStage(cfg({ output: [{ id: 'g', detector: 'guard', action: 'block', failOpen }] }), { detectors, classifiers });
     const c = ctx({ result: text('an evil result') });
     return { v: await stage.response!(c), c };
@@ -430,5 +431,32 @@ describe('guardrail stage: messages relayed during a call', () => {
     assert.equal(v.kind, 'refuse');
     const params = { message: 'Pick a colour', requestedSchema: { type: 'object', properties: {} } };
     assert.deepEqual(await stage.inspectRelay(chat, 'elicitation/create', params), { kind: 'pass', params });
+  });
+});
+
+describe('guardrail stage: payload slots', () => {
+  const stage = createGuardrailStage(cfg({ output: [{ id: 'no-secrets', detector: 'secrets', action: 'block' }] }), { detectors });
+  const blocked = (result: Record<string, unknown>) => {
+    const v = sync(stage.response!(ctx({ result })));
+    return v.kind === 'deny' && v.error.code === 'WARDEN_GUARDRAIL_BLOCKED';
+  };
+
+  test('text an upstream puts where base64 belongs is read as text, not decoded into junk', () => {
+    assert.ok(blocked({ content: [{ type: 'image', mimeType: 'image/png', data: `token: ${GH_TOKEN}, use it` }] }));
+    assert.ok(blocked({ structuredContent: { type: 'audio', data: `${GH_TOKEN} ` } }));
+    assert.ok(blocked({ content: [{ type: 'resource', resource: { uri: 'x://y', blob: `key ${GH_TOKEN}` } }] }));
+  });
+
+  test('a value of the base64 alphabet is read as written too when it is short or has the letters of text', () => {
+    // The token alone is valid URL-safe base64 that decodes to bytes with no printable run.
+    assert.ok(blocked({ content: [{ type: 'image', mimeType: 'image/png', data: GH_TOKEN }] }));
+    const words = `${'TheQuickBrownFoxJumpsOverTheLazyDog'.repeat(12)}/${GH_TOKEN}/`;
+    assert.ok(blocked({ content: [{ type: 'image', mimeType: 'image/png', data: words + 'A'.repeat((4 - (words.length % 4)) % 4) }] }));
+  });
+
+  test('real base64 payloads are still decoded and read', () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from(`tEXt comment ${GH_TOKEN} `), Buffer.alloc(64, 0xff)]).toString('base64');
+    assert.ok(blocked({ content: [{ type: 'image', mimeType: 'image/png', data: png }] }));
+    assert.ok(!blocked({ content: [{ type: 'image', mimeType: 'image/png', data: Buffer.alloc(4096, 7).toString('base64') }] }));
   });
 });

@@ -18,7 +18,7 @@
 import { globSource } from '../shared/glob.ts';
 import { randomBytes } from 'node:crypto';
 import { WardenError } from '../errors/index.ts';
-import type { CallContext, RelayVerdict, Stage, Verdict } from '../pipeline/types.ts';
+import type { CallContext, RelayVerdict, RuleHit, Stage, Verdict } from '../pipeline/types.ts';
 import { CONTINUE } from '../pipeline/types.ts';
 import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
@@ -401,14 +401,18 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
    * call's, marked with the method, so the call's audit record shows what was withheld.
    */
   async function inspectRelay(ctx: CallContext, method: string, params: Record<string, unknown>): Promise<RelayVerdict> {
-    const from = ctx.hits.length;
+    // Its own hits, tagged and added to the call's once judged: the call's result, or another
+    // relayed message, may be judged at the same time.
+    const hits: RuleHit[] = [];
     let v: Verdict;
     try {
-      v = await leg({ ...ctx, result: params }, 'output', method);
+      v = await leg({ ...ctx, result: params, hits }, 'output', method);
     } catch {
+      hits.push({ stage: STAGE, rule: 'guardrails', action: 'deny', detail: 'inspection failed' });
       v = { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_UNAVAILABLE') };
     }
-    for (let i = from; i < ctx.hits.length; i++) ctx.hits[i] = { ...ctx.hits[i]!, detail: `${ctx.hits[i]!.detail ?? ''} (relayed ${method}${v.kind === 'continue' || v.kind === 'modify' ? '' : ', withheld'})` };
+    const tag = `(relayed ${method}${v.kind === 'continue' || v.kind === 'modify' ? '' : ', withheld'})`;
+    for (const h of hits) ctx.hits.push({ ...h, detail: h.detail ? `${h.detail} ${tag}` : tag });
     if (v.kind === 'continue') return { kind: 'pass', params };
     if (v.kind === 'modify') return { kind: 'pass', params: v.result ?? params };
     if (v.kind === 'deny') return { kind: 'refuse', error: v.error };

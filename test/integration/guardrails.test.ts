@@ -130,9 +130,10 @@ describe('guardrails: what an upstream relays during a call meets the output rul
     const logs: string[] = [];
     client.setNotificationHandler('notifications/message', (n) => void logs.push(JSON.stringify(n.params)));
     const progress: { progress: number; message?: string }[] = [];
+    const seen: string[] = [];
     const r = await client.callTool(
       { name: 'crashy__say', arguments: { lines: ['step one done', 'mailed jane.doe@example.com', injection, `token ${secret} loaded`, 'step five done'] } },
-      { onprogress: (p) => void progress.push({ progress: p.progress, ...(p.message !== undefined ? { message: p.message } : {}) }) },
+      { onprogress: (p) => void (progress.push({ progress: p.progress, ...(p.message !== undefined ? { message: p.message } : {}) }), seen.push(JSON.stringify(p))) },
     );
     assert.equal(text(r), 'said 5');
     await until(() => logs.length >= 3, 5_000, 'relayed log lines');
@@ -144,6 +145,7 @@ describe('guardrails: what an upstream relays during a call meets the output rul
     // Progress keeps counting (the agent's timeout keeps resetting); a withheld message is dropped.
     assert.deepEqual(progress.map((p) => p.progress), [1, 2, 3, 4, 5]);
     assert.deepEqual(progress.map((p) => p.message), ['step one done', 'mailed [REDACTED:email]', undefined, undefined, 'step five done']);
+    assert.doesNotMatch(seen.join('\n'), /"note"/, 'fields progress does not define are not passed on');
   });
 
   test('a sampling request reaches the client redacted, and a blocked one is refused before it', async () => {
