@@ -8,6 +8,7 @@
 import type { Finding, Severity } from '../types.ts';
 import { finding } from './common.ts';
 import type { Cmd, Script } from './shell-ast.ts';
+import { joinsAdminGroup } from './shell-accounts.ts';
 import { literalOutput, SH, shellReadsStdin } from './shell-nested.ts';
 
 const D = 'shell';
@@ -60,6 +61,28 @@ function readsStdinCode(d: Cmd): boolean {
   if (opts.some((o) => /^-[a-z]*[mce]$/i.test(o) || o === '-mjson.tool' || o.startsWith('-m'))) return false;
   const positional = d.args.filter((x) => !x.startsWith('-'));
   return positional.length === 0 || positional[0] === '-' || d.args.includes('-s');
+}
+
+/** A decoder run in decode mode (`base64 -d`, `xxd -r`, `openssl enc -d -base64`). */
+function decodes(c: Cmd): boolean {
+  const joined = c.args.map((x) => x.toLowerCase()).join(' ');
+  return (DECODERS.has(c.name) && /(^|\s)(-d|--decode|-r|-D|-rp|-p -r|base64 -d|enc -d)(\s|$)/.test(` ${joined} `)) || (c.name === 'openssl' && /base64/.test(joined) && /-d/.test(joined));
+}
+
+/**
+ * Literal text (echo, printf, a heredoc or here-string) that reaches an interpreter reading stdin
+ * only through other stages: `echo … | tr 'A-Za-z' 'N-ZA-Mn-za-m' | sh`, `echo … | rev | sh`,
+ * `rev <<< … | sh`. Piped straight in, the text is parsed and judged by what it runs
+ * (shell-nested.ts), so `echo 'ls' | sh` stays clean; any stage in between means the code that runs
+ * is not the text written, whatever the transformation, and only an evasion writes its own commands
+ * in ROT13 or backwards. Pipelines through a decoder already get the critical rule above.
+ */
+function transformedIntoInterpreter(c: Cmd): boolean {
+  const k = c.downstream.findIndex(readsStdinCode);
+  if (k < 0) return false;
+  if (literalOutput(c) !== undefined) return k > 0 && !c.downstream.slice(0, k).some(decodes);
+  // A command fed literal text (`tr … <<< 'text' | sh`) is itself the transformation.
+  return c.redirects.some((r) => r.op.startsWith('<<')) && !decodes(c) && !c.downstream.slice(0, k).some(decodes);
 }
 
 /** Options of `find` that neither select files nor stop the walk: with only these, `find / -delete` deletes everything. */
@@ -160,8 +183,8 @@ export function applyRules(s: Script, out: Finding[]): void {
     if (INTERPRETERS.has(n) && c.redirects.some((r) => r.op === '<' && /^https?:|\/dev\/tcp/.test(r.target))) push('shell.download-exec', 'critical', 'feeds a network stream into an interpreter', c);
 
     // --- encoded payloads ---
-    const decodes = (DECODERS.has(n) && /(^|\s)(-d|--decode|-r|-D|-rp|-p -r|base64 -d|enc -d)(\s|$)/.test(` ${joined} `)) || (n === 'openssl' && /base64/.test(joined) && /-d/.test(joined));
-    if (decodes && c.downstream.some(readsStdinCode)) push('shell.encoded-exec', 'critical', 'decodes an encoded payload into an interpreter', c);
+    if (decodes(c) && c.downstream.some(readsStdinCode)) push('shell.encoded-exec', 'critical', 'decodes an encoded payload into an interpreter', c);
+    if (transformedIntoInterpreter(c)) push('shell.encoded-exec', 'high', 'literal text is transformed before an interpreter runs it (the code that runs is not the text written)', c);
     if (INTERPRETERS.has(n) && c.nested.some((d) => DECODERS.has(d.name))) push('shell.encoded-exec', 'critical', 'executes decoded content', c);
 
     // --- reverse shells ---
@@ -201,6 +224,7 @@ export function applyRules(s: Script, out: Finding[]): void {
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
     // A second uid 0 account is a root login that survives password changes on root.
     if ((n === 'useradd' || n === 'adduser' || n === 'usermod') && /\s(-[a-z]*u|--uid)(\s+|=)?0+\s/.test(` ${joined} `)) push('shell.account-change', 'high', 'creates or changes a user with uid 0 (a second root)', c);
+    if (joinsAdminGroup(c)) push('shell.account-change', 'high', 'adds a user to an administrative group (sudo, wheel, root …)', c);
 
     // --- Windows account, firewall and registry tampering ---
     if (n === 'net' && /\/add\b/.test(joined) && /\b(user|localgroup)\b/.test(joined)) push('shell.account-change', 'high', 'adds a Windows user or group member', c);

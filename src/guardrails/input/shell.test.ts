@@ -196,6 +196,44 @@ describe('shell detector: commands hidden from the rules', () => {
     }
   });
 
+  test('a user added to an admin group is an account change; other groups are not', () => {
+    for (const c of ['usermod -aG sudo bob', 'usermod -a -G wheel x', 'sudo usermod --append --groups=adm,sudo bob', 'usermod -G root bob', 'useradd -m -G wheel eve', 'gpasswd -a bob sudo', 'gpasswd -M bob,eve wheel', 'adduser bob sudo', 'adduser --gecos "" bob admin', 'addgroup bob wheel']) {
+      flags(c, 'shell.account-change');
+    }
+    for (const c of ['usermod -aG docker bob', 'usermod -a -G video,audio x', 'adduser bob', 'adduser --ingroup users bob', 'gpasswd -d bob sudo', 'useradd -G developers eve', 'addgroup sudo', 'groups bob', 'getent group sudo']) {
+      assert.equal(attack(cmd(c)), false, `${c}: ${rules(cmd(c)).join(',')}`);
+    }
+  });
+
+  test('literal text transformed on its way into a shell is flagged, whatever the transformation', () => {
+    for (const c of [
+      "echo 'ez -es /' | tr 'A-Za-z' 'N-ZA-Mn-za-m' | sh",
+      "printf 'ez -es /' | tr a-z n-za-m | bash -s",
+      "echo '/ fr- mr' | rev | sh",
+      "echo 'ez -es /' | sed 's/x/y/' | tr a-z n-za-m | sudo bash",
+      "tr a-z n-za-m <<< 'ez -es /' | sh",
+      'rev <<EOF | sh\n/ fr- mr\nEOF',
+      "echo 'cevag(1)' | tr a-z n-za-m | python3",
+    ]) {
+      flags(c, 'shell.encoded-exec');
+    }
+    // Untransformed text is parsed and judged by what it runs; transformations that reach no shell are data.
+    for (const c of ['echo "ls -la" | sh', 'echo "a,b" | tr , "\\n" | sort', 'printf "%s\\n" b a | sort | uniq', "echo abc | rev | tee out.txt"]) {
+      assert.equal(attack(cmd(c)), false, `${c}: ${rules(cmd(c)).join(',')}`);
+    }
+  });
+
+  test('code nested past the inspected depth fails closed (high shell.too-deep), not silently', () => {
+    for (const c of [`sh -c "sh -c \\"sh -c 'rm -rf /'\\""`, `bash -c "eval 'sh -c \\"echo cm0gLXJmIC8K | base64 -d | sh\\"'"`, `sh -c "python3 -c \\"import os; os.system('sh -c id')\\""`]) {
+      const f = cmd(c);
+      assert.ok(rules(f).includes('shell.too-deep'), `${c}: ${rules(f).join(',')}`);
+      assert.ok(attack(f), c);
+    }
+    // Within the bound nothing changes: two levels are parsed and judged by what they run.
+    assert.ok(rules(cmd(`sh -c "sh -c 'rm -rf /'"`)).includes('shell.rm-system'));
+    assert.equal(attack(cmd(`sh -c "sh -c 'ls -la'"`)), false);
+  });
+
   test('nested scripts are bounded per scan', () => {
     // 5 commands with 8 shell-outs each: past the 32 nested parses a scan allows, with few enough commands.
     const f = cmd(`python3 -c "${"os.system('id');".repeat(8)}"; `.repeat(5));

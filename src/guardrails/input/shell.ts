@@ -110,6 +110,8 @@ function textSignals(view: string, out: Finding[], asCommand: boolean): void {
 const MAX_NESTING = 64;
 /** Nested scripts (`sh -c`, `| sh`, shell-outs) parsed per scan; real commands have one or two. */
 const MAX_NESTED = 32;
+/** Levels of script-in-script followed (`sh -c "sh -c '…'"` is two); past it the value fails closed. */
+const MAX_NESTED_DEPTH = 2;
 
 /**
  * Cuts the source where bracket nesting passes {@link MAX_NESTING}: error recovery on deep
@@ -170,13 +172,20 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
   /**
    * Applies the rules, then follows the text a command runs as code (`sh -c '…'`, `eval`,
    * `echo '…' | sh`, `sh <<< '…'`, `python -c "os.system('…')"`; see shell-nested.ts) into its own
-   * parse, to depth 2 and at most {@link MAX_NESTED} parses a scan.
+   * parse, to depth {@link MAX_NESTED_DEPTH} and at most {@link MAX_NESTED} parses a scan.
    */
   const inspect = (s: Script, out: Finding[], depth: number): void => {
     if (s.tooDeep) out.push(finding(D, 'shell.too-deep', 'medium', 'command nests deeper than the inspector follows'));
     if (s.tooMany) out.push(finding(D, 'shell.too-complex', 'medium', `more than ${MAX_CMDS} commands in one value; the rest was not inspected`));
     applyRules(s, out);
-    if (depth >= 2) return;
+    if (depth >= MAX_NESTED_DEPTH) {
+      // Code that still hands code on at the bound (`sh -c "sh -c \"sh -c '…'\""`) would otherwise pass
+      // unseen, and a fixed depth is the first thing an evasion pads past. No real command nests
+      // three shells deep, so this is high (blocked), not the medium of a size bound.
+      // No span: offsets in a nested parse are not offsets in the scanned value.
+      if (s.cmds.some((c) => nestedScripts(c).length > 0)) out.push(finding(D, 'shell.too-deep', 'high', `code nests more than ${MAX_NESTED_DEPTH} scripts deep (sh -c, eval, | sh, shell-outs); the innermost was not inspected`));
+      return;
+    }
     for (const c of s.cmds) {
       for (const inner of nestedScripts(c)) {
         if (nestedLeft-- <= 0) {
