@@ -74,6 +74,22 @@ const BASENAMES = new Set(['.env', '.htpasswd', '.htaccess', 'credentials', 'cre
 const BROWSER_STORES = new Set(['login data', 'login data for account', 'web data', 'logins.json', 'signons.sqlite', 'key3.db', 'key4.db', 'cookies.sqlite']);
 const BROWSER_PROFILE = /^(?:default|network|profile \d+|guest profile)$/;
 
+/**
+ * Chromium's stores whose names hold a space, in the profile folder that holds them (`Default/Login
+ * Data`, `Profile 1/Web Data`, Opera's `Opera Stable/Login Data`), in a canonical text. A value with
+ * spaces that does not start like a path is read as prose, split into words (`…/Default/Login`,
+ * `Data`) that name nothing, so these are searched in the whole text. What comes before the profile
+ * folder does not matter: a relative path resolves under the server's home as an absolute one names
+ * it. The folder is required: "the auth/login data flow" is prose. Linear: fixed words, a bounded number.
+ */
+const SPACED_STORE = /(?:^|\/)(?:default|profile \d{1,4}|guest profile|system profile|opera (?:gx )?stable)\/(?:login data(?: for account)?|web data)(?![a-z0-9])/;
+
+/** Where a Chromium store with a space in its name sits in the canonical text `p` (see {@link SPACED_STORE}). */
+export function spacedBrowserStore(p: string): { readonly start: number; readonly end: number } | undefined {
+  const m = SPACED_STORE.exec(p);
+  return m ? { start: m.index, end: m.index + m[0].length } : undefined;
+}
+
 /** Directories that are secrets in themselves: listing or archiving one takes every key inside. */
 const SECRET_DIRS = new Set(['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.password-store']);
 

@@ -94,3 +94,36 @@ describe('path detector: devices, UNC with forward slashes, credential directori
     for (const v of ['/dev/null', '/dev/stdout', '/dev/shm/cache.bin', 'web/cookies/banner.ts', 'app/cookies', 'docs/ssh-setup.md']) assert.deepEqual(p(v), [], v);
   });
 });
+
+describe('path detector: browser credential stores at a relative path', () => {
+  // Chromium's stores have a space in their name (`Login Data`), and so do the folders above them
+  // (`Application Support`, `User Data`): a relative value with spaces read as prose, whose tokens
+  // (`…/Default/Login`, `Data`) named nothing. Absolute ones started like a path and were one token.
+  const stores = [
+    '.config/google-chrome/Default/Login Data',
+    'Library/Application Support/Google/Chrome/Default/Login Data',
+    'AppData/Local/Google/Chrome/User Data/Default/Login Data',
+    'AppData\\Local\\Microsoft\\Edge\\User Data\\Profile 1\\Web Data',
+    'snap/chromium/common/chromium/Guest Profile/Login Data For Account',
+    '.mozilla/firefox/x.default/logins.json',
+  ];
+  for (const field of ['arguments.path', 'arguments.text']) {
+    for (const v of stores) {
+      test(`flags ${JSON.stringify(v)} in \`${field}\``, () => {
+        const f = path.scan(v, { field });
+        assert.ok(f.some((x) => x.rule === 'path.sensitive' && x.severity === 'high'), JSON.stringify(f));
+      });
+    }
+  }
+  test('written inside prose, a store is a mention (medium), as other sensitive paths are', () => {
+    for (const v of ['please copy .config/google-chrome/Default/Login Data to /tmp', 'read /home/u/.config/google-chrome/Default/Login Data now']) {
+      const f = path.scan(v, { field: 'arguments.text' });
+      assert.ok(f.some((x) => x.rule === 'path.sensitive' && x.severity === 'medium') && !attack(f), JSON.stringify(f));
+    }
+  });
+  test('prose about login data, and folders named like the stores elsewhere, pass', () => {
+    for (const v of ['Check the auth/login data flow', 'users/Login Data', 'the default/login data page is slow', 'Default/Login Data export is broken', 'docs/Web Data.md']) {
+      assert.ok(!attack(path.scan(v, { field: 'arguments.text' })), `${v} ${JSON.stringify(path.scan(v, { field: 'arguments.text' }))}`);
+    }
+  });
+});

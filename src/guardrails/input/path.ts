@@ -7,7 +7,8 @@
  * Without roots the gateway cannot know the tool's workspace, so by default it flags what no
  * workspace needs: `..` that climbs above the argument's start, a `..` hidden by any encoding,
  * secrets (home credentials, keys, `.env`) and absolute paths into OS configuration, logs and
- * process state or server installations (path-targets.ts). Plain relative names pass.
+ * process state or server installations (path-targets.ts). Plain relative names pass; a relative
+ * path to a credential store does not (it resolves under the server's home directory).
  *
  * A value with spaces that does not start like a path is prose: its path-looking tokens are
  * mentions, so plainly written findings there are medium (approval); an encoded `..`, a NUL or a
@@ -16,7 +17,7 @@
 import { posix } from 'node:path';
 import type { Detector, Finding, ScanContext, Severity } from '../types.ts';
 import { base64Text, bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, looksBase64, lowerAscii } from './common.ts';
-import { sensitiveTarget, systemTarget } from './path-targets.ts';
+import { sensitiveTarget, spacedBrowserStore, systemTarget } from './path-targets.ts';
 
 export interface PathDetectorOptions {
   /** Max characters of one field inspected (default 16 KiB). */
@@ -97,6 +98,24 @@ function withinRoots(abs: string, roots: readonly string[]): boolean {
     const root = posix.resolve('/', canonical(r));
     return abs === root || abs.startsWith(root.endsWith('/') ? root : `${root}/`);
   });
+}
+
+/**
+ * Chromium's credential stores have a space in their name (`Login Data`), as have the folders above
+ * them (`Application Support`, `User Data`), so the token split of prose cut them apart. Searched in
+ * the whole text instead (path-targets.ts). When the value is that path — its first segment one
+ * word or the profile folder itself, the store its end — it is a path like an absolute one (high);
+ * inside a sentence it is a mention (medium), as other sensitive paths in prose are.
+ */
+function browserStoreInProse(value: string, out: Finding[]): void {
+  for (const view of decodedViews(value)) {
+    const p = canonical(lowerAscii(view));
+    const at = spacedBrowserStore(p);
+    if (!at) continue;
+    const whole = at.end === p.length && (at.start === 0 || !/\s/.test(p.slice(0, p.indexOf('/'))));
+    out.push(finding(D, 'path.sensitive', whole ? 'high' : 'medium', 'path targets a sensitive file (browser credential store)'));
+    return;
+  }
 }
 
 /** Creates the path detector. */
@@ -180,6 +199,7 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
             }
           }
         }
+        if (prose) browserStoreInProse(stripWrapping(trimmed), out);
         return out;
       });
     },

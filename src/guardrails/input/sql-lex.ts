@@ -71,6 +71,12 @@ const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTE
 const CREDENTIAL_TABLES = new Set(['PG_SHADOW', 'PG_AUTHID', 'SYSUSERS', 'SYSLOGINS', 'SQL_LOGINS', 'DBA_USERS', 'USER$', 'SYSXLOGINS']);
 const PRIVILEGE_PROCS = new Set(['SP_ADDSRVROLEMEMBER', 'SP_ADDLOGIN', 'SP_ADDROLEMEMBER', 'SP_CONFIGURE', 'SP_PASSWORD', 'SP_GRANTLOGIN']);
 const DROP_OBJECTS = new Set(['TABLE', 'DATABASE', 'SCHEMA', 'FUNCTION', 'PROCEDURE', 'VIEW', 'USER', 'INDEX', 'TRIGGER']);
+/**
+ * Words a dialect puts between DROP and the object (MySQL's `DROP TEMPORARY TABLE`, PostgreSQL's
+ * `DROP MATERIALIZED VIEW` and `DROP FOREIGN TABLE`). Still followed by an object word, so
+ * "drop the temporary files" or "drop temporary access" is not one.
+ */
+const DROP_MODIFIERS = new Set(['TEMPORARY', 'MATERIALIZED', 'FOREIGN']);
 const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
 
 /** PostgreSQL `COPY t FROM '/etc/passwd'` / `COPY t TO PROGRAM '…'` (an absolute server path or a program, not STDIN). */
@@ -100,7 +106,8 @@ export function lexSignals(s: string): LexSignal[] {
     if (k.t === 'w') {
       if (CREDENTIAL_TABLES.has(k.v)) out.push(sig('sql.credential-table', 'high', 'reads a credential table', true));
       if (PRIVILEGE_PROCS.has(k.v)) out.push(sig('sql.privilege', 'high', 'procedure that grants server roles or logins', true));
-      if (k.v === 'DROP' && next?.t === 'w' && DROP_OBJECTS.has(next.v)) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
+      const dropped = next?.t === 'w' && DROP_MODIFIERS.has(next.v) ? toks[i + 2] : next;
+      if (k.v === 'DROP' && dropped?.t === 'w' && DROP_OBJECTS.has(dropped.v)) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
       if (k.v === 'BACKUP' && next?.t === 'w' && (next.v === 'DATABASE' || next.v === 'LOG')) out.push(sig('sql.file-access', 'high', 'BACKUP writes the database to a (possibly remote) file', true));
       if (TIME.has(k.v) && isCall(i)) out.push(sig('sql.time-delay', 'high', 'time-delay function (blind SQL injection)', true));
       if (k.v === 'WAITFOR' && next?.v === 'DELAY') out.push(sig('sql.time-delay', 'high', 'WAITFOR DELAY (blind SQL injection)', true));

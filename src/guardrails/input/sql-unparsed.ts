@@ -34,7 +34,8 @@ const STATEMENT_WORDS = new Set(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'DROP',
 /**
  * Words after which another statement starts (`EXPLAIN ANALYZE DELETE …` runs the DELETE in
  * PostgreSQL; a rule's `DO INSTEAD DELETE …`). Not `DO` or `THEN`: `ON CONFLICT … DO UPDATE SET`
- * and MERGE's `WHEN MATCHED THEN UPDATE SET` are bounded by their conflict or match condition.
+ * and MERGE's `WHEN MATCHED THEN UPDATE SET` are bounded by their conflict or match condition
+ * (MERGE's `THEN DELETE` is judged in every field, by sql-merge.ts).
  */
 const LEADS = new Set(['EXPLAIN', 'ANALYZE', 'ANALYSE', 'VERBOSE', 'BEGIN', 'INSTEAD', 'ALSO']);
 /** The first word, past blanks and opening parentheses. */
@@ -48,13 +49,13 @@ const TO = new Set(['TO']);
 const FROM = new Set(['FROM']);
 const CREATE_PREFIX = new Set(['OR', 'REPLACE', 'IF', 'NOT', 'EXISTS']);
 
-interface Tok {
+export interface Tok {
   readonly v: string;
   readonly word: boolean;
 }
 
 /** Words (upper-cased; a quoted identifier is a word too), `''` for a literal, and single punctuation. */
-function tokens(skeleton: string): Tok[] {
+export function tokens(skeleton: string): Tok[] {
   const out: Tok[] = [];
   let i = 0;
   while (i < skeleton.length) {

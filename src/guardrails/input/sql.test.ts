@@ -258,3 +258,56 @@ describe('sql detector: an always-true OR spliced after a number', () => {
     }
   });
 });
+
+describe('sql detector: a MERGE that deletes is an unbounded write', () => {
+  // The MySQL grammar has no MERGE, so these were unparsed and matched no rule in any field.
+  const merges = [
+    'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE',
+    'MERGE INTO t USING s ON (t.id = s.id) WHEN MATCHED AND s.gone = 1 THEN DELETE;',
+    'MERGE t USING s ON t.id = s.id WHEN NOT MATCHED BY SOURCE THEN DELETE;',
+    'MERGE INTO t USING (SELECT id FROM u) s ON (1 = 1) WHEN MATCHED THEN UPDATE SET t.a = 1 WHEN MATCHED THEN DELETE',
+  ];
+  for (const field of ['arguments.query', 'arguments.note', 'arguments.text']) {
+    for (const s of merges) {
+      test(`flags ${JSON.stringify(s).slice(0, 60)} in \`${field}\``, () => {
+        const f = sql.scan(s, { field });
+        assert.ok(rules(f).includes('sql.unbounded-write') && attack(f), rules(f).join(','));
+      });
+    }
+  }
+  test('behind a comment, after a statement, or split by one in a SQL field', () => {
+    for (const s of ['/* sync */ MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN/**/DELETE', 'SELECT 1; MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE']) {
+      assert.ok(rules(q(s)).includes('sql.unbounded-write'), `${s}: ${rules(q(s)).join(',')}`);
+    }
+  });
+  test('a MERGE that only updates or inserts, and prose about merging, pass', () => {
+    for (const field of ['arguments.query', 'arguments.note']) {
+      for (const s of [
+        'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT (id) VALUES (s.id)',
+        "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = 'then delete'",
+        'merge the branches using rebase, then delete the old one',
+        'Merge when matched, then delete the rest',
+      ]) {
+        assert.equal(attack(sql.scan(s, { field })), false, `${field}: ${s}: ${rules(sql.scan(s, { field })).join(',')}`);
+      }
+    }
+  });
+});
+
+describe('sql detector: DROP with a modifier before the object is a DROP', () => {
+  // `DROP TABLE x` was flagged in any field and `DROP TEMPORARY TABLE x` only in a SQL field: the
+  // grammar rejects TEMPORARY, and the fragment scan wanted the object word right after DROP.
+  for (const field of ['arguments.note', 'arguments.text', 'arguments.username']) {
+    for (const s of ['DROP TEMPORARY TABLE x', 'DROP TEMPORARY TABLE IF EXISTS x', 'DROP MATERIALIZED VIEW v', '1; DROP TEMPORARY TABLE users--']) {
+      test(`flags ${JSON.stringify(s)} in \`${field}\``, () => {
+        const f = sql.scan(s, { field });
+        assert.ok(rules(f).includes('sql.drop') && attack(f), rules(f).join(','));
+      });
+    }
+  }
+  test('prose about dropping temporary things passes', () => {
+    for (const s of ['drop the temporary files', 'Drop temporary tables from the report', 'please drop temporary access for the contractor', 'drop materialized views from the agenda']) {
+      assert.equal(attack(sql.scan(s, { field: 'arguments.note' })), false, `${s}: ${rules(sql.scan(s, { field: 'arguments.note' })).join(',')}`);
+    }
+  });
+});

@@ -4,7 +4,8 @@
  * read two ways:
  * - as a whole statement (a `query` tool argument): parsed, then judged on its AST — stacked
  *   statements, DROP/TRUNCATE, DELETE/UPDATE without WHERE or with a tautology, GRANT/REVOKE,
- *   ALTER, and dangerous functions (sleep, benchmark, xp_cmdshell, load_file, INTO OUTFILE);
+ *   ALTER, and dangerous functions (sleep, benchmark, xp_cmdshell, load_file, INTO OUTFILE); a
+ *   MERGE, which the grammar lacks, when it deletes (sql-merge.ts);
  * - as a value a tool splices into a query: a token scan finds injection shapes (quote break
  *   followed by OR/UNION/comment, stacked `; DROP`, time delays), then the value is placed into
  *   `WHERE c = '…' AND d = 1` templates and parsed: if the parse succeeds and the query's shape
@@ -23,6 +24,7 @@ import { identifierSignals } from './sql-identifier.ts';
 import { parseAsync, parseBounded, startParser, type ParseResult } from './sql-parser.ts';
 import { readings } from './sql-comments.ts';
 import { isSqlField, unparsedSignals } from './sql-unparsed.ts';
+import { mergeSignals } from './sql-merge.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -216,6 +218,8 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
       // comment hid the keyword, and MySQL runs what `/*! … */` holds. Every reading is judged.
       let unverified = false;
       for (const r of readings(view)) {
+        // No grammar we run parses MERGE: a MERGE that deletes is judged on the skeleton, in any field.
+        fromSignals(mergeSignals(r.skeleton), out);
         if (!STATEMENT_START.test(r.text)) {
           unverified = true; // not a statement: the fragment scan below reads it
           if (sqlField) fromSignals(unparsedSignals(r.skeleton), out); // `EXPLAIN ANALYZE DELETE …`

@@ -77,9 +77,12 @@ export function startsWithSpecialScheme(v: string): boolean {
  * - In text, a line break after a URL usually ends it, and gluing the next line on would invent hosts
  *   (`https://example.com` + `10.0.0.0/8 is private` → `example.com10.0.0.0`). There a run is removed only
  *   inside a token with a scheme colon, before text that continues an authority as no sentence does:
- *   it starts with ASCII punctuation (`@`, `.`, `:`, `\`) or has an `@` before its first `/?#\`.
+ *   it starts with ASCII punctuation (`@`, `.`, `:`, `\`) or has an `@` before its first `/?#\`;
+ *   or, when the run sits inside the authority, the host read across it is one `internal` accepts
+ *   (`http://local\thost/`, `http://169.254.169.\t254/`). The caller's test must not accept what gluing
+ *   two words invents (`example.com` + `10.0.0.1` → a malformed `example.com10.0.0.1`).
  */
-export function joinUrlBreaks(s: string): string | undefined {
+export function joinUrlBreaks(s: string, internal?: (host: string) => boolean): string | undefined {
   if (!/[\t\n\r]/.test(s)) return undefined;
   if (!/[^\S\t\n\r]/.test(s.trim())) {
     const joined = s.replace(/[\t\n\r]+/g, '');
@@ -88,6 +91,8 @@ export function joinUrlBreaks(s: string): string | undefined {
   const next = /\S*/y;
   let out = '';
   let schemeInToken = false;
+  // Where the current token starts in `out` (after the joins so far).
+  let tokenStart = 0;
   let last = 0;
   for (const m of s.matchAll(/[\t\n\r]+/g)) {
     const at = m.index ?? 0;
@@ -98,18 +103,50 @@ export function joinUrlBreaks(s: string): string | undefined {
     const tail = space >= 0 ? piece.slice(space + 1) : piece;
     // A colon after a scheme character (linear, unlike a full scheme regex on a long token).
     schemeInToken = (space < 0 && schemeInToken) || /[A-Za-z0-9+.-]:/.test(tail);
+    if (space >= 0) tokenStart = out.length + space + 1;
     out += piece;
     last = at + m[0].length;
     next.lastIndex = last;
     const cont = next.exec(s)?.[0] ?? '';
     const inside = tail !== '' && cont !== '';
     const authority = /^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(cont) || /^[^/?#\\]*@/.test(cont);
-    if (inside && schemeInToken && authority) continue;
+    if (inside && schemeInToken && (authority || (internal !== undefined && out.length - tokenStart <= MAX_AUTHORITY && joinsInternal(out.slice(tokenStart), s, last, internal)))) continue;
     out += m[0];
     schemeInToken = false;
+    tokenStart = out.length;
   }
   out += s.slice(last);
   return out === s ? undefined : out;
+}
+
+/** Longest URL prefix read for a host across a break: a host has at most 253 characters, userinfo rarely more. */
+const MAX_AUTHORITY = 512;
+
+/**
+ * True when `token` (a URL up to a tab or line break, its scheme included; the caller keeps it to
+ * {@link MAX_AUTHORITY} characters) ends inside its authority and the host WHATWG reads once the
+ * break is removed (`s` from `from` up to a space or the end of the authority, its other breaks
+ * removed too) is one `internal` accepts. Reads at most 256 characters after the break.
+ */
+function joinsInternal(token: string, s: string, from: number, internal: (host: string) => boolean): boolean {
+  const spans = urlSpans(token);
+  const url = token.slice(spans[spans.length - 1]?.[0] ?? token.length);
+  const start = authorityStart(url);
+  // No URL, or the break is past the authority (`http://example.com/a\tb`): no host to read across it.
+  if (start < 0 || /[/?#\\]/.test(url.slice(start))) return false;
+  let rest = '';
+  for (let i = from; i < s.length && i - from < 256; i++) {
+    const c = s[i] as string;
+    if (c === '\t' || c === '\n' || c === '\r') continue;
+    if (/[\s/?#\\]/.test(c)) break;
+    rest += c;
+  }
+  try {
+    const host = new URL(url + rest).hostname;
+    return host !== '' && internal(host);
+  } catch {
+    return false;
+  }
 }
 
 /**

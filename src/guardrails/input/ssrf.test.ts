@@ -181,6 +181,26 @@ describe('ssrf detector: URLs as WHATWG parsers read them', () => {
   });
 });
 
+describe('ssrf detector: a tab or line break inside the host of a URL in prose', () => {
+  // WHATWG deletes tabs and line breaks before parsing, so these reach loopback or metadata; in
+  // text (a value with spaces, whatever its field) only the host before the break was judged.
+  const crit = (f: Finding[]): boolean => f.some((x) => x.rule === 'ssrf.metadata' && x.severity === 'critical');
+  const loop = (f: Finding[]): boolean => f.some((x) => x.rule === 'ssrf.loopback' && x.severity === 'high');
+  for (const field of ['arguments.text', 'arguments.note', 'arguments.url']) {
+    test(`the host is read across the break in \`${field}\``, () => {
+      const scan = (s: string): Finding[] => ssrf.scan(s, { field });
+      for (const s of ['see http://local\thost/ now', 'fetch http://lo\tcal\thost:6379/ please', 'open http://local\r\nhost/admin then']) assert.ok(loop(scan(s)), `${JSON.stringify(s)} ${JSON.stringify(scan(s))}`);
+      for (const s of ['fetch http://169.254.169.\t254/latest/meta-data/ please', 'get http://metadata.google.\tinternal/computeMetadata/v1/ now']) assert.ok(crit(scan(s)), `${JSON.stringify(s)} ${JSON.stringify(scan(s))}`);
+    });
+  }
+  test('a break after a complete public host, or words glued into no internal host, is not one', () => {
+    const text = (s: string): Finding[] => ssrf.scan(s, { field: 'arguments.text' });
+    for (const s of ['go to http://example.com\tand then', 'http://example.com\t10.0.0.1\tprivate', 'See https://example.com\n127.0.0.1 is loopback', 'visit http://intranet\nlocal pages', 'http://8.8.8.8\n0 errors today']) {
+      assert.ok(!attack(text(s)), `${JSON.stringify(s)} ${JSON.stringify(text(s))}`);
+    }
+  });
+});
+
 describe('ssrf detector: which arguments are targets', () => {
   test('URL and host fields are recognised by name pattern, in any case style and as array elements', () => {
     for (const f of ['base_url', 'baseUrl', 'api_host', 'proxy', 'api_endpoint', 'webhook_url', 'callback_url', 'urls[0]', 'server_ip', 'redirect_uri', 'origin']) {

@@ -130,12 +130,24 @@ export function createSsrfDetector(opts: SsrfDetectorOptions = {}): Detector {
   };
 }
 
+/**
+ * Rules a host read across a tab or line break in text must get for the break to count as inside
+ * the URL (joinUrlBreaks): an internal address or name. Not a malformed IP or an obfuscated host,
+ * which gluing a URL to the next word invents (`example.com` + `10.0.0.1`), and only at high or
+ * above: `intranet` + `local` makes a single-label name, which is what glued words look like.
+ */
+const ACROSS_BREAK_RULES = new Set(['ssrf.loopback', 'ssrf.private', 'ssrf.metadata', 'ssrf.internal-name', 'ssrf.rebinding']);
+function internalAcrossBreak(host: string): boolean {
+  const v = classifyHost(host);
+  return v !== undefined && (v.severity === 'high' || v.severity === 'critical') && ACROSS_BREAK_RULES.has(v.rule);
+}
+
 /** The decoded views of a value, each followed by its form with the tabs and line breaks inside URLs removed. */
 function views(body: string): string[] {
   const out: string[] = [];
   for (const v of decodedViews(body)) {
     out.push(v);
-    const joined = joinUrlBreaks(v);
+    const joined = joinUrlBreaks(v, internalAcrossBreak);
     if (joined !== undefined && !out.includes(joined)) out.push(joined);
   }
   return out;
