@@ -82,12 +82,36 @@ const BROWSER_PROFILE = /^(?:default|network|profile \d+|guest profile)$/;
  * folder does not matter: a relative path resolves under the server's home as an absolute one names
  * it. The folder is required: "the auth/login data flow" is prose. Linear: fixed words, a bounded number.
  */
-const SPACED_STORE = /(?:^|\/)(?:default|profile \d{1,4}|guest profile|system profile|opera (?:gx )?stable)\/(?:login data(?: for account)?|web data)(?![a-z0-9])/;
+const SPACED_STORE = /(?:^|\/)(?:(?:default|profile \d{1,4}|guest profile|system profile|opera (?:gx )?stable)\/(?:login data(?: for account)?|web data)|user data\/local state)(?![a-z0-9])/;
 
-/** Where a Chromium store with a space in its name sits in the canonical text `p` (see {@link SPACED_STORE}). */
-export function spacedBrowserStore(p: string): { readonly start: number; readonly end: number } | undefined {
+/**
+ * The same stores written as Chromium names them (`Default/Login Data`, `User Data/Local State`,
+ * which holds the key the stores are encrypted with) after a blank, a quote, a backtick or a bracket:
+ * an argument of a command (`cp "Default/Login Data" /tmp`, `sqlite3 'Profile 1/Login Data'`). The
+ * exact case keeps prose (`the default/login data flow`) out.
+ */
+const QUOTED_STORE = /(?:^|[\s"'`(\[{<=/])((?:Default|Profile \d{1,4}|Guest Profile|System Profile|Opera (?:GX )?Stable)\/(?:Login Data(?: For Account)?|Web Data)|User Data\/Local State)(?![A-Za-z0-9])/;
+
+/**
+ * `p` as the stores are searched in it: `\ ` (a shell's escaped blank) read as a blank, `//` and
+ * `/./` as one separator. Linear.
+ */
+export function storeText(p: string): string {
+  return p.replace(/\\ /g, ' ').replace(/\/(?:\.?\/)+/g, '/');
+}
+
+/**
+ * Where a Chromium store with a space in its name sits: in the canonical text `p` (see
+ * {@link SPACED_STORE}), or else, when `raw` (the text as written, see {@link storeText}) is given,
+ * in its exact-case spelling after a blank or a quote ({@link QUOTED_STORE}; `quoted` is then true).
+ */
+export function spacedBrowserStore(p: string, raw?: string): { readonly start: number; readonly end: number; readonly quoted?: boolean } | undefined {
   const m = SPACED_STORE.exec(p);
-  return m ? { start: m.index, end: m.index + m[0].length } : undefined;
+  if (m) return { start: m.index, end: m.index + m[0].length };
+  const q = raw === undefined ? null : QUOTED_STORE.exec(raw);
+  if (!q) return undefined;
+  const start = q.index + q[0].length - (q[1] as string).length;
+  return { start, end: start + (q[1] as string).length, quoted: true };
 }
 
 /** Directories that are secrets in themselves: listing or archiving one takes every key inside. */

@@ -127,3 +127,28 @@ describe('path detector: browser credential stores at a relative path', () => {
     }
   });
 });
+
+describe('path detector: browser stores written as command arguments (review fixes)', () => {
+  test('quoted, bracketed or bare after a command, doubled separators, escaped blanks, Local State', () => {
+    for (const [v, field] of [
+      ['copy Default/Login Data to /tmp', 'arguments.command'],
+      ['cp "Default/Login Data" /tmp/x', 'arguments.command'],
+      ["sqlite3 'Profile 1/Login Data' 'select * from logins'", 'arguments.command'],
+      ['copy `Default/Login Data` to /tmp', 'arguments.command'],
+      ['Default//Login Data', 'arguments.path'],
+      ['Default/./Login Data', 'arguments.path'],
+      ['~/.config/google-chrome/Default/Login\\ Data', 'arguments.path'],
+      ['cp ~/.config/google-chrome/Default/Login\\ Data /tmp/x', 'arguments.command'],
+      ['Google/Chrome/User Data/Local State', 'arguments.path'],
+      ['/home/u/AppData/Local/Google/Chrome/User Data/Local State', 'arguments.path'],
+    ] as const) {
+      const f = path.scan(v, { field });
+      assert.ok(f.some((x) => x.rule === 'path.sensitive') && attack(f), `${v}: ${JSON.stringify(f)}`);
+    }
+  });
+  test('prose naming the stores stays clean', () => {
+    for (const v of ['See docs for the Default/Login Data schema', 'Fix: Profile 2/Web Data not migrated after update', 'The default/login data flow is described in auth.md', 'the login data for account page', 'Chrome keeps saved passwords in the "Login Data" SQLite file', 'the local state of the user data page']) {
+      assert.deepEqual(path.scan(v, { field: 'arguments.description' }), [], v);
+    }
+  });
+});

@@ -17,7 +17,7 @@
 import { posix } from 'node:path';
 import type { Detector, Finding, ScanContext, Severity } from '../types.ts';
 import { base64Text, bound, decodedViews, DEFAULT_MAX_SCAN, finding, guarded, looksBase64, lowerAscii } from './common.ts';
-import { sensitiveTarget, spacedBrowserStore, systemTarget } from './path-targets.ts';
+import { sensitiveTarget, spacedBrowserStore, storeText, systemTarget } from './path-targets.ts';
 
 export interface PathDetectorOptions {
   /** Max characters of one field inspected (default 16 KiB). */
@@ -107,16 +107,25 @@ function withinRoots(abs: string, roots: readonly string[]): boolean {
  * word or the profile folder itself, the store its end — it is a path like an absolute one (high);
  * inside a sentence it is a mention (medium), as other sensitive paths in prose are.
  */
-function browserStoreInProse(value: string, out: Finding[]): void {
+function browserStoreInProse(value: string, out: Finding[], single = false): void {
   for (const view of decodedViews(value)) {
-    const p = canonical(lowerAscii(view));
-    const at = spacedBrowserStore(p);
+    const raw = storeText(view);
+    const p = canonical(lowerAscii(raw));
+    const at = spacedBrowserStore(p, raw);
     if (!at) continue;
-    const whole = at.end === p.length && (at.start === 0 || !/\s/.test(p.slice(0, p.indexOf('/'))));
-    out.push(finding(D, 'path.sensitive', whole ? 'high' : 'medium', 'path targets a sensitive file (browser credential store)'));
+    const text = at.quoted ? raw : p;
+    const whole = single || (at.end === text.length && (at.start === 0 || !/\s/.test(text.slice(0, text.indexOf('/')))));
+    // A command reading the store (`cp "Default/Login Data" /tmp`, `Login\ Data`): as the path itself.
+    const command = COMMAND_START.test(view) || /(?:login|web)\\ data/i.test(view);
+    // Exact case after a blank, with no command: a sentence naming the file (`See the Default/Login Data schema`).
+    if (at.quoted && !command && !single && (at.start === 0 || /\s/.test(raw[at.start - 1] as string))) return;
+    out.push(finding(D, 'path.sensitive', whole || command ? 'high' : 'medium', 'path targets a sensitive file (browser credential store)'));
     return;
   }
 }
+
+/** A value that starts with a command that reads or copies a file. */
+const COMMAND_START = /^\s*(?:sudo\s+)?(?:cp|copy|xcopy|robocopy|mv|move|cat|type|sqlite3|scp|rsync|tar|zip|7z|base64|strings|xxd|head|tail|less|more|curl|nc|dd|install|ln)\s/i;
 
 /** Creates the path detector. */
 export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
@@ -199,7 +208,9 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
             }
           }
         }
+        // A single path value too: `…/Default/Login\\ Data`, `Default//Login Data`, `User Data/Local State`.
         if (prose) browserStoreInProse(stripWrapping(trimmed), out);
+        else if (!out.some((f) => f.rule === 'path.sensitive')) browserStoreInProse(stripWrapping(trimmed), out, true);
         return out;
       });
     },

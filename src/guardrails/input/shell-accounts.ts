@@ -1,52 +1,126 @@
 /**
  * Group changes that grant administration: `usermod -aG sudo bob`, `useradd -G wheel x`,
- * `gpasswd -a bob sudo`, Debian's `adduser bob sudo`. A member of sudo or wheel becomes root with
- * their own password, so this is privilege escalation that survives the session, like a second
- * uid 0 account. Each tool names the group differently (an option value, the last operand, the
- * second operand), so each is read by its own option table here. One pass over the words.
+ * `gpasswd -a bob sudo`, `groupmems -g sudo -a bob`, Debian's `adduser bob sudo`. A member of sudo
+ * or wheel becomes root with their own password, so this is privilege escalation that survives the
+ * session, like a second uid 0 account. Each tool names the group differently (an option value, the
+ * first or last operand), so each is read with its own getopt table here, the way the tool itself
+ * parses its words (clusters `-aG`, attached values `-Gsudo`, `--groups=x`, unique long prefixes
+ * `--gro`, operands anywhere, `--`). One pass over the words.
  */
 import type { Cmd } from './shell-ast.ts';
 
 /**
- * Groups whose members administer the machine (sudo, wheel, admin, root = gid 0) or read and write what
- * root owns (disk: raw block devices; shadow: password hashes). docker and lxd are root-equivalent
- * too, but adding oneself to them is the documented install step, so they are left out.
+ * Groups whose members administer the machine (sudo, wheel, admin, root = gid 0; gid 10 is wheel on
+ * RHEL, 27 sudo on Debian) or read and write what root owns (disk: raw block devices; shadow:
+ * password hashes). docker and lxd are root-equivalent too, but adding oneself to them is the
+ * documented install step, so they are left out.
  */
-const ADMIN_GROUPS = new Set(['root', '0', 'sudo', 'wheel', 'admin', 'disk', 'shadow']);
+const ADMIN_GROUPS = new Set(['root', '0', '10', '27', 'sudo', 'wheel', 'admin', 'disk', 'shadow']);
+/** Root as a primary group: common for service users in container images (OpenShift runs as gid 0), so medium. */
+const ROOT_GROUP = new Set(['root', '0']);
 
-/** Short options of useradd/usermod that take a value (`-G GROUPS`, `-s SHELL` …); the rest are flags. */
-const USERMOD_VALUE = 'bcdefgGkKlpPRsuZ';
-/** Long options of useradd/usermod that take the next word as their value. */
-const USERMOD_LONG = new Set(['--base-dir', '--comment', '--home', '--home-dir', '--expiredate', '--inactive', '--gid', '--groups', '--skel', '--key', '--login', '--password', '--root', '--prefix', '--shell', '--uid', '--selinux-user', '--add-subuids', '--del-subuids', '--add-subgids', '--del-subgids']);
-/** adduser/addgroup (Debian long options, BusyBox short ones) that take the next word. */
-const ADDUSER_VALUE = /^(-[hgsGuk]|--(home|shell|uid|firstuid|lastuid|gid|firstgid|lastgid|ingroup|gecos|comment|conf|extrausers-file))$/;
+interface Getopt {
+  /** getopt(3) short-option string: a letter followed by `:` takes a value. */
+  readonly short: string;
+  /** Long option → the short letter it stands for (or a private key), and whether it takes a value. */
+  readonly long: Readonly<Record<string, readonly [string, boolean]>>;
+}
 
-const anyAdmin = (groups: string | undefined): boolean => (groups ?? '').toLowerCase().split(',').some((g) => ADMIN_GROUPS.has(g.trim()));
+/** shadow-utils' own tables (usermod.c, useradd.c, gpasswd.c, groupmems.c, groupmod.c). */
+const USERMOD: Getopt = {
+  short: 'abc:d:e:f:g:G:hl:Lmop:rR:s:u:UP:v:w:V:W:Z:',
+  long: {
+    append: ['a', false], badname: ['b', false], badnames: ['b', false], comment: ['c', true], home: ['d', true], expiredate: ['e', true], inactive: ['f', true],
+    gid: ['g', true], groups: ['G', true], help: ['h', false], login: ['l', true], lock: ['L', false], 'move-home': ['m', false], 'non-unique': ['o', false],
+    password: ['p', true], prefix: ['P', true], remove: ['r', false], root: ['R', true], shell: ['s', true], uid: ['u', true], unlock: ['U', false],
+    'add-subuids': ['v', true], 'del-subuids': ['V', true], 'add-subgids': ['w', true], 'del-subgids': ['W', true], 'selinux-user': ['Z', true], 'selinux-range': ['~', true],
+  },
+};
+const USERADD: Getopt = {
+  short: 'b:c:d:De:f:g:G:hk:K:lmMNop:rR:P:s:u:UZ:',
+  long: {
+    'base-dir': ['b', true], 'btrfs-subvolume-home': ['~', false], badname: ['~', false], badnames: ['~', false], comment: ['c', true], 'home-dir': ['d', true], defaults: ['D', false],
+    expiredate: ['e', true], inactive: ['f', true], gid: ['g', true], groups: ['G', true], help: ['h', false], skel: ['k', true], key: ['K', true], 'no-log-init': ['l', false],
+    'create-home': ['m', false], 'no-create-home': ['M', false], 'no-user-group': ['N', false], 'non-unique': ['o', false], password: ['p', true], system: ['r', false],
+    root: ['R', true], prefix: ['P', true], shell: ['s', true], uid: ['u', true], 'user-group': ['U', false], 'selinux-user': ['Z', true], 'selinux-range': ['~', true],
+  },
+};
+const GPASSWD: Getopt = {
+  short: 'a:d:ghM:rRQ:A:',
+  long: { add: ['a', true], delete: ['d', true], help: ['h', false], 'remove-password': ['r', false], restrict: ['R', false], administrators: ['A', true], members: ['M', true], root: ['Q', true] },
+};
+const GROUPMEMS: Getopt = {
+  short: 'a:d:g:hlpR:P:',
+  long: { add: ['a', true], delete: ['d', true], group: ['g', true], help: ['h', false], list: ['l', false], purge: ['p', false], root: ['R', true], prefix: ['P', true] },
+};
+const GROUPMOD: Getopt = {
+  short: 'ag:hn:op:R:P:U:',
+  long: { append: ['a', false], gid: ['g', true], help: ['h', false], 'new-name': ['n', true], 'non-unique': ['o', false], password: ['p', true], root: ['R', true], prefix: ['P', true], users: ['U', true] },
+};
 
-/** Group lists useradd/usermod are given (`-G a,b`, `-aGsudo`, `--groups=a`, `-g sudo`), with the option letters split per cluster. */
-function usermodGroups(args: string[]): string[] {
-  const out: string[] = [];
+interface Parsed {
+  /** Option letter → values given (a flag records ''). */
+  readonly opts: Map<string, string[]>;
+  readonly operands: string[];
+}
+
+/** Resolves a long option the way getopt_long does: an exact name, else a prefix naming one option. */
+function longOption(table: Getopt, name: string): readonly [string, boolean] | undefined {
+  const exact = table.long[name];
+  if (exact) return exact;
+  const hits = Object.keys(table.long).filter((k) => k.startsWith(name)).map((k) => table.long[k] as readonly [string, boolean]);
+  const first = hits[0];
+  return first && hits.every((h) => h[0] === first[0]) ? first : undefined;
+}
+
+/** GNU getopt_long over a tool's words: options anywhere (permuted), `--` ends them. */
+function getopt(args: string[], table: Getopt): Parsed {
+  const opts = new Map<string, string[]>();
+  const operands: string[] = [];
+  const add = (k: string, v: string): void => {
+    const list = opts.get(k);
+    if (list) list.push(v);
+    else opts.set(k, [v]);
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
+    if (a === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      const key = eq > 0 ? a.slice(0, eq) : a;
-      const value = eq > 0 ? a.slice(eq + 1) : USERMOD_LONG.has(key) ? args[++i] : undefined;
-      if (key === '--groups' || key === '--gid') out.push(value ?? '');
+      const opt = longOption(table, eq > 0 ? a.slice(2, eq) : a.slice(2));
+      if (!opt) continue;
+      if (opt[1]) add(opt[0], eq > 0 ? a.slice(eq + 1) : (args[++i] ?? ''));
+      else add(opt[0], '');
       continue;
     }
-    if (!a.startsWith('-')) continue;
-    // A cluster (`-aG`): the first value-taking letter takes the rest of the word, or the next word.
+    if (!a.startsWith('-') || a === '-') {
+      operands.push(a);
+      continue;
+    }
+    // A cluster (`-aG`): a value-taking letter takes the rest of the word, or the next word.
     for (let k = 1; k < a.length; k++) {
       const letter = a[k] as string;
-      if (!USERMOD_VALUE.includes(letter)) continue;
-      const value = k < a.length - 1 ? a.slice(k + 1) : args[++i];
-      if (letter === 'G' || letter === 'g') out.push(value ?? '');
+      const at = letter === ':' ? -1 : table.short.indexOf(letter);
+      if (at < 0) continue;
+      if (table.short[at + 1] !== ':') {
+        add(letter, '');
+        continue;
+      }
+      add(letter, k < a.length - 1 ? a.slice(k + 1) : (args[++i] ?? ''));
       break;
     }
   }
-  return out;
+  return { opts, operands };
 }
+
+const groupsIn = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.toLowerCase().split(',')).map((g) => g.trim());
+const anyAdmin = (values: string[] | undefined): boolean => groupsIn(values).some((g) => ADMIN_GROUPS.has(g));
+
+/** adduser/addgroup (Debian long options, BusyBox short ones) that take the next word. */
+const ADDUSER_VALUE = /^(-[hgsGuk]|--(home|shell|uid|firstuid|lastuid|gid|firstgid|lastgid|ingroup|gecos|comment|conf|extrausers-file))$/;
 
 /** Operands of adduser/addgroup, option values skipped (`adduser --gecos "" bob sudo` → bob, sudo). */
 function adduserOperands(args: string[]): { operands: string[]; groups: string[] } {
@@ -64,17 +138,45 @@ function adduserOperands(args: string[]): { operands: string[]; groups: string[]
   return { operands, groups };
 }
 
-/** True when `c` puts a user into an administrative group (see the module comment). */
-export function joinsAdminGroup(c: Cmd): boolean {
+/**
+ * How far `c` puts a user into an administrative group (see the module comment): 'high' for
+ * membership of sudo, wheel, root …; 'medium' for root (gid 0) as a user's primary group only,
+ * which container images do for service users; undefined otherwise. `usermod -rG sudo bob`
+ * removes from the group and is not a finding.
+ */
+export function joinsAdminGroup(c: Cmd): 'high' | 'medium' | undefined {
   const n = c.name;
-  const a = c.args;
-  if (n === 'usermod' || n === 'useradd') return usermodGroups(a).some(anyAdmin);
-  // `gpasswd -a USER GROUP`, `-M USERS GROUP`, `-A ADMINS GROUP`: the group is the last operand.
-  if (n === 'gpasswd') return a.some((x) => /^(-[aMA]|--(add|members|administrators))$/.test(x)) && anyAdmin(a[a.length - 1]);
+  // Same-input variables resolved (`G=sudo; usermod -aG $G bob`); the rest stay as written.
+  const a = c.resolvedArgs ?? c.args;
+  if (n === 'usermod' || n === 'useradd') {
+    const { opts } = getopt(a, n === 'usermod' ? USERMOD : USERADD);
+    // usermod's -r with -G removes the user from those groups; useradd's -r is a system account.
+    const removes = n === 'usermod' && opts.has('r');
+    if (!removes && anyAdmin(opts.get('G'))) return 'high';
+    const primary = groupsIn(opts.get('g'));
+    if (primary.some((g) => ADMIN_GROUPS.has(g) && !ROOT_GROUP.has(g))) return 'high';
+    return primary.some((g) => ROOT_GROUP.has(g)) ? 'medium' : undefined;
+  }
+  // `gpasswd -a USER GROUP`, `-M USERS GROUP`, `-A ADMINS GROUP`: the group is the first operand (`gpasswd sudo -a bob` too).
+  if (n === 'gpasswd') {
+    const { opts, operands } = getopt(a, GPASSWD);
+    const grants = opts.has('a') || opts.has('A') || groupsIn(opts.get('M')).some((u) => u !== '');
+    return grants && anyAdmin(operands.slice(0, 1)) ? 'high' : undefined;
+  }
+  // `groupmems -g GROUP -a USER` (without -g it edits the caller's own group).
+  if (n === 'groupmems') {
+    const { opts } = getopt(a, GROUPMEMS);
+    return opts.has('a') && anyAdmin(opts.get('g')) ? 'high' : undefined;
+  }
+  // `groupmod -U USERS [-a] GROUP` sets (or with -a appends) the group's members.
+  if (n === 'groupmod') {
+    const { opts, operands } = getopt(a, GROUPMOD);
+    return groupsIn(opts.get('U')).some((u) => u !== '') && anyAdmin(operands.slice(-1)) ? 'high' : undefined;
+  }
   // Debian `adduser USER GROUP` / `addgroup USER GROUP` adds an existing user to a group.
   if (n === 'adduser' || n === 'addgroup') {
     const { operands, groups } = adduserOperands(a);
-    return groups.some(anyAdmin) || (operands.length === 2 && anyAdmin(operands[1]));
+    return groups.some((g) => anyAdmin([g])) || (operands.length === 2 && anyAdmin([operands[1] as string])) ? 'high' : undefined;
   }
-  return false;
+  return undefined;
 }

@@ -37,6 +37,8 @@ export interface Cmd {
   expands: string[];
   /** Assignments before the command or standalone (`HISTFILE=/dev/null`). */
   assigns: string[];
+  /** `args` with `$X` / `${X}` replaced by literal values assigned earlier on the same input (`G=sudo; usermod -aG $G bob`); set only when one was. */
+  resolvedArgs?: string[];
   start: number;
   end: number;
 }
@@ -206,6 +208,18 @@ export function extract(root: Node): Script {
     const { name, rawName, args, via } = nameNode ? unwrap(wordText(nameNode), rawArgs) : { name: '', rawName: '', args: rawArgs, via: [] };
     const cmd: Cmd = { name, rawName, args, rawArgs: argNodes.map((x) => x.text), redirects: [], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns, start: n.startIndex, end: n.endIndex };
     if (via.length > 0) cmd.via = via;
+    if (vars.size > 0 && args.some((x) => x.includes('$'))) {
+      let changed = false;
+      const resolved = args.map((x) =>
+        x.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (m, a?: string, b?: string) => {
+          const value = vars.get((a ?? b) as string);
+          if (value === undefined) return m;
+          changed = true;
+          return value;
+        }),
+      );
+      if (changed) cmd.resolvedArgs = resolved;
+    }
     // A here-string is a child of the command itself (`sh <<< "…"`), not of a redirected_statement.
     for (const c of n.namedChildren) if (c?.type === 'herestring_redirect') cmd.redirects.push(redirectOf(c));
     script.cmds.push(cmd);

@@ -39,13 +39,26 @@ function shArgs(args: string[]): ShArgs {
   return { c, s, operands: [] };
 }
 
-/** True when a shell reads its script from stdin (`| sh`, `| bash -s`, `| sh -e`; not `| sh -c …`, not `| sh file`). */
+/** Files that are the process's own stdin. */
+const STDIN_FILES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/**
+ * True when a shell reads its script from stdin (`| sh`, `| bash -s`, `| sh -e`, `| bash /dev/fd/0`;
+ * not `| sh -c …`, not `| sh file`). Under xargs, `sh -c` with no script takes the first word read
+ * as the script, and `xargs -I{} sh -c {}` a whole line: stdin is code there too.
+ */
 export function shellReadsStdin(d: Cmd): boolean {
   if (!SH.has(d.name)) return false;
   const p = shArgs(d.args);
-  if (p.c) return false;
   const first = p.operands[0];
-  return p.s || first === undefined || first === '-' || first === '/dev/stdin';
+  if (p.c) return d.via?.includes('xargs') === true && (first === undefined || first.includes('{}') || /^[^\w\s]{1,4}$/.test(first));
+  return p.s || first === undefined || STDIN_FILES.has(first);
+}
+
+/** {@link shellReadsStdin}, or `source /dev/stdin` / `. /dev/stdin` (the current shell runs stdin). */
+export function readsStdinScript(d: Cmd): boolean {
+  if (d.name === 'source' || d.name === '.') return STDIN_FILES.has(d.args[0] ?? '') && d.args[0] !== '-';
+  return shellReadsStdin(d);
 }
 
 /** `printf FORMAT ARGS…` output: escapes decoded, `%s`-style conversions filled from ARGS (format not reused). */
@@ -76,6 +89,21 @@ export function literalOutput(c: Cmd): string | undefined {
     return r ? r.target : undefined;
   }
   return undefined;
+}
+
+/** Filters that pass text through unchanged or only drop, reorder or copy whole lines. */
+const PASS_THROUGH = new Set(['cat', 'tee', 'grep', 'egrep', 'fgrep', 'sort', 'uniq', 'head', 'tail', 'envsubst']);
+
+/**
+ * True when a pipeline stage hands on its input as whole lines (`tee log`, `grep -v '#'`, `sort -u`,
+ * `cat -`), so what reaches the next stage is text already written. Byte cuts (`tail -c +2`) and
+ * `grep -o` (parts of lines) can assemble a command that was not written, so they transform.
+ */
+export function passesThrough(c: Cmd): boolean {
+  if (!PASS_THROUGH.has(c.name) || c.nested.length > 0) return false;
+  if ((c.name === 'head' || c.name === 'tail') && c.args.some((a) => /^-[a-zA-Z]*c|^--bytes/.test(a))) return false;
+  if (/grep$/.test(c.name) && c.args.some((a) => /^-[a-zA-Z]*o|^--only/.test(a))) return false;
+  return true;
 }
 
 /** The script of `sh -c SCRIPT`, `su -c SCRIPT` / `su --command=SCRIPT`. */
@@ -178,9 +206,10 @@ export function nestedScripts(c: Cmd): string[] {
   if (inner) out.push(inner);
   else if (c.name === 'eval') out.push(c.args.join(' '));
   if (shellReadsStdin(c)) for (const r of c.redirects) if (r.op.startsWith('<<')) out.push(r.target);
-  const next = c.downstream[0];
-  if (next && shellReadsStdin(next)) {
-    const text = literalOutput(c);
+  // `echo '…' | sh`, and through stages that pass lines on unchanged (`echo '…' | tee log | sh`, `grep -v '#' <<EOF | sh`).
+  const next = c.downstream.find((d) => !passesThrough(d));
+  if (next && readsStdinScript(next)) {
+    const text = literalOutput(c) ?? (passesThrough(c) && (c.name !== 'cat' || c.args.every((a) => a.startsWith('-'))) ? c.redirects.find((r) => r.op.startsWith('<<'))?.target : undefined);
     if (text !== undefined) out.push(text);
   }
   const code = inlineCode(c);

@@ -9,7 +9,7 @@ import type { Finding, Severity } from '../types.ts';
 import { finding } from './common.ts';
 import type { Cmd, Script } from './shell-ast.ts';
 import { joinsAdminGroup } from './shell-accounts.ts';
-import { literalOutput, SH, shellReadsStdin } from './shell-nested.ts';
+import { literalOutput, passesThrough, readsStdinScript, SH } from './shell-nested.ts';
 
 const D = 'shell';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
@@ -54,9 +54,9 @@ function isSystemTarget(raw: string): boolean {
 /** True when an interpreter downstream of a pipe reads its program from stdin (`| sh`, `| python -`, not `| python -m json.tool`). */
 function readsStdinCode(d: Cmd): boolean {
   // For sh and bash, `-e` is errexit, not code in an argument: `| bash -e` runs stdin.
-  if (SH.has(d.name)) return shellReadsStdin(d);
+  if (SH.has(d.name) || d.name === 'source' || d.name === '.') return readsStdinScript(d);
   if (!INTERPRETERS.has(d.name)) return false;
-  if (d.name === 'eval' || d.name === 'source' || d.name === '.') return false;
+  if (d.name === 'eval') return false;
   const opts = d.args.filter((x) => x.startsWith('-'));
   if (opts.some((o) => /^-[a-z]*[mce]$/i.test(o) || o === '-mjson.tool' || o.startsWith('-m'))) return false;
   const positional = d.args.filter((x) => !x.startsWith('-'));
@@ -80,9 +80,13 @@ function decodes(c: Cmd): boolean {
 function transformedIntoInterpreter(c: Cmd): boolean {
   const k = c.downstream.findIndex(readsStdinCode);
   if (k < 0) return false;
-  if (literalOutput(c) !== undefined) return k > 0 && !c.downstream.slice(0, k).some(decodes);
+  // Stages that pass lines on unchanged (tee, grep, sort, cat …) transform nothing; the text is
+  // judged as if piped straight in (shell-nested.ts).
+  const between = c.downstream.slice(0, k);
+  if (between.some(decodes)) return false;
+  if (literalOutput(c) !== undefined) return between.some((d) => !passesThrough(d));
   // A command fed literal text (`tr … <<< 'text' | sh`) is itself the transformation.
-  return c.redirects.some((r) => r.op.startsWith('<<')) && !decodes(c) && !c.downstream.slice(0, k).some(decodes);
+  return c.redirects.some((r) => r.op.startsWith('<<')) && !decodes(c) && (!passesThrough(c) || between.some((d) => !passesThrough(d)));
 }
 
 /** Options of `find` that neither select files nor stop the walk: with only these, `find / -delete` deletes everything. */
@@ -224,7 +228,9 @@ export function applyRules(s: Script, out: Finding[]): void {
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
     // A second uid 0 account is a root login that survives password changes on root.
     if ((n === 'useradd' || n === 'adduser' || n === 'usermod') && /\s(-[a-z]*u|--uid)(\s+|=)?0+\s/.test(` ${joined} `)) push('shell.account-change', 'high', 'creates or changes a user with uid 0 (a second root)', c);
-    if (joinsAdminGroup(c)) push('shell.account-change', 'high', 'adds a user to an administrative group (sudo, wheel, root …)', c);
+    const joins = joinsAdminGroup(c);
+    if (joins === 'high') push('shell.account-change', 'high', 'adds a user to an administrative group (sudo, wheel, root …)', c);
+    else if (joins === 'medium') push('shell.account-change', 'medium', "makes root (gid 0) a user's primary group", c);
 
     // --- Windows account, firewall and registry tampering ---
     if (n === 'net' && /\/add\b/.test(joined) && /\b(user|localgroup)\b/.test(joined)) push('shell.account-change', 'high', 'adds a Windows user or group member', c);

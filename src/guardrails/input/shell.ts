@@ -189,7 +189,9 @@ export async function createShellDetector(opts: ShellDetectorOptions = {}): Prom
     for (const c of s.cmds) {
       for (const inner of nestedScripts(c)) {
         if (nestedLeft-- <= 0) {
-          out.push(finding(D, 'shell.too-complex', 'medium', `more than ${MAX_NESTED} nested scripts in one value; the rest was not inspected`));
+          // Code is still left to follow: padding a value with harmless `sh -c :` to spend the budget
+          // must not let the script after it through, so this fails closed (high), like the depth bound.
+          if (!out.some((f) => f.rule === 'shell.too-complex' && f.severity === 'high')) out.push(finding(D, 'shell.too-complex', 'high', `more than ${MAX_NESTED} nested scripts in one value; the rest was not inspected`));
           return;
         }
         const sub = script(inner, out);

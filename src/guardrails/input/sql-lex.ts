@@ -66,7 +66,7 @@ const OS = new Set(['XP_CMDSHELL', 'SP_OACREATE', 'SP_OAMETHOD', 'XP_DIRTREE', '
 const FILE_FUNCS = new Set(['LOAD_FILE', 'PG_READ_FILE', 'PG_LS_DIR', 'UTL_HTTP.REQUEST', 'UTL_INADDR.GET_HOST_ADDRESS', 'UTL_INADDR.GET_HOST_NAME', 'UTL_FILE.FOPEN', 'HTTPURITYPE', 'LO_IMPORT', 'LO_EXPORT', 'DBMS_XMLGEN.GETXML']);
 const ERROR_FUNCS = new Set(['EXTRACTVALUE', 'UPDATEXML', 'EXP', 'GTID_SUBSET', 'JSON_KEYS', 'CTXSYS.DRITHSX.SN', 'XMLTYPE']);
 const RECON = new Set(['INFORMATION_SCHEMA', '@@VERSION', '@@DATADIR', '@@HOSTNAME', 'SYSOBJECTS', 'SYSCOLUMNS', 'PG_CATALOG', 'PG_SHADOW', 'PG_USER', 'MYSQL.USER', 'SYS.USER$', 'ALL_TABLES', 'ALL_TAB_COLUMNS', 'DBA_USERS', 'SQLITE_MASTER', 'MASTER..SYSDATABASES', 'SYS.TABLES', 'CURRENT_USER', 'VERSION', 'USER', 'DATABASE', 'CURRENT_SETTING', 'DB_NAME', 'SYSTEM_USER', 'SESSION_USER', 'SCHEMA']);
-const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTER', 'CREATE', 'EXEC', 'EXECUTE', 'SHUTDOWN', 'DECLARE', 'GRANT', 'SELECT', 'WAITFOR', 'SET', 'COPY', 'CALL']);
+const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTER', 'CREATE', 'EXEC', 'EXECUTE', 'SHUTDOWN', 'DECLARE', 'GRANT', 'SELECT', 'WAITFOR', 'SET', 'COPY', 'CALL', 'MERGE']);
 /** Tables holding password hashes or logins. */
 const CREDENTIAL_TABLES = new Set(['PG_SHADOW', 'PG_AUTHID', 'SYSUSERS', 'SYSLOGINS', 'SQL_LOGINS', 'DBA_USERS', 'USER$', 'SYSXLOGINS']);
 const PRIVILEGE_PROCS = new Set(['SP_ADDSRVROLEMEMBER', 'SP_ADDLOGIN', 'SP_ADDROLEMEMBER', 'SP_CONFIGURE', 'SP_PASSWORD', 'SP_GRANTLOGIN']);
@@ -77,6 +77,14 @@ const DROP_OBJECTS = new Set(['TABLE', 'DATABASE', 'SCHEMA', 'FUNCTION', 'PROCED
  * "drop the temporary files" or "drop temporary access" is not one.
  */
 const DROP_MODIFIERS = new Set(['TEMPORARY', 'MATERIALIZED', 'FOREIGN']);
+/** True when the DROP at `i` is followed by an object word, after at most one modifier. */
+function dropsObject(toks: readonly Tok[], i: number): boolean {
+  const next = toks[i + 1];
+  const dropped = next?.t === 'w' && DROP_MODIFIERS.has(next.v) ? toks[i + 2] : next;
+  return dropped?.t === 'w' && DROP_OBJECTS.has(dropped.v);
+}
+const MAY_DROP = /drop/i;
+const MAY_COMMENT = /\/\*|--|#/;
 const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
 
 /** PostgreSQL `COPY t FROM '/etc/passwd'` / `COPY t TO PROGRAM '…'` (an absolute server path or a program, not STDIN). */
@@ -106,8 +114,7 @@ export function lexSignals(s: string): LexSignal[] {
     if (k.t === 'w') {
       if (CREDENTIAL_TABLES.has(k.v)) out.push(sig('sql.credential-table', 'high', 'reads a credential table', true));
       if (PRIVILEGE_PROCS.has(k.v)) out.push(sig('sql.privilege', 'high', 'procedure that grants server roles or logins', true));
-      const dropped = next?.t === 'w' && DROP_MODIFIERS.has(next.v) ? toks[i + 2] : next;
-      if (k.v === 'DROP' && dropped?.t === 'w' && DROP_OBJECTS.has(dropped.v)) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
+      if (k.v === 'DROP' && dropsObject(toks, i)) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
       if (k.v === 'BACKUP' && next?.t === 'w' && (next.v === 'DATABASE' || next.v === 'LOG')) out.push(sig('sql.file-access', 'high', 'BACKUP writes the database to a (possibly remote) file', true));
       if (TIME.has(k.v) && isCall(i)) out.push(sig('sql.time-delay', 'high', 'time-delay function (blind SQL injection)', true));
       if (k.v === 'WAITFOR' && next?.v === 'DELAY') out.push(sig('sql.time-delay', 'high', 'WAITFOR DELAY (blind SQL injection)', true));
@@ -149,12 +156,18 @@ export function lexSignals(s: string): LexSignal[] {
       out.push(sig('sql.injection', 'high', 'concatenated function call after a quote', false));
       weak++;
     }
-    if (k.t === ';' && next?.t === 'w' && STACKED.has(next.v)) out.push(sig('sql.stacked', 'high', 'stacked statement after the value', true));
+    // MERGE only as `MERGE INTO`: "…; merge the branch" is prose.
+    if (k.t === ';' && next?.t === 'w' && STACKED.has(next.v) && (next.v !== 'MERGE' || toks[i + 2]?.v === 'INTO')) out.push(sig('sql.stacked', 'high', 'stacked statement after the value', true));
     if (k.t === 'c' && i > 0 && (toks[i - 1]?.t === 'q' || toks[i - 1]?.v === ')' || (sawQuote && (toks[i - 1]?.t === 'n' || toks[i - 1]?.t === 'w') && toks.slice(0, i).some((x) => x.t === 'w' && BOOL.has(x.v))))) {
       out.push(sig('sql.comment-truncation', 'high', 'comment after a quote truncates the rest of the query', false));
       weak++;
     }
     if (k.t === 'q' && (next?.t === 'o' && next.v === ')' ) && toks[i + 2]?.t === 'w' && BOOL.has((toks[i + 2] as Tok).v)) weak++;
+  }
+  // `DROP /*x*/ TEMPORARY TABLE t`: a comment between the words is a blank to the database.
+  if (!out.some((x) => x.rule === 'sql.drop') && MAY_DROP.test(s) && MAY_COMMENT.test(s)) {
+    const clean = lex(withoutComments(s));
+    if (clean.some((x, i) => x.t === 'w' && x.v === 'DROP' && dropsObject(clean, i))) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
   }
   if (COPY_FILE.test(s)) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
   if (MAY_OR.test(s)) out.push(...numericSplice(s));

@@ -9,36 +9,68 @@
  * only updates or inserts is bounded by its match, as `ON CONFLICT … DO UPDATE` is, and passes.
  *
  * Read over a reading's skeleton (sql-comments.ts): a comment does not split `THEN/**\/DELETE` and
- * a string (`SET note = 'then delete'`) does not fake one. One pass: each MERGE reads its clauses up
- * to its `;` or the next MERGE, so no token is read twice.
+ * a string (`SET note = 'then delete'`) does not fake one. One pass over the tokens (see
+ * {@link deletes}). A value with a quote break is also read as spliced into a literal
+ * ({@link splicedMergeSignals}). In free text for people the finding is medium.
  */
 import type { LexSignal } from './sql-lex.ts';
 import { tokens, type Tok } from './sql-unparsed.ts';
+import { readings } from './sql-comments.ts';
 
 /** Most text never says "merge": it is not tokenised. */
 const MAY_MERGE = /merge/i;
 
-/** True when the MERGE at `i` has a `WHEN [NOT] MATCHED … THEN DELETE` clause after its USING. */
-function deletes(t: readonly Tok[], i: number): boolean {
+/**
+ * True when a MERGE has a `WHEN [NOT] MATCHED … THEN DELETE` clause after its USING. One pass: a
+ * statement runs from its start or a `;` to the next `;`; a MERGE inside it (a first MERGE, or a
+ * name such as `USING s merge`, or `SELECT 1 AS merge`) starts the clause chain if none is under
+ * way and does not reset one that is, so an alias called `merge` does not end the statement.
+ */
+function deletes(t: readonly Tok[]): boolean {
+  let merge = false;
   let using = false;
   let when = false;
-  for (let j = i + 1; j < t.length; j++) {
+  for (let j = 0; j < t.length; j++) {
     const v = (t[j] as Tok).v;
-    if (v === ';' || v === 'MERGE') return false;
-    if (v === 'USING') using = true;
+    if (v === ';') merge = using = when = false;
+    else if (v === 'MERGE') merge = true;
+    else if (merge && v === 'USING') using = true;
     else if (using && v === 'WHEN' && (t[j + 1]?.v === 'MATCHED' || (t[j + 1]?.v === 'NOT' && t[j + 2]?.v === 'MATCHED'))) when = true;
     else if (when && v === 'THEN' && t[j + 1]?.v === 'DELETE') return true;
   }
   return false;
 }
 
-/** `sql.unbounded-write` for a MERGE that deletes, in a reading's skeleton (see the module comment). */
-export function mergeSignals(skeleton: string): LexSignal[] {
+const MERGE_DELETE = (severity: 'high' | 'medium'): LexSignal => ({
+  rule: 'sql.unbounded-write',
+  severity,
+  message: 'MERGE … THEN DELETE deletes the rows a join matches, with no WHERE to bound them (statement not parsed)',
+  strong: true,
+});
+
+/**
+ * `sql.unbounded-write` for a MERGE that deletes, in a reading's skeleton (see the module comment).
+ * `prose`: the field is free text for people, where a question about MERGE quotes one; there the
+ * finding is medium.
+ */
+export function mergeSignals(skeleton: string, prose = false): LexSignal[] {
   if (!MAY_MERGE.test(skeleton)) return [];
-  const t = tokens(skeleton);
-  for (let i = 0; i < t.length; i++) {
-    if (t[i]?.v === 'MERGE' && deletes(t, i)) {
-      return [{ rule: 'sql.unbounded-write', severity: 'high', message: 'MERGE … THEN DELETE deletes the rows a join matches, with no WHERE to bound them (statement not parsed)', strong: true }];
+  return deletes(tokens(skeleton)) ? [MERGE_DELETE(prose ? 'medium' : 'high')] : [];
+}
+
+/**
+ * The same, for a value spliced into a quoted literal (`x'; MERGE … THEN DELETE; --`): its
+ * unmatched quote empties the rest of its own skeleton, but the database reads it as closing the
+ * literal it was spliced into. So the value is read as the database does, after an opening `'`
+ * or `"`: a MERGE that a literal in the value covers stays covered (`SET note = 'then delete'`).
+ */
+export function splicedMergeSignals(value: string, prose = false): LexSignal[] {
+  if (!MAY_MERGE.test(value) || !/['"]/.test(value)) return [];
+  for (const q of ["'", '"']) {
+    if (!value.includes(q)) continue;
+    for (const r of readings(q + value)) {
+      const sigs = mergeSignals(r.skeleton, prose);
+      if (sigs.length > 0) return sigs;
     }
   }
   return [];

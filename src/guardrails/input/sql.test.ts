@@ -311,3 +311,37 @@ describe('sql detector: DROP with a modifier before the object is a DROP', () =>
     }
   });
 });
+
+describe('sql detector: review fixes for MERGE and commented DROP', () => {
+  test('a MERGE … THEN DELETE after a quote break is found (stacked and unbounded write)', () => {
+    for (const s of ["x'; MERGE INTO t USING s ON 1=1 WHEN MATCHED THEN DELETE; --", "x' ; MERGE INTO t USING s ON 1=1 WHEN MATCHED THEN DELETE --", 'x"; MERGE INTO t USING s ON 1=1 WHEN MATCHED THEN DELETE; --']) {
+      const f = sql.scan(s, { field: 'arguments.name' });
+      assert.ok(attack(f) && rules(f).includes('sql.unbounded-write') && rules(f).includes('sql.stacked'), `${s}: ${rules(f).join(',')}`);
+    }
+  });
+  test('a string in a MERGE that updates does not fake a delete', () => {
+    for (const field of ['arguments.name', 'arguments.query']) {
+      const f = sql.scan("MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET note = 'then delete'", { field });
+      assert.equal(attack(f), false, `${field}: ${rules(f).join(',')}`);
+    }
+  });
+  test('a name or alias spelled merge does not end the MERGE', () => {
+    for (const s of ['MERGE INTO t USING s merge ON true WHEN MATCHED THEN DELETE', 'MERGE INTO t USING (SELECT 1 AS merge) s ON true WHEN MATCHED THEN DELETE']) {
+      assert.ok(rules(q(s)).includes('sql.unbounded-write') && attack(q(s)), `${s}: ${rules(q(s)).join(',')}`);
+    }
+  });
+  test('a comment inside DROP TEMPORARY TABLE does not hide the DROP', () => {
+    for (const s of ['DROP /*x*/ TEMPORARY TABLE t', 'DROP TEMPORARY/**/TABLE t', 'DROP TEMPORARY -- x\nTABLE t']) {
+      const f = sql.scan(s, { field: 'arguments.name' });
+      assert.ok(rules(f).includes('sql.drop') && attack(f), `${s}: ${rules(f).join(',')}`);
+    }
+  });
+  test('in free text a quoted MERGE … THEN DELETE is a medium finding; elsewhere high', () => {
+    const s = 'How do I write MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE in Postgres 15?';
+    for (const field of ['arguments.description', 'arguments.note', 'arguments.text', 'arguments.comment']) {
+      const f = sql.scan(s, { field });
+      assert.ok(f.some((x) => x.rule === 'sql.unbounded-write' && x.severity === 'medium') && !attack(f), `${field}: ${JSON.stringify(f)}`);
+    }
+    assert.ok(attack(sql.scan(s, { field: 'arguments.name' })));
+  });
+});

@@ -24,7 +24,7 @@ import { identifierSignals } from './sql-identifier.ts';
 import { parseAsync, parseBounded, startParser, type ParseResult } from './sql-parser.ts';
 import { readings } from './sql-comments.ts';
 import { isSqlField, unparsedSignals } from './sql-unparsed.ts';
-import { mergeSignals } from './sql-merge.ts';
+import { mergeSignals, splicedMergeSignals } from './sql-merge.ts';
 
 export interface SqlDetectorOptions {
   /** Max characters of one field inspected lexically (default 16 KiB). */
@@ -204,6 +204,8 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
     // A user name or id holds no SQL at all, so there the parser's confirmation is not needed.
     const identifier = fieldRole(ctx?.field) === 'identifier';
     const sqlField = isSqlField(ctx?.field);
+    // Free text for people: a question about MERGE quotes one (sql-merge.ts); a value that is one is still high.
+    const prose = fieldRole(ctx?.field) === 'text';
     for (const view of decodedViews(body)) {
       fromSignals(nosqlSignals(view), out);
       if (identifier) {
@@ -217,9 +219,12 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
       // The statement checks read the text with its comments out (sql-comments.ts): a leading
       // comment hid the keyword, and MySQL runs what `/*! … */` holds. Every reading is judged.
       let unverified = false;
+      let merged = false;
       for (const r of readings(view)) {
         // No grammar we run parses MERGE: a MERGE that deletes is judged on the skeleton, in any field.
-        fromSignals(mergeSignals(r.skeleton), out);
+        const merge: LexSignal[] = merged ? [] : mergeSignals(r.skeleton, prose && !STATEMENT_START.test(r.text));
+        merged ||= merge.length > 0;
+        fromSignals(merge, out);
         if (!STATEMENT_START.test(r.text)) {
           unverified = true; // not a statement: the fragment scan below reads it
           if (sqlField) fromSignals(unparsedSignals(r.skeleton), out); // `EXPLAIN ANALYZE DELETE …`
@@ -240,6 +245,8 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
         unverified = true;
         if (sqlField) fromSignals(unparsedSignals(r.skeleton), out);
       }
+      // A quote break (`x'; MERGE … THEN DELETE; --`) empties the rest of the value's own skeleton.
+      if (!merged) fromSignals(splicedMergeSignals(view, prose), out);
       if (!unverified) continue;
       // Most values hold no quote, comment, operator or SQL keyword: nothing to scan.
       if (!maySignal(view)) continue;

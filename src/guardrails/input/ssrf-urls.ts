@@ -89,10 +89,17 @@ export function joinUrlBreaks(s: string, internal?: (host: string) => boolean): 
     if (urlSpans(joined).length > 0) return joined;
   }
   const next = /\S*/y;
-  let out = '';
+  // The output's pieces, joined once; the current token (after the joins so far) is kept apart,
+  // its first MAX_AUTHORITY + 1 characters only, so no step reads the growing output (linear).
+  const out: string[] = [];
+  let joined = false;
   let schemeInToken = false;
-  // Where the current token starts in `out` (after the joins so far).
-  let tokenStart = 0;
+  let token = '';
+  let tokenLength = 0;
+  const extend = (t: string): void => {
+    if (token.length <= MAX_AUTHORITY) token += t.slice(0, MAX_AUTHORITY + 1 - token.length);
+    tokenLength += t.length;
+  };
   let last = 0;
   for (const m of s.matchAll(/[\t\n\r]+/g)) {
     const at = m.index ?? 0;
@@ -103,20 +110,28 @@ export function joinUrlBreaks(s: string, internal?: (host: string) => boolean): 
     const tail = space >= 0 ? piece.slice(space + 1) : piece;
     // A colon after a scheme character (linear, unlike a full scheme regex on a long token).
     schemeInToken = (space < 0 && schemeInToken) || /[A-Za-z0-9+.-]:/.test(tail);
-    if (space >= 0) tokenStart = out.length + space + 1;
-    out += piece;
+    if (space >= 0) {
+      token = '';
+      tokenLength = 0;
+    }
+    extend(tail);
+    out.push(piece);
     last = at + m[0].length;
     next.lastIndex = last;
     const cont = next.exec(s)?.[0] ?? '';
     const inside = tail !== '' && cont !== '';
     const authority = /^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/.test(cont) || /^[^/?#\\]*@/.test(cont);
-    if (inside && schemeInToken && (authority || (internal !== undefined && out.length - tokenStart <= MAX_AUTHORITY && joinsInternal(out.slice(tokenStart), s, last, internal)))) continue;
-    out += m[0];
+    if (inside && schemeInToken && (authority || (internal !== undefined && tokenLength <= MAX_AUTHORITY && joinsInternal(token, s, last, internal)))) {
+      joined = true;
+      continue;
+    }
+    out.push(m[0]);
     schemeInToken = false;
-    tokenStart = out.length;
+    token = '';
+    tokenLength = 0;
   }
-  out += s.slice(last);
-  return out === s ? undefined : out;
+  out.push(s.slice(last));
+  return joined ? out.join('') : undefined;
 }
 
 /** Longest URL prefix read for a host across a break: a host has at most 253 characters, userinfo rarely more. */
