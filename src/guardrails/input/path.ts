@@ -105,9 +105,10 @@ function withinRoots(abs: string, roots: readonly string[]): boolean {
  * them (`Application Support`, `User Data`), so the token split of prose cut them apart. Searched in
  * the whole text instead (path-targets.ts). When the value is that path — its first segment one
  * word or the profile folder itself, the store its end — it is a path like an absolute one (high);
- * inside a sentence it is a mention (medium), as other sensitive paths in prose are.
+ * inside a sentence it is a mention (medium), as other sensitive paths in prose are. `single`: the
+ * value is one path (not prose), so the store is the path itself.
  */
-function browserStoreInProse(value: string, out: Finding[], single = false): void {
+function browserStoreMention(value: string, out: Finding[], single = false): void {
   for (const view of decodedViews(value)) {
     const raw = storeText(view);
     const p = canonical(lowerAscii(raw));
@@ -209,8 +210,8 @@ export function createPathDetector(opts: PathDetectorOptions = {}): Detector {
           }
         }
         // A single path value too: `…/Default/Login\\ Data`, `Default//Login Data`, `User Data/Local State`.
-        if (prose) browserStoreInProse(stripWrapping(trimmed), out);
-        else if (!out.some((f) => f.rule === 'path.sensitive')) browserStoreInProse(stripWrapping(trimmed), out, true);
+        if (prose) browserStoreMention(stripWrapping(trimmed), out);
+        else if (!out.some((f) => f.rule === 'path.sensitive')) browserStoreMention(stripWrapping(trimmed), out, true);
         return out;
       });
     },
