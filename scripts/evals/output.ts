@@ -38,6 +38,9 @@ function injectionRows(): EvalRow[] {
     // The same items rendered as YAML (the suites' format) and as pretty-printed JSON (what most
     // MCP tools return), one row each.
     sets.push(['agentdojo', split, () => [...agentdojo(split), ...agentdojo(split, { render: 'json' })]]);
+    // All of them under one threshold, as a gateway has one: the per-set rows each choose their
+    // own 1% point (with 50 e-mails, the score of the single worst one).
+    sets.push(['pooled', split, () => [...bipia(split, split === 'train' ? { maxContexts: 200 } : {}), ...injecagent(split), ...agentdojo(split), ...agentdojo(split, { render: 'json' })].map((d) => ({ ...d, dataset: 'benchmarks-pooled' })), split === 'test' ? 'bipia + injecagent + agentdojo (yaml, json), one threshold for all' : undefined]);
   }
   // Real benign e-mail: the false-positive rate at the shipped threshold (the training half set
   // that threshold, never the weights; see scripts/train-injection.ts).
