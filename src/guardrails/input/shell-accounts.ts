@@ -1,6 +1,6 @@
 /**
  * Group changes that grant administration: `usermod -aG sudo bob`, `useradd -G wheel x`,
- * `gpasswd -a bob sudo`, `groupmems -g sudo -a bob`, Debian's `adduser bob sudo`. A member of sudo
+ * `gpasswd -a bob sudo`, `groupmems -g sudo -a bob`, libuser's `lgroupmod -M bob wheel`, Debian's `adduser bob sudo`. A member of sudo
  * or wheel becomes root with their own password, so this is privilege escalation that survives the
  * session, like a second uid 0 account. Each tool names the group differently (an option value, the
  * first or last operand), so each is read with its own getopt table here, the way the tool itself
@@ -56,6 +56,15 @@ const GROUPMEMS: Getopt = {
 const GROUPMOD: Getopt = {
   short: 'ag:hn:op:R:P:U:',
   long: { append: ['a', false], gid: ['g', true], help: ['h', false], 'new-name': ['n', true], 'non-unique': ['o', false], password: ['p', true], root: ['R', true], prefix: ['P', true], users: ['U', true] },
+};
+
+/** libuser's lgroupmod (lgroupmod.c, popt): -M/--member-add and -A/--admin-add add; -m and -a remove. */
+const LGROUPMOD: Getopt = {
+  short: 'A:a:g:iLM:m:n:P:p:U',
+  long: {
+    'admin-add': ['A', true], 'admin-remove': ['a', true], gid: ['g', true], interactive: ['i', false], lock: ['L', false], 'member-add': ['M', true],
+    'member-remove': ['m', true], name: ['n', true], plainpassword: ['P', true], password: ['p', true], unlock: ['U', false],
+  },
 };
 
 interface Parsed {
@@ -172,6 +181,12 @@ export function joinsAdminGroup(c: Cmd): 'high' | 'medium' | undefined {
   if (n === 'groupmod') {
     const { opts, operands } = getopt(a, GROUPMOD);
     return groupsIn(opts.get('U')).some((u) => u !== '') && anyAdmin(operands.slice(-1)) ? 'high' : undefined;
+  }
+  // libuser `lgroupmod -M USERS GROUP` (members) / `-A USERS GROUP` (group administrators, like gpasswd -A).
+  if (n === 'lgroupmod') {
+    const { opts, operands } = getopt(a, LGROUPMOD);
+    const grants = [...groupsIn(opts.get('M')), ...groupsIn(opts.get('A'))].some((u) => u !== '');
+    return grants && anyAdmin(operands.slice(-1)) ? 'high' : undefined;
   }
   // Debian `adduser USER GROUP` / `addgroup USER GROUP` adds an existing user to a group.
   if (n === 'adduser' || n === 'addgroup') {

@@ -7,6 +7,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { decodeEscapes } from './shell-escapes.ts';
+import { literalOutput } from './shell-nested.ts';
 import { unwrap } from './shell-wrappers.ts';
 
 export interface Redirect {
@@ -37,6 +38,13 @@ export interface Cmd {
   expands: string[];
   /** Assignments before the command or standalone (`HISTFILE=/dev/null`). */
   assigns: string[];
+  /** For `read` as a `while` condition: the loop body (`… | while read l; do $l; done` runs each line read). */
+  loopBody?: Cmd[];
+  /**
+   * A name computed by a command substitution the parse could not resolve (`$(echo … | rev) x`,
+   * `` `foo` ``): the commands inside it. Not set for a path under a computed directory (`$(dirname $0)/run.sh`).
+   */
+  nameSubst?: Cmd[];
   /** `args` with `$X` / `${X}` replaced by literal values assigned earlier on the same input (`G=sudo; usermod -aG $G bob`); set only when one was. */
   resolvedArgs?: string[];
   start: number;
@@ -123,11 +131,14 @@ export function extract(root: Node): Script {
     if (t === 'redirected_statement') {
       const body = n.childForFieldName('body');
       const inner = body ? visit(body, depth + 1, sub, owner) : [];
-      const target = inner[inner.length - 1];
+      const last = inner[inner.length - 1];
+      // `while read l; do …; done <<< '…'`: the loop's input is what its `read` consumes.
+      const reader = body?.type === 'while_statement' ? inner.find((c) => c.loopBody) : undefined;
       for (const r of n.namedChildren) {
         if (!r || r === body) continue;
         if (r.type === 'file_redirect' || r.type === 'herestring_redirect' || r.type === 'heredoc_redirect') {
           const red = redirectOf(r);
+          const target = reader && /^<(?!>)/.test(red.op) ? reader : last;
           if (target) target.redirects.push(red);
           else {
             const c: Cmd = { name: '', rawName: '', args: [], rawArgs: [], redirects: [red], downstream: [], inSubstitution: sub, nested: [], expands: [], assigns: [], start: r.startIndex, end: r.endIndex };
@@ -152,6 +163,22 @@ export function extract(root: Node): Script {
         for (const c of stages[i] as Cmd[]) c.downstream.push(...later);
       }
       return stages.flat();
+    }
+    if (t === 'while_statement') {
+      // `while read l; do $l; done`: the body is kept on the condition's `read`, so a pipe into the
+      // loop can be judged like a pipe into `sh` (shell-nested.ts).
+      const before = script.cmds.length;
+      let bodyAt = -1;
+      for (const c of n.namedChildren) {
+        if (!c) continue;
+        if (c.type === 'do_group' && bodyAt < 0) bodyAt = script.cmds.length;
+        made.push(...visit(c, depth + 1, sub, owner));
+      }
+      if (bodyAt > before) {
+        const body = script.cmds.slice(bodyAt);
+        for (const r of script.cmds.slice(before, bodyAt)) if (r.name === 'read') r.loopBody = body;
+      }
+      return made;
     }
     if (t === 'function_definition') {
       const name = n.childForFieldName('name')?.text ?? '';
@@ -229,23 +256,29 @@ export function extract(root: Node): Script {
   };
 
   /**
-   * A command named by an expansion: `$a` after a literal `a=…` on the same input, or `$(echo rm)`
-   * / `` `printf rm` `` of literal words, is re-read as that name (word-split, then unwrapped).
-   * Anything else stays unresolved; the rules still see the expansion as the name.
+   * A command named by an expansion: `$a` after a literal `a=…` on the same input, `$(echo rm)` /
+   * `` `printf '\x72m'` `` of literal text, or `$(which rm)` / `$(command -v rm)`, is re-read as that
+   * name (word-split, then unwrapped). A substitution left unresolved is kept in `nameSubst` for the
+   * rules (a computed name hides the command); a variable stays as written (`$EDITOR f` is common).
    */
   const resolveName = (cmd: Cmd, nameNode: Node): void => {
     let value: string | undefined;
     const v = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(cmd.rawName);
+    let inName: Cmd[] = [];
     if (v) value = vars.get(v[1] as string);
     else {
-      const inName = cmd.nested.filter((d) => d.start >= nameNode.startIndex && d.end <= nameNode.endIndex);
+      inName = cmd.nested.filter((d) => d.start >= nameNode.startIndex && d.end <= nameNode.endIndex);
       const only = inName[0];
-      if (inName.length === 1 && only && (only.name === 'echo' || only.name === 'printf') && only.nested.length === 0 && only.downstream.length === 0) {
-        value = only.args.filter((x) => !/^-[neE]+$/.test(x)).join(' ');
-      }
+      if (inName.length === 1 && only && only.downstream.length === 0) value = literalOutput(only) ?? lookedUp(only);
     }
     const words = value?.trim().split(/\s+/).filter(Boolean);
-    if (!words || words.length === 0 || /[$`]/.test(value as string)) return;
+    if (!words || words.length === 0 || /[$`]/.test(value as string)) {
+      // `$(dirname $0)/run.sh` names run.sh; only a name the substitution computes is hidden.
+      const text = nameNode.text;
+      const tail = text.slice(Math.max(text.lastIndexOf(')'), text.lastIndexOf('`')) + 1);
+      if (inName.length > 0 && !/\/[^/]+$/.test(tail)) cmd.nameSubst = inName;
+      return;
+    }
     const u = unwrap(words[0] as string, [...words.slice(1), ...cmd.args]);
     cmd.name = u.name;
     cmd.rawName = u.rawName;
@@ -255,4 +288,14 @@ export function extract(root: Node): Script {
 
   visit(root, 0, false, undefined);
   return script;
+}
+
+/** `which X`, `command -v X`, `type -p X` / `-P`: the program X itself (a lookup on PATH, not a computed name). */
+function lookedUp(c: Cmd): string | undefined {
+  const [opt, prog, more] = c.args;
+  if (c.name === 'which') return c.args.length === 1 ? opt : undefined;
+  // `command -v X` unwraps to X with no arguments (command is a wrapper); `type -P X` does not.
+  if (c.via?.at(-1) === 'command' && c.args.length === 0 && c.rawArgs.length === 2 && c.rawArgs[0] === '-v') return c.rawName;
+  if (c.name === 'type' && (opt === '-p' || opt === '-P') && prog !== undefined && more === undefined) return prog;
+  return undefined;
 }

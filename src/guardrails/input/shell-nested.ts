@@ -5,9 +5,14 @@
  * (`python3 -c "os.system('…')"`, `perl -e 'system "…"'`, `awk 'BEGIN{system("…")}'`).
  * Only literal text is returned: what a pipe carries from anything but echo/printf/cat of literal
  * words is unknown here. Each function is one linear pass over the command's words.
+ *
+ * A pipe can end in more than `sh`: `su`, `sudo -s`, `awk '{system($0)}'` and
+ * `while read l; do $l; done` also run each line they read as a command ({@link readsStdinScript}),
+ * and `find … -exec sh -c '…' \;` hands its code on like `sh -c` does.
  */
 import type { Cmd } from './shell-ast.ts';
 import { decodeEscapes } from './shell-escapes.ts';
+import { runsLoginShell, unwrap } from './shell-wrappers.ts';
 
 /** Shells whose `-c` takes a script and which read their script from stdin without one. */
 export const SH = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'yash', 'posh', 'csh', 'tcsh', 'fish']);
@@ -55,10 +60,147 @@ export function shellReadsStdin(d: Cmd): boolean {
   return p.s || first === undefined || STDIN_FILES.has(first);
 }
 
-/** {@link shellReadsStdin}, or `source /dev/stdin` / `. /dev/stdin` (the current shell runs stdin). */
+/** su/runuser options whose value is the next word (util-linux and shadow-utils). */
+const SU_LONG_VALUE = new Set(['--group', '--supp-group', '--shell', '--whitelist-environment', '--user']);
+const SU_SHORT_VALUE = 'gGswu';
+
+/**
+ * `su`, `su -`, `su root`, `runuser -l root`: with no `-c` the user's login shell reads its script
+ * from stdin, so `echo '…' | su` runs the text as that user. A second operand hands the shell a
+ * script file instead; `runuser -u USER` is followed by the command itself.
+ */
+function suReadsStdin(d: Cmd): boolean {
+  if (d.name !== 'su' && d.name !== 'runuser') return false;
+  let operands = 0;
+  let user = false;
+  for (let i = 0; i < d.args.length; i++) {
+    const a = d.args[i] as string;
+    if (a === '--') {
+      operands += d.args.length - i - 1;
+      break;
+    }
+    if (a === '-') continue;
+    if (a.startsWith('--')) {
+      const key = a.split('=', 1)[0] as string;
+      if (key === '--command' || key === '--session-command') return false;
+      if (key === '--user') user = true;
+      if (SU_LONG_VALUE.has(key) && !a.includes('=')) i++;
+      continue;
+    }
+    if (!a.startsWith('-')) {
+      operands++;
+      continue;
+    }
+    for (let k = 1; k < a.length; k++) {
+      const letter = a[k] as string;
+      if (letter === 'c') return false;
+      if (letter === 'u') user = d.name === 'runuser';
+      if (SU_SHORT_VALUE.includes(letter)) {
+        if (k === a.length - 1) i++;
+        break;
+      }
+    }
+  }
+  return operands <= (user ? 0 : 1);
+}
+
+/** read's options whose value is the rest of the word or the next word (bash `read`). */
+const READ_VALUE = 'adinNptu';
+/** `$l`, `${l}`, `${l[@]}` as a whole word. */
+const VAR_WORD = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)(?:\[[@*]\])?\}?$/;
+/** Every `$name` / `${name…}` in a word. */
+const VAR_REF = /\$\{?([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** The variables `read` fills (REPLY when none is named; `-a NAME` fills an array). */
+function readVars(args: string[]): Set<string> {
+  const vars = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (!/^-[a-zA-Z]/.test(a)) {
+      vars.add(a);
+      continue;
+    }
+    for (let k = 1; k < a.length; k++) {
+      const letter = a[k] as string;
+      if (!READ_VALUE.includes(letter)) continue;
+      const value = k < a.length - 1 ? a.slice(k + 1) : (args[++i] ?? '');
+      if (letter === 'a') vars.add(value);
+      break;
+    }
+  }
+  if (vars.size === 0) vars.add('REPLY');
+  return vars;
+}
+
+const refsAny = (text: string, vars: Set<string>): boolean => [...text.matchAll(VAR_REF)].some((m) => vars.has(m[1] as string));
+
+/**
+ * `while read l; do $l; done` / `do eval "$l"` / `do sh -c "$l"`: a loop that runs each line it
+ * reads as a command, which is what `| sh` does with the same lines.
+ */
+function readLoopRunsLines(d: Cmd): boolean {
+  if (d.name !== 'read' || !d.loopBody) return false;
+  const vars = readVars(d.args);
+  return d.loopBody.some((b) => {
+    const v = VAR_WORD.exec(b.rawName);
+    if (v && vars.has(v[1] as string)) return true;
+    if (b.name === 'eval') return b.args.some((a) => refsAny(a, vars));
+    const code = dashC(b);
+    return code !== undefined && refsAny(code, vars);
+  });
+}
+
+/*
+ * The awk patterns below run on the program with each run of blanks collapsed to one space, so no two
+ * adjacent optional blanks can split a long run of them (each pattern stays linear in the program).
+ */
+/** Shells an awk program can pipe its output into (`"sh"`, `"/bin/bash -s"`, `"sudo sh"`). */
+const AWK_SHELL = '" ?(?:[^" ]*/)?(?:sudo )?(?:sh|bash|zsh|dash|ksh|mksh|ash)(?: -[a-z]+)* ?"';
+/** One awk statement printing the input line, or a field of it, into a shell: `print | "sh"`, `print $0 | "bash"`. */
+const AWK_PRINT_TO_SHELL = new RegExp(`^ ?print ?\\(? ?(?:\\$\\w+ ?)?\\)? ?\\| ?${AWK_SHELL} ?\\)? ?$`);
+/** `system($0)`, `system($2)`, `$0 | getline`: a field of the input run as a command. */
+const AWK_FIELD_RUN = /\bsystem ?\( ?\(? ?\$\w+ ?\)? ?\)|\$\w+ ?\| ?getline\b/;
+/** `cmd = $0` … `system(cmd)` / `cmd | getline`. */
+const AWK_FROM_FIELD = /\b([A-Za-z_]\w*) ?= ?\$/g;
+const AWK_VAR_RUN = /\bsystem ?\( ?([A-Za-z_]\w*) ?\)|\b([A-Za-z_]\w*) ?\| ?getline\b/g;
+
+/** True when an awk program runs the lines it reads as commands (`awk '{system($0)}'`, `awk '{print | "sh"}'`). */
+function awkRunsLines(d: Cmd): boolean {
+  if (!AWK.has(d.name)) return false;
+  const program = inlineCode(d);
+  if (program === undefined) return false;
+  const code = program.replace(/[ \t\r\f\v]+/g, ' ');
+  if (AWK_FIELD_RUN.test(code) || code.split(/[;{}\n]/).some((st) => AWK_PRINT_TO_SHELL.test(st))) return true;
+  const fromField = new Set([...code.matchAll(AWK_FROM_FIELD)].map((m) => m[1] as string));
+  return fromField.size > 0 && [...code.matchAll(AWK_VAR_RUN)].some((m) => fromField.has((m[1] ?? m[2]) as string));
+}
+
+/**
+ * True when `d` runs what it reads on stdin as commands: a shell reading its script from stdin
+ * ({@link shellReadsStdin}), `source /dev/stdin`, a root or login shell (`su`, `su - root`,
+ * `sudo -s`, `sudo -i`, `doas -s`, `pkexec`), an awk program that runs its lines, or a
+ * `while read` loop that does.
+ */
 export function readsStdinScript(d: Cmd): boolean {
   if (d.name === 'source' || d.name === '.') return STDIN_FILES.has(d.args[0] ?? '') && d.args[0] !== '-';
-  return shellReadsStdin(d);
+  return shellReadsStdin(d) || suReadsStdin(d) || runsLoginShell(d.name, d.args) || runsLines(d);
+}
+
+/**
+ * Answers of {@link readLoopRunsLines} and {@link awkRunsLines}, per command: every earlier stage of a
+ * pipeline asks about the same reader, and an awk program can be kilobytes long. Only `read` and
+ * awk commands are stored, after extraction has settled their names and words.
+ */
+const linesRunner = new WeakMap<Cmd, boolean>();
+
+function runsLines(d: Cmd): boolean {
+  if (!(d.name === 'read' && d.loopBody) && !AWK.has(d.name)) return false;
+  let known = linesRunner.get(d);
+  if (known === undefined) {
+    known = readLoopRunsLines(d) || awkRunsLines(d);
+    linesRunner.set(d, known);
+  }
+  return known;
 }
 
 /** `printf FORMAT ARGS…` output: escapes decoded, `%s`-style conversions filled from ARGS (format not reused). */
@@ -199,20 +341,51 @@ export function shellOuts(code: string): string[] {
   return out;
 }
 
-/** Scripts `c` runs (see the module comment): each is parsed and checked by the caller, to a bounded depth. */
-export function nestedScripts(c: Cmd): string[] {
-  const out: string[] = [];
+const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
+
+/** The commands of `find`'s actions (`-exec sh -c '…' {} \;`, `-execdir … +`), wrappers unwrapped. */
+function findActions(c: Cmd): Cmd[] {
+  if (c.name !== 'find') return [];
+  const out: Cmd[] = [];
+  for (let i = 0; i < c.args.length; i++) {
+    if (!FIND_EXEC.has(c.args[i] as string)) continue;
+    // The command ends at `;`, or at `+` right after `{}` (find's own rule).
+    let j = i + 1;
+    while (j < c.args.length && c.args[j] !== ';' && !(c.args[j] === '+' && c.args[j - 1] === '{}')) j++;
+    const words = c.args.slice(i + 1, j);
+    const first = words[0];
+    if (first !== undefined) {
+      const u = unwrap(first, words.slice(1));
+      const action: Cmd = { name: u.name, rawName: u.rawName, args: u.args, rawArgs: words.slice(1), redirects: [], downstream: [], inSubstitution: c.inSubstitution, nested: [], expands: [], assigns: [], start: c.start, end: c.end };
+      if (u.via.length > 0) action.via = u.via;
+      out.push(action);
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** Code one command hands on by its words: `sh -c CODE`, `su -c CODE`, `eval WORDS`, shell-outs in inline interpreter code. */
+function ownCode(c: Cmd, out: string[]): void {
   const inner = dashC(c);
   if (inner) out.push(inner);
   else if (c.name === 'eval') out.push(c.args.join(' '));
-  if (shellReadsStdin(c)) for (const r of c.redirects) if (r.op.startsWith('<<')) out.push(r.target);
+  const code = inlineCode(c);
+  if (code) out.push(...shellOuts(code));
+}
+
+/** Scripts `c` runs (see the module comment): each is parsed and checked by the caller, to a bounded depth. */
+export function nestedScripts(c: Cmd): string[] {
+  const out: string[] = [];
+  ownCode(c, out);
+  for (const action of findActions(c)) ownCode(action, out);
+  // `sh <<< '…'`, `su <<EOF`, `awk '{system($0)}' <<< '…'`, `while read l; do $l; done <<< '…'`.
+  if (readsStdinScript(c)) for (const r of c.redirects) if (r.op.startsWith('<<')) out.push(r.target);
   // `echo '…' | sh`, and through stages that pass lines on unchanged (`echo '…' | tee log | sh`, `grep -v '#' <<EOF | sh`).
   const next = c.downstream.find((d) => !passesThrough(d));
   if (next && readsStdinScript(next)) {
     const text = literalOutput(c) ?? (passesThrough(c) && (c.name !== 'cat' || c.args.every((a) => a.startsWith('-'))) ? c.redirects.find((r) => r.op.startsWith('<<'))?.target : undefined);
     if (text !== undefined) out.push(text);
   }
-  const code = inlineCode(c);
-  if (code) out.push(...shellOuts(code));
   return out.filter((s) => s.trim().length > 0);
 }

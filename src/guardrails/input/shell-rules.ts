@@ -21,6 +21,8 @@ const PERSIST_PATHS = ['/etc/cron', '/var/spool/cron', '/etc/crontab', '.ssh/aut
 const CREDENTIAL_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/passwd', '/etc/sudoers', '/etc/master.passwd', '/proc/self/environ', '.ssh/id_', '.aws/credentials', '.git-credentials', '.netrc', '.pgpass', '.kube/config', '.docker/config.json', '.gnupg/', '/var/run/secrets', '/repair/sam', 'system32/config/sam'];
 const HISTORY = ['.bash_history', '.zsh_history', '.history', '.sh_history', '/var/log/wtmp', '/var/log/btmp', '/var/log/lastlog', '/var/log/auth.log', '/var/log/secure'];
 const WRITERS = new Set(['tee', 'cp', 'mv', 'ln', 'install', 'rsync', 'sed', 'truncate']);
+/** The group database and its backup; sudoers and passwd/shadow are covered by the lists above. */
+const GROUP_DB = /^\/etc\/(?:group|gshadow)-?$/;
 
 const norm = (s: string): string => s.toLowerCase().replace(/\\/g, '/').replace(/\/+$/, '') || '/';
 const flagsOf = (args: string[]): string => args.filter((a) => /^-[A-Za-z]/.test(a)).map((a) => a.slice(1)).join('');
@@ -55,6 +57,8 @@ function isSystemTarget(raw: string): boolean {
 function readsStdinCode(d: Cmd): boolean {
   // For sh and bash, `-e` is errexit, not code in an argument: `| bash -e` runs stdin.
   if (SH.has(d.name) || d.name === 'source' || d.name === '.') return readsStdinScript(d);
+  // `| su`, `| sudo -s`, `| awk '{system($0)}'`, `| while read l; do $l; done` (shell-nested.ts).
+  if (readsStdinScript(d)) return true;
   if (!INTERPRETERS.has(d.name)) return false;
   if (d.name === 'eval') return false;
   const opts = d.args.filter((x) => x.startsWith('-'));
@@ -84,9 +88,37 @@ function transformedIntoInterpreter(c: Cmd): boolean {
   // judged as if piped straight in (shell-nested.ts).
   const between = c.downstream.slice(0, k);
   if (between.some(decodes)) return false;
-  if (literalOutput(c) !== undefined) return between.some((d) => !passesThrough(d));
+  const text = literalOutput(c);
+  if (text !== undefined) return writesLiterals(text) && between.some((d) => !passesThrough(d));
   // A command fed literal text (`tr … <<< 'text' | sh`) is itself the transformation.
-  return c.redirects.some((r) => r.op.startsWith('<<')) && !decodes(c) && (!passesThrough(c) || between.some((d) => !passesThrough(d)));
+  return c.redirects.some((r) => r.op.startsWith('<<') && writesLiterals(r.target)) && !decodes(c) && (!passesThrough(c) || between.some((d) => !passesThrough(d)));
+}
+
+/** `$X`, `${X…}`, `$1`, `$@` …: text the shell fills in, which is data, not text written in the command. */
+const EXPANSION = /\$(?:\{[^{}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-])/g;
+
+/**
+ * True when text holds something written literally, not only expansions. `echo $CMD | sed s/a/b/ | sh`
+ * transforms a variable's content, which is judged like `echo $CMD | sh` (code from data, not an
+ * evasion written in the command), so only literal text counts as transformed.
+ */
+const writesLiterals = (text: string): boolean => /[A-Za-z0-9]/.test(text.replace(EXPANSION, ''));
+
+/**
+ * How a command name computed by a substitution the parse could not resolve is judged: 'high' when
+ * the substitution transforms literal text or decodes (`$(echo '/ fr- mr' | rev)`,
+ * `` `base64 -d <<< …` ``, `$(tr a-z n-za-m <<< …)`): only an evasion spells its own command that
+ * way; otherwise 'medium' (`$(cat cmd.txt) …`: the command is not visible, so it is not inspected).
+ */
+function computedNameSeverity(inName: Cmd[]): Severity {
+  for (const d of inName) {
+    if (decodes(d)) return 'high';
+    const text = literalOutput(d);
+    const fed = d.redirects.some((r) => r.op.startsWith('<<') && writesLiterals(r.target));
+    if (text !== undefined && writesLiterals(text) && d.downstream.some((x) => !passesThrough(x))) return 'high';
+    if (text === undefined && fed && (!passesThrough(d) || d.downstream.some((x) => !passesThrough(x)))) return 'high';
+  }
+  return 'medium';
 }
 
 /** Options of `find` that neither select files nor stop the walk: with only these, `find / -delete` deletes everything. */
@@ -160,6 +192,9 @@ export function applyRules(s: Script, out: Finding[]): void {
     // A command named by an expansion the parse could not resolve (`$x -rf /`, `$(cat f) -rf /`) with rm's arguments.
     if (/^(\$[{(A-Za-z_]|`)/.test(c.rawName) && /[rR]/.test(flags) && a.some((x) => !x.startsWith('-') && isSystemTarget(x))) {
       push('shell.hidden-command', 'critical', 'command named by an expansion, with recursive arguments on the root or a system directory', c);
+    } else if (c.nameSubst) {
+      const sev = computedNameSeverity(c.nameSubst);
+      push('shell.hidden-command', sev, sev === 'high' ? 'command named by a substitution that transforms or decodes literal text (the command that runs is not written)' : 'command named by a command substitution; the command that runs is not visible', c);
     }
     if (n === 'find' && (al.includes('-delete') || /-exec(dir)? (rm|shred)\b/.test(joined))) {
       const { starts, narrowed } = findScope(al);
@@ -226,6 +261,10 @@ export function applyRules(s: Script, out: Finding[]): void {
 
     // --- credentials and account databases ---
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
+    // Reading /etc/group is everyday; writing it adds members to groups (`echo 'sudo:x:27:bob' >> /etc/group`),
+    // what usermod -aG does. `sed` writes its file only with -i.
+    const dbWrites = n === 'sed' && !al.some((x) => /^-[a-z]*i|^--in-place/.test(x)) ? writes(c) : [...written, ...(n === 'dd' ? al.filter((x) => x.startsWith('of=')).map((x) => x.slice(3)) : [])];
+    if (dbWrites.some((w) => GROUP_DB.test(collapse(w)))) push('shell.account-change', 'high', 'writes the group database (/etc/group, /etc/gshadow)', c);
     // A second uid 0 account is a root login that survives password changes on root.
     if ((n === 'useradd' || n === 'adduser' || n === 'usermod') && /\s(-[a-z]*u|--uid)(\s+|=)?0+\s/.test(` ${joined} `)) push('shell.account-change', 'high', 'creates or changes a user with uid 0 (a second root)', c);
     const joins = joinsAdminGroup(c);

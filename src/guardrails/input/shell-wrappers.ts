@@ -42,6 +42,8 @@ const W: Record<string, Wrapper> = {
   torsocks: { short: 'upaP', long: ['--user', '--pass', '--address', '--port'] },
   proxychains: { short: 'f' },
   proxychains4: { short: 'f' },
+  // With no program pkexec runs root's shell, which then reads its script from stdin.
+  pkexec: { long: ['--user'] },
 };
 
 const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
@@ -122,10 +124,43 @@ export function unwrap(name: string, args: string[]): Unwrapped {
     }
     // Operands still owed after `--` (`timeout -- 5 rm`, `chroot -- /mnt sh`); otherwise none are.
     i += Math.min(operands, rest.length - i);
-    if (i >= rest.length) return { name: n, rawName: raw, args: [], via: via.slice(0, -1) };
+    // No program: the wrapper itself runs, with its own options (`sudo -s` starts a root shell, see {@link runsLoginShell}).
+    if (i >= rest.length) return { name: n, rawName: raw, args: rest, via: via.slice(0, -1) };
     raw = rest[i] as string;
     n = base(raw);
     rest = rest.slice(i + 1);
   }
   return { name: n, rawName: raw, args: rest, via };
+}
+
+/**
+ * True when a wrapper left with no program starts a shell of its own: `sudo -s`, `sudo -i`,
+ * `sudo --login`, `doas -s`, bare `pkexec`. That shell reads its script from stdin, so
+ * `echo '…' | sudo -s` runs the text as root, like `| sudo sh`. Clusters are read with the
+ * wrapper's table (`sudo -Es`, but not the `s` in `-u sam`).
+ */
+export function runsLoginShell(name: string, args: string[]): boolean {
+  // A word that is no option value is a program (left here only past unwrap's depth bound).
+  if (name === 'pkexec') return args.every((a, i) => (a.startsWith('-') && a !== '--help' && a !== '--version') || args[i - 1] === '--user');
+  if (name !== 'sudo' && name !== 'doas') return false;
+  const w = W[name] as Wrapper;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') break;
+    if (a.startsWith('--')) {
+      if (name === 'sudo' && (a === '--shell' || a === '--login')) return true;
+      i += optionWidth(w, a) - 1;
+      continue;
+    }
+    if (!a.startsWith('-')) return false;
+    for (let k = 1; k < a.length; k++) {
+      const letter = a[k] as string;
+      if (letter === 's' || (letter === 'i' && name === 'sudo')) return true;
+      if (w.short?.includes(letter)) {
+        if (k === a.length - 1) i++;
+        break;
+      }
+    }
+  }
+  return false;
 }
