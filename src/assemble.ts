@@ -94,8 +94,9 @@ export async function assemble(config: WardenConfig, runtime: Runtime, deps: { l
         : {}),
       labelsFor: (server, definition) => flow.labelsFor(server, definition),
       onHold: runtime.approvals.onHold,
-      // Log lines, progress messages and server-to-client requests meet the call's output rules.
-      ...(guardrails ? { inspectRelay: guardrails.inspectRelay } : {}),
+      // Log lines, progress messages and server-to-client requests meet the call's output rules;
+      // what the client answers those requests meets its input rules.
+      ...(guardrails ? { inspectRelay: guardrails.inspectRelay, inspectAnswer: guardrails.inspectAnswer } : {}),
       reviewTools: (server, tools) => runtime.integrity.review(server, tools).allowed,
     },
   };

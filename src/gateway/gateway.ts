@@ -14,6 +14,7 @@ import { UpstreamConnection, type UpstreamSnapshot } from '../upstreams/connecti
 import type { CallChannel, Peer } from './peers.ts';
 import { createRouteStage } from './route-stage.ts';
 import { paginate } from './paginate.ts';
+import { answerFields } from './answers.ts';
 
 export interface GatewayRequest {
   readonly method: string;
@@ -58,13 +59,22 @@ export interface GatewayExtensions {
    * messages, sampling and elicitation requests): the output guardrails. Absent: relayed as sent.
    */
   readonly inspectRelay?: (ctx: CallContext, method: string, params: Record<string, unknown>) => Promise<RelayVerdict>;
+  /**
+   * Judges what the agent's client answers an upstream's request during a call (a sampling or
+   * elicitation result, its protocol fields only) before the upstream gets it: the input
+   * guardrails, as for the call's arguments. A `pass` carries the answer to send. Absent: sent as answered.
+   */
+  readonly inspectAnswer?: (ctx: CallContext, method: string, result: Record<string, unknown>) => Promise<RelayVerdict>;
 }
 
 /** A call waiting on its upstream: where its upstream's messages go, and in what order. */
 interface InFlightCall {
   readonly ctx: CallContext;
   readonly channel: CallChannel;
-  /** Messages relayed so far (each judged, then sent, in arrival order). */
+  /**
+   * Messages relayed so far (each judged, then sent, in arrival order), joined by the judgements of
+   * the client's answers to the upstream's requests: the call's result waits for all of them.
+   */
   relayed: Promise<void>;
   /** How many messages were queued; past MAX_RELAYED_PER_CALL the rest are dropped. */
   queued: number;
@@ -496,12 +506,37 @@ export class Gateway {
     // What the upstream asks the agent's client (a sampling prompt, an elicitation message) is
     // judged as the call's output is: refused when a rule withholds it.
     const inspect = this.extensions.inspectRelay;
-    if (!inspect) return call!.channel.request(method, params, signal);
-    const v = await inspect(call!.ctx, method, params && typeof params === 'object' ? (params as Record<string, unknown>) : {});
+    let asked = params;
+    if (inspect) {
+      const v = await inspect(call!.ctx, method, params && typeof params === 'object' ? (params as Record<string, unknown>) : {});
+      if (v.kind === 'refuse') {
+        this.log.warn({ server, method, code: v.error.code }, 'upstream request to the client refused by a guardrail');
+        throw v.error;
+      }
+      asked = v.params;
+    }
+    const answer = answerFields(method, await call!.channel.request(method, asked, signal));
+    return this.judgeAnswer(server, call!, method, answer);
+  }
+
+  /**
+   * What the client answered, judged as the call's arguments are (the input rules): it goes to the
+   * tool. Judged only while the call is in flight, and the call's result waits for the judgement
+   * (it joins `relayed`), so the judgement's hits and labels are on the call before its audit
+   * record and flow labels are written; an answer that comes after its call ended is refused.
+   */
+  private async judgeAnswer(server: string, call: InFlightCall, method: string, answer: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const inspect = this.extensions.inspectAnswer;
+    if (!inspect) return answer;
+    if (!this.inflight.get(server)?.has(call)) throw new WardenError('WARDEN_METHOD_NOT_FOUND', `${method} answered after its call ended`);
+    const judged = inspect(call.ctx, method, answer).catch((): RelayVerdict => ({ kind: 'refuse', error: new WardenError('WARDEN_GUARDRAIL_UNAVAILABLE') }));
+    const before = call.relayed;
+    call.relayed = Promise.all([before, judged]).then(() => undefined);
+    const v = await judged;
     if (v.kind === 'refuse') {
-      this.log.warn({ server, method, code: v.error.code }, 'upstream request to the client refused by a guardrail');
+      this.log.warn({ server, method, code: v.error.code, rule: (v.error.data as { rule?: string } | undefined)?.rule }, 'client answer to an upstream request refused by a guardrail');
       throw v.error;
     }
-    return call!.channel.request(method, v.params, signal);
+    return v.params;
   }
 }

@@ -54,8 +54,9 @@ export interface WalkOptions {
 }
 
 /**
- * The protocol's own vocabulary in results: the MCP schema's property names (left out of the keys
- * leaf) and the discriminator values it defines (not scanned as leaves). They are the protocol's
+ * The protocol's own vocabulary in results (an upstream's, the messages it relays during a call,
+ * and a client's answers to its requests): the MCP schema's property names (left out of the keys
+ * leaf) and the discriminator and enum values it defines (not scanned as leaves). They are the protocol's
  * words, not the upstream's, and a learned detector has nothing to read in a lone "text" or
  * "content": at a lowered threshold they would be its false positives on every result.
  */
@@ -67,7 +68,7 @@ const PROTOCOL_KEYS = new Set(
     'task taskId status statusMessage progressToken inputRequests requestState params method systemPrompt maxTokens ' +
     'includeContext temperature stopSequences metadata modelPreferences hints costPriority speedPriority ' +
     'intelligencePriority toolUseId toolUseIds input id pollInterval ttl createdAt lastUpdatedAt level logger ' +
-    'requestedSchema mode'
+    'requestedSchema mode model stopReason action'
   ).split(' '),
 );
 const PROTOCOL_VALUES: Record<string, RegExp> = {
@@ -75,6 +76,9 @@ const PROTOCOL_VALUES: Record<string, RegExp> = {
   role: /^(?:user|assistant)$/,
   level: /^(?:debug|info|notice|warning|error|critical|alert|emergency)$/,
   mimeType: /^(?:application|audio|font|image|message|model|multipart|text|video)\/[a-z0-9.+-]{1,80}$/i,
+  // A client's answers to sampling and elicitation (judged on their way to the upstream).
+  stopReason: /^(?:endTurn|stopSequence|maxTokens|toolUse)$/,
+  action: /^(?:accept|decline|cancel)$/,
 };
 
 /** Standard or URL-safe base64, padded or not (length is checked apart). */

@@ -434,6 +434,105 @@ describe('guardrail stage: messages relayed during a call', () => {
   });
 });
 
+describe('guardrail stage: what the client answers an upstream during a call', async () => {
+  const AWS_KEY = 'AKIAIOSFODNN7EXAMPLF';
+  /** Every text it is shown, and one finding for each: what the stage judges of an answer. */
+  const seen: string[] = [];
+  const everything: Detector = {
+    name: 'everything',
+    direction: 'input',
+    scan: (t) => (seen.push(t), [{ detector: 'everything', rule: 'everything.any', severity: 'low', message: 'seen' }]),
+  };
+  const broken: Detector = { name: 'broken', direction: 'input', scan: () => { throw new Error('boom'); } };
+  const stage = createGuardrailStage(
+    cfg({
+      input: [
+        { id: 'redact-keys', detector: 'secrets', action: 'redact' },
+        { id: 'no-rm', detector: 'shell', action: 'block' },
+        { id: 'ask', detector: 'pii', tools: ['post_*'], action: 'require_approval' },
+        { id: 'flag', detector: 'pii', action: 'label', label: 'pii_sent' },
+        { id: 'audit-all', detector: 'everything', servers: ['audit'], action: 'log' },
+        { id: 'broken', detector: 'broken', servers: ['flaky'], action: 'log' },
+      ],
+      // The output rules judge what reaches the agent, not what goes to the tool.
+      output: [{ id: 'out-keys', detector: 'secrets', action: 'block' }],
+    }),
+    { detectors: [...detectors, await createShellDetector(), everything, broken] },
+  );
+
+  test('a redaction sends the upstream the answer redacted, by the input rules, and the hit names the answer', async () => {
+    const c = ctx();
+    const answer = { role: 'assistant', content: { type: 'text', text: `use ${AWS_KEY} for it` }, model: 'm-1', stopReason: 'endTurn' };
+    const v = await stage.inspectAnswer(c, 'sampling/createMessage', answer);
+    assert.deepEqual(v, { kind: 'pass', params: { ...answer, content: { type: 'text', text: 'use [REDACTED:secret:aws-access-token] for it' } } });
+    assert.deepEqual(c.hits.map((h) => h.rule), ['redact-keys']);
+    assert.match(c.hits[0]!.detail!, /in result\.content\.text \(answer to sampling\/createMessage\)$/);
+    assert.ok(!JSON.stringify(c.hits).includes(AWS_KEY));
+  });
+
+  test('a block refuses the answer, and the hits say it was withheld', async () => {
+    const c = ctx();
+    const v = await stage.inspectAnswer(c, 'elicitation/create', { action: 'accept', content: { command: 'rm -rf /', confirm: true } });
+    assert.equal(v.kind, 'refuse');
+    if (v.kind !== 'refuse') return;
+    assert.equal(v.error.code, 'WARDEN_GUARDRAIL_BLOCKED');
+    assert.match(v.error.message, /rule no-rm/);
+    assert.deepEqual(c.hits.map((h) => h.rule), ['no-rm']);
+    assert.match(c.hits[0]!.detail!, /\(answer to elicitation\/create, withheld\)$/);
+  });
+
+  test('an approval cannot be waited for: the answer is refused, and its labels still apply', async () => {
+    const chat = ctx({ tool: 'post_message' });
+    const v = await stage.inspectAnswer(chat, 'elicitation/create', { action: 'accept', content: { to: 'bob@example.com' } });
+    assert.equal(v.kind, 'refuse');
+    if (v.kind !== 'refuse') return;
+    assert.equal(v.error.code, 'WARDEN_GUARDRAIL_BLOCKED');
+    assert.match(v.error.message, /rule ask: the answer to elicitation\/create needs approval/);
+    assert.deepEqual([...(chat.state.get(LABELS_ADD_KEY) as Set<string>)], ['pii_sent']);
+    // Out of the rule's tools, the same answer is labelled and passes.
+    const other = ctx();
+    const answer = { action: 'accept', content: { to: 'bob@example.com' } };
+    assert.deepEqual(await stage.inspectAnswer(other, 'elicitation/create', answer), { kind: 'pass', params: answer });
+    assert.deepEqual([...(other.state.get(LABELS_ADD_KEY) as Set<string>)], ['pii_sent']);
+    assert.deepEqual(other.hits.map((h) => h.rule), ['flag']);
+  });
+
+  test('every field of the answer is judged but the protocol’s own keys and values', async () => {
+    seen.length = 0;
+    const c = ctx({ server: 'audit' });
+    await stage.inspectAnswer(c, 'sampling/createMessage', {
+      role: 'assistant', model: 'm-1', stopReason: 'endTurn', content: [{ type: 'text', text: 'hello' }, { type: 'tool_use', id: 't1', name: 'run', input: { cmd: 'ls' } }], _meta: { note: 'n' },
+    });
+    assert.deepEqual([...new Set(seen)].sort(), ['cmd\nnote', 'hello', 'ls', 'm-1', 'n', 'run', 't1']);
+    seen.length = 0;
+    await stage.inspectAnswer(c, 'elicitation/create', { action: 'accept', content: { colour: 'red', n: 3 } });
+    assert.deepEqual([...new Set(seen)].sort(), ['3', 'colour\nn', 'red']);
+    assert.ok(c.hits.every((h) => h.rule === 'audit-all' && h.action === 'log'));
+  });
+
+  test('2026-07-28: answers that ride on the retried call (inputResponses) meet the input rules with its arguments', async () => {
+    const params = (inputResponses: unknown) => ({ name: 'github__get_issue', arguments: { id: 7 }, inputResponses, requestState: 'opaque' });
+    const redacted = ctx({ params: params({ ask: { action: 'accept', content: { note: `key ${AWS_KEY}` } } }) });
+    const v = await stage.request!(redacted);
+    assert.equal(v.kind, 'modify');
+    if (v.kind !== 'modify') return;
+    assert.deepEqual(v.params, params({ ask: { action: 'accept', content: { note: 'key [REDACTED:secret:aws-access-token]' } } }));
+    assert.match(redacted.hits[0]!.detail!, /in inputResponses\.ask\.content\.note$/);
+    const blocked = await stage.request!(ctx({ params: params({ ask: { action: 'accept', content: { command: 'rm -rf /' } } }) }));
+    assert.equal(blocked.kind, 'deny');
+    // A call without them is judged as before: its arguments alone, passed unchanged.
+    assert.equal((await stage.request!(ctx())).kind, 'continue');
+  });
+
+  test('a detector that fails refuses the answer (fail closed)', async () => {
+    const c = ctx({ server: 'flaky' });
+    const v = await stage.inspectAnswer(c, 'elicitation/create', { action: 'accept', content: { colour: 'red' } });
+    assert.equal(v.kind, 'refuse');
+    if (v.kind === 'refuse') assert.equal(v.error.code, 'WARDEN_GUARDRAIL_UNAVAILABLE');
+    assert.match(c.hits[0]!.detail!, /\(answer to elicitation\/create, withheld\)$/);
+  });
+});
+
 describe('guardrail stage: payload slots', () => {
   const stage = createGuardrailStage(cfg({ output: [{ id: 'no-secrets', detector: 'secrets', action: 'block' }] }), { detectors });
   const blocked = (result: Record<string, unknown>) => {

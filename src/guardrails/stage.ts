@@ -14,6 +14,10 @@
  * firing rule is a RuleHit on ctx.hits. A detector that throws denies (`WARDEN_GUARDRAIL_UNAVAILABLE`)
  * unless its rule says `failOpen`, which logs instead. Optional spotlighting wraps untrusted text
  * results in delimiters that say they are data, not instructions.
+ *
+ * During a call, what the upstream sends the agent besides its result meets the output rules
+ * (`inspectRelay`), and what the agent's client answers the upstream's requests meets the input
+ * rules (`inspectAnswer`): the answer is data sent to the tool, as its arguments are.
  */
 import { globSource } from '../shared/glob.ts';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +27,7 @@ import { CONTINUE } from '../pipeline/types.ts';
 import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
 import { mapSpan, scanViews, type DecodeReport, type ScanView } from './normalize.ts';
-import { redactSpans, renameKeys, setAt, walkStrings, type Leaf, type WalkResult } from './fields.ts';
+import { redactSpans, renameKeys, setAt, walkStrings, type Leaf, type WalkLimits, type WalkResult } from './fields.ts';
 import type { Classifier } from './output/classifier.ts';
 import { createHttpClassifiers } from './output/load-classifiers.ts';
 
@@ -37,9 +41,15 @@ export interface GuardrailDeps {
   readonly classifiers?: readonly Classifier[];
 }
 
-/** The stage, and its judge of what an upstream relays to the agent during a call. */
+/** The stage, and its judges of what crosses it during a call besides the call itself. */
 export interface GuardrailStage extends Stage {
+  /** What an upstream relays to the agent during a call (log lines, progress, sampling and elicitation requests): the output rules. */
   readonly inspectRelay: (ctx: CallContext, method: string, params: Record<string, unknown>) => Promise<RelayVerdict>;
+  /**
+   * What the agent's client answers an upstream's request during a call (a sampling or elicitation
+   * result, as `result`): the input rules. A `pass` carries the answer to send, in `params`.
+   */
+  readonly inspectAnswer: (ctx: CallContext, method: string, result: Record<string, unknown>) => Promise<RelayVerdict>;
 }
 
 /** The ctx.state key holding labels to add to the session (a Set<string>). */
@@ -162,9 +172,27 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     return true;
   };
 
+  /** The walk bounds left after `leaves` (one call's bounds cover all of what it sends). */
+  function remaining(l: WalkLimits, leaves: readonly Leaf[]): WalkLimits {
+    let chars = 0;
+    for (const leaf of leaves) chars += leaf.value.length;
+    return { ...l, maxStrings: l.maxStrings - leaves.length, maxChars: l.maxChars - chars };
+  }
+
   function leavesOf(ctx: CallContext, dir: 'input' | 'output', relay: string | undefined): WalkResult {
-    if (dir === 'input') return walkStrings(ctx.params.arguments, 'arguments', lim, ['arguments']);
-    return walkStrings(ctx.result ?? {}, relay ?? '', lim, [], { result: true });
+    if (dir === 'input' && relay === undefined) {
+      const args = walkStrings(ctx.params.arguments, 'arguments', lim, ['arguments']);
+      // 2026-07-28: a client answers an upstream's input requests (elicitation, sampling) by
+      // retrying the call with `inputResponses`, which go to the tool with the arguments: data
+      // sent to it, read like a client's answer in a 2025 session (see inspectAnswer).
+      const answers = ctx.params.inputResponses;
+      if (answers === undefined || args.overflow) return args;
+      const more = walkStrings(answers, 'inputResponses', remaining(lim, args.leaves), ['inputResponses'], { result: true });
+      return { leaves: [...args.leaves, ...more.leaves], ...(more.overflow ? { overflow: more.overflow } : {}) };
+    }
+    // A client's answer is a result too: the protocol's words in it (`action: "accept"`, `role`,
+    // `stopReason`) are not the client's, and an image it returns is decoded like an upstream's.
+    return walkStrings(ctx.result ?? {}, dir === 'input' ? 'result' : (relay ?? ''), lim, [], { result: true });
   }
 
   /**
@@ -294,8 +322,10 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     // A relayed message is not a result a client shows as tool output: it is never wrapped.
     const wrap = dir === 'output' && relay === undefined && spot.enabled && (ctx.target?.labels && spot.on.some((l) => ctx.target!.labels.has(l)) || (spot.whenFlagged && flaggedInjection));
     if (redactions.size === 0 && !wrap) return CONTINUE;
-    const root = structuredClone(dir === 'input' ? (ctx.params.arguments as unknown) : ctx.result) as Record<string, unknown>;
-    const base = dir === 'input' ? 1 : 0; // input keys start with 'arguments'
+    // The call's arguments (with any `inputResponses`, see leavesOf), or a body in `ctx.result`:
+    // its result, a relayed message or an answer. Leaf keys of the call start with its field name.
+    const args = dir === 'input' && relay === undefined;
+    const root = structuredClone(args ? { arguments: ctx.params.arguments, inputResponses: ctx.params.inputResponses } : ctx.result) as Record<string, unknown>;
     const kindOf = (h: Hit) => h.finding.kind ?? h.finding.detector;
     const renames = new Map<string, string>();
     for (const [leaf, hs] of redactions) {
@@ -316,24 +346,26 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         whole || leaf.encoding === 'binary'
           ? `[REDACTED:${kindOf(whole ?? hs[0]!)}]`
           : redactSpans(leaf.value, hs.map((h) => ({ start: h.finding.start!, end: h.finding.end!, kind: kindOf(h) })));
-      if (leaf.keys.length > base) setAt(root, leaf.keys.slice(base), value, leaf.encoding);
-      else return { kind: 'modify', params: { ...ctx.params, arguments: value } };
+      if (leaf.keys.length > 0) setAt(root, leaf.keys, value, leaf.encoding);
     }
     if (renames.size > 0) renameKeys(root, renames);
     if (wrap) spotlight(root);
-    return dir === 'input' ? { kind: 'modify', params: { ...ctx.params, arguments: root } } : { kind: 'modify', result: root };
+    if (!args) return { kind: 'modify', result: root };
+    return { kind: 'modify', params: { ...ctx.params, arguments: root.arguments, ...(ctx.params.inputResponses === undefined ? {} : { inputResponses: root.inputResponses }) } };
   }
 
-  function limitExceeded(ctx: CallContext, dir: 'input' | 'output', bound: string): Verdict {
+  function limitExceeded(ctx: CallContext, dir: 'input' | 'output', bound: string, relay: string | undefined): Verdict {
     ctx.hits.push({ stage: STAGE, rule: 'guardrails.limits', action: 'deny', detail: `scan bound exceeded (${bound})` });
-    const what = dir === 'input' ? 'arguments' : 'result';
+    const what = dir === 'output' ? 'result' : relay === undefined ? 'arguments' : `answer to ${relay}`;
     const message = bound === 'decode' ? `${what} nest encoded text deeper than the inspection bounds` : `${what} too large to inspect`;
     return { kind: 'deny', error: new WardenError('WARDEN_INSPECTION_LIMIT', message, { rule: 'guardrails.limits' }), rule: 'guardrails.limits' };
   }
 
   /**
-   * One leg's scan and verdict. `relay` names the method of a message an upstream sends the agent
-   * during the call (see inspectRelay), whose params stand in `ctx.result`.
+   * One leg's scan and verdict. `relay` names the method of a message that crosses the gateway
+   * during the call, whose body stands in `ctx.result`: with `output`, one the upstream sends the
+   * agent (its params; see inspectRelay); with `input`, the client's answer to the upstream's
+   * request of that method (its result; see inspectAnswer).
    */
   function leg(ctx: CallContext, dir: 'input' | 'output', relay?: string): Verdict | Promise<Verdict> {
     const all = dir === 'input' ? input : output;
@@ -341,14 +373,14 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const spotOnly = dir === 'output' && spot.enabled && relay === undefined;
     if (rules.length === 0 && !spotOnly) return CONTINUE;
     const walked = leavesOf(ctx, dir, relay);
-    if (walked.overflow) return limitExceeded(ctx, dir, walked.overflow);
+    if (walked.overflow) return limitExceeded(ctx, dir, walked.overflow, relay);
     const leaves = walked.leaves;
     // One normalised view per leaf (mapped to raw offsets) plus decoded blobs, and the raw text
     // when it differs, for the detectors that read it (readsRaw).
     const decoding: DecodeReport = {};
     const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, true, decoding));
     // Encoded text left unread past a decoding bound fails closed, as text past a walk bound does.
-    if (decoding.exhausted) return limitExceeded(ctx, dir, 'decode');
+    if (decoding.exhausted) return limitExceeded(ctx, dir, 'decode', relay);
     const results = new Map<CompiledRule, Hit[] | Error>();
     // One scan per detector (and per set of roots: rules with different roots see different findings).
     const byDetector = new Map<Detector | string, Hit[] | Error | Promise<Hit[]>>();
@@ -393,35 +425,54 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
   }
 
   /**
-   * A message an upstream sends the agent while a call runs, beside its result: a log line, a
-   * progress message, a sampling or elicitation request. It reaches the same client and model as
-   * the result, so the output rules that apply to the call judge it too, with their actions: a
-   * redaction passes the message redacted, a label labels the session; a block refuses it, and so
-   * does an approval, which a message in flight cannot wait for (fail closed). Rule hits join the
-   * call's, marked with the method, so the call's audit record shows what was withheld.
+   * Judges a body that crosses the gateway during a call, beside the call itself. Its hits are its
+   * own, tagged and added to the call's once judged (the call's result, or another relayed message,
+   * may be judged at the same time), so the call's audit record shows what was passed or withheld.
+   * A redaction passes the body redacted, a label labels the session; a block refuses it, and so
+   * does an approval, which a body in flight cannot wait for; so does a judgement that throws.
    */
-  async function inspectRelay(ctx: CallContext, method: string, params: Record<string, unknown>): Promise<RelayVerdict> {
-    // Its own hits, tagged and added to the call's once judged: the call's result, or another
-    // relayed message, may be judged at the same time.
+  async function judgeInFlight(ctx: CallContext, dir: 'input' | 'output', method: string, body: Record<string, unknown>, what: string, tag: string): Promise<RelayVerdict> {
     const hits: RuleHit[] = [];
     let v: Verdict;
     try {
-      v = await leg({ ...ctx, result: params, hits }, 'output', method);
+      v = await leg({ ...ctx, result: body, hits }, dir, method);
     } catch {
       hits.push({ stage: STAGE, rule: 'guardrails', action: 'deny', detail: 'inspection failed' });
       v = { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_UNAVAILABLE') };
     }
-    const tag = `(relayed ${method}${v.kind === 'continue' || v.kind === 'modify' ? '' : ', withheld'})`;
-    for (const h of hits) ctx.hits.push({ ...h, detail: h.detail ? `${h.detail} ${tag}` : tag });
-    if (v.kind === 'continue') return { kind: 'pass', params };
-    if (v.kind === 'modify') return { kind: 'pass', params: v.result ?? params };
+    const marked = `(${tag}${v.kind === 'continue' || v.kind === 'modify' ? '' : ', withheld'})`;
+    for (const h of hits) ctx.hits.push({ ...h, detail: h.detail ? `${h.detail} ${marked}` : marked });
+    if (v.kind === 'continue') return { kind: 'pass', params: body };
+    if (v.kind === 'modify') return { kind: 'pass', params: v.result ?? body };
     if (v.kind === 'deny') return { kind: 'refuse', error: v.error };
-    return { kind: 'refuse', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${v.rule}: ${method} needs approval, which a relayed message cannot wait for`, { rule: v.rule }) };
+    return { kind: 'refuse', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${v.rule}: ${what} needs approval, which a relayed message cannot wait for`, { rule: v.rule }) };
+  }
+
+  /**
+   * A message an upstream sends the agent while a call runs, beside its result: a log line, a
+   * progress message, a sampling or elicitation request. It reaches the same client and model as
+   * the result, so the output rules that apply to the call judge it too (see judgeInFlight). Rule
+   * hits are marked `(relayed <method>)`.
+   */
+  function inspectRelay(ctx: CallContext, method: string, params: Record<string, unknown>): Promise<RelayVerdict> {
+    return judgeInFlight(ctx, 'output', method, params, method, `relayed ${method}`);
+  }
+
+  /**
+   * What the agent's client answers an upstream's request during a call: the model's sampling
+   * result, the user's elicitation result. It goes to the tool, as the call's arguments do, so the
+   * input rules that apply to the call judge it (see judgeInFlight): a redaction sends the upstream
+   * the answer redacted; a block or an approval refuses it. Rule hits are marked
+   * `(answer to <method>)`.
+   */
+  function inspectAnswer(ctx: CallContext, method: string, result: Record<string, unknown>): Promise<RelayVerdict> {
+    return judgeInFlight(ctx, 'input', method, result, `the answer to ${method}`, `answer to ${method}`);
   }
 
   return {
     name: STAGE,
     inspectRelay,
+    inspectAnswer,
     methods: new Set(['tools/call', 'resources/read', 'prompts/get']),
     request: (ctx) => (ctx.method === 'tools/call' ? leg(ctx, 'input') : CONTINUE),
     response: (ctx) => leg(ctx, 'output'),

@@ -106,7 +106,8 @@ export type Verdict =
 
 /**
  * The judgement of a message an upstream sends the agent during a call (a log line, progress, a
- * sampling or elicitation request): relay `params` (possibly redacted), or withhold it.
+ * sampling or elicitation request), or of the client's answer to such a request: relay `params`
+ * (the message's params or the answer's result, possibly redacted), or withhold it.
  */
 export type RelayVerdict =
   | { readonly kind: 'pass'; readonly params: Record<string, unknown> }

@@ -8,6 +8,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { join } from 'node:path';
 import { EVERYTHING, ROOT, RUN_TS, connect, startTestWarden, until, type TestWarden } from '../helpers.ts';
 import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
+import { queryAudit } from '../../src/audit/index.ts';
 
 const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0]!.text);
 
@@ -167,5 +168,53 @@ describe('guardrails: what an upstream relays during a call meets the output rul
     } finally {
       await sampler.close();
     }
+  });
+});
+
+describe('guardrails: what the client answers an upstream’s request meets the input rules', () => {
+  let w: TestWarden;
+  let sampler: Client;
+  const awsKey = 'AKIAIOSFODNN7EXAMPLF';
+  const ghToken = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+  /** What the client's model answers next. */
+  let answer = '';
+  before(async () => {
+    // The answer goes to the tool, as its arguments do: the rules that judge the sampling tool's
+    // arguments judge it. No output rule: what server-everything returns is what it received.
+    ({ w } = await everythingWith(`  input:
+    - { id: answer-keys, detector: secrets, tools: ["trigger-sampling-request"], action: redact }
+    - { id: answer-no-github, detector: secrets, rules: [secrets.github-pat], tools: ["trigger-sampling-request"], action: block }
+`));
+    sampler = await connect(w.url, { capabilities: { sampling: {} } });
+    sampler.setRequestHandler('sampling/createMessage', async () => ({
+      model: 'test-model', role: 'assistant', content: { type: 'text', text: answer }, stopReason: 'endTurn', extra: `copy of ${awsKey}`,
+    }));
+  });
+  after(async () => {
+    await sampler?.close();
+    await w?.stop();
+  });
+
+  test('the upstream receives the sampling result redacted, and only its protocol fields', async () => {
+    answer = `Use the key ${awsKey} to sign it.`;
+    const r = await sampler.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'how do I sign it?', maxTokens: 10 } });
+    assert.equal(r.isError, undefined);
+    // server-everything returns the result it received from its client, Warden.
+    assert.match(text(r), /Use the key \[REDACTED:secret:aws-access-token\] to sign it\./);
+    assert.match(text(r), /"model": "test-model"/);
+    assert.doesNotMatch(text(r), /AKIA|extra/);
+    const hits = queryAudit(w.runtime.db, { tool: 'everything__trigger-sampling-request' }).at(-1)!.hits ?? [];
+    assert.deepEqual(hits.map((h) => h.rule), ['answer-keys']);
+    assert.match(hits[0]!.detail!, /\(answer to sampling\/createMessage\)$/);
+  });
+
+  test('a blocked answer never reaches the upstream: its request fails with the guardrail error', async () => {
+    answer = `Here is a token: ${ghToken}`;
+    const r = await sampler.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'any token?', maxTokens: 10 } });
+    assert.equal(r.isError, true);
+    assert.match(text(r), /Blocked by guardrail: rule answer-no-github/);
+    assert.doesNotMatch(JSON.stringify(r), /ghp_/);
+    const hits = queryAudit(w.runtime.db, { tool: 'everything__trigger-sampling-request' }).at(-1)!.hits ?? [];
+    assert.ok(hits.some((h) => h.rule === 'answer-no-github' && /\(answer to sampling\/createMessage, withheld\)$/.test(h.detail ?? '')));
   });
 });
