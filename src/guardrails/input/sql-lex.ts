@@ -4,7 +4,8 @@
  * Strong signals are flagged as they are; weak ones go to the parser for confirmation.
  */
 import type { Severity } from '../types.ts';
-import { withoutComments } from './sql-comments.ts';
+import { readings, withoutComments } from './sql-comments.ts';
+import { STACKED, stackedAt } from './sql-stacked.ts';
 
 export interface LexSignal {
   readonly rule: string;
@@ -14,12 +15,16 @@ export interface LexSignal {
   readonly strong: boolean;
 }
 
-interface Tok {
+/** A token of the fragment scan: word, number, quote, operator, comment start or `;`. */
+export interface Tok {
   readonly t: 'w' | 'n' | 's' | 'q' | 'o' | 'c' | ';';
   readonly v: string;
 }
 
 const MAX_TOKENS = 4096;
+
+/** A `;` at `i` that ends a quote break or a lone number: what follows is read as SQL, not prose. */
+const strictAfter = (toks: readonly Tok[], i: number): boolean => toks[i - 1]?.t === 'q' || (i === 1 && toks[0]!.t === 'n');
 
 function lex(s: string): Tok[] {
   const out: Tok[] = [];
@@ -66,7 +71,6 @@ const OS = new Set(['XP_CMDSHELL', 'SP_OACREATE', 'SP_OAMETHOD', 'XP_DIRTREE', '
 const FILE_FUNCS = new Set(['LOAD_FILE', 'PG_READ_FILE', 'PG_LS_DIR', 'UTL_HTTP.REQUEST', 'UTL_INADDR.GET_HOST_ADDRESS', 'UTL_INADDR.GET_HOST_NAME', 'UTL_FILE.FOPEN', 'HTTPURITYPE', 'LO_IMPORT', 'LO_EXPORT', 'DBMS_XMLGEN.GETXML']);
 const ERROR_FUNCS = new Set(['EXTRACTVALUE', 'UPDATEXML', 'EXP', 'GTID_SUBSET', 'JSON_KEYS', 'CTXSYS.DRITHSX.SN', 'XMLTYPE']);
 const RECON = new Set(['INFORMATION_SCHEMA', '@@VERSION', '@@DATADIR', '@@HOSTNAME', 'SYSOBJECTS', 'SYSCOLUMNS', 'PG_CATALOG', 'PG_SHADOW', 'PG_USER', 'MYSQL.USER', 'SYS.USER$', 'ALL_TABLES', 'ALL_TAB_COLUMNS', 'DBA_USERS', 'SQLITE_MASTER', 'MASTER..SYSDATABASES', 'SYS.TABLES', 'CURRENT_USER', 'VERSION', 'USER', 'DATABASE', 'CURRENT_SETTING', 'DB_NAME', 'SYSTEM_USER', 'SESSION_USER', 'SCHEMA']);
-const STACKED = new Set(['DROP', 'DELETE', 'INSERT', 'UPDATE', 'TRUNCATE', 'ALTER', 'CREATE', 'EXEC', 'EXECUTE', 'SHUTDOWN', 'DECLARE', 'GRANT', 'SELECT', 'WAITFOR', 'SET', 'COPY', 'CALL', 'MERGE']);
 /** Tables holding password hashes or logins. */
 const CREDENTIAL_TABLES = new Set(['PG_SHADOW', 'PG_AUTHID', 'SYSUSERS', 'SYSLOGINS', 'SQL_LOGINS', 'DBA_USERS', 'USER$', 'SYSXLOGINS']);
 const PRIVILEGE_PROCS = new Set(['SP_ADDSRVROLEMEMBER', 'SP_ADDLOGIN', 'SP_ADDROLEMEMBER', 'SP_CONFIGURE', 'SP_PASSWORD', 'SP_GRANTLOGIN']);
@@ -85,18 +89,39 @@ function dropsObject(toks: readonly Tok[], i: number): boolean {
 }
 const MAY_DROP = /drop/i;
 const MAY_COMMENT = /\/\*|--|#/;
+const QUOTES = ["'", '"'] as const;
+
+/**
+ * The value's tokens as the database reads them, comments out: in each dialect's reading
+ * (sql-comments.ts), and, for each string quote the value holds, as spliced after an opening one
+ * (`x'; DROP /*x*\/ TABLE t; --` closes the literal it was spliced into, so its comments are
+ * comments; read alone, its `'` opens a literal that hides them). At most six linear passes.
+ */
+function commentFreeTokens(s: string): Tok[][] {
+  const texts = new Set(readings(s).map((r) => r.text));
+  for (const q of QUOTES) if (s.includes(q)) for (const r of readings(q + s)) texts.add(r.text);
+  return [...texts].map(lex);
+}
 const BOOL = new Set(['OR', 'AND', 'XOR', '||', '&&', 'NOT', 'HAVING', 'RLIKE', 'LIKE', 'REGEXP']);
 
 /** PostgreSQL `COPY t FROM '/etc/passwd'` / `COPY t TO PROGRAM '…'` (an absolute server path or a program, not STDIN). */
 const COPY_FILE = /\bcopy\s+[\w."]+\s*(?:\([^)]{0,200}\)\s*)?(?:from|to)\s+(?:'\/|program\b)/i;
 
 const sig = (rule: string, severity: Severity, message: string, strong: boolean): LexSignal => ({ rule, severity, message, strong });
+const STACKED_SIGNAL = sig('sql.stacked', 'high', 'stacked statement after the value', true);
 
-/** Injection signals in a value that is not a whole statement. */
-export function lexSignals(s: string): LexSignal[] {
+/**
+ * Injection signals in a value that is not a whole statement. `sqlField`: the value is in a field
+ * meant to hold SQL, where any statement keyword after a `;` is a stacked statement; elsewhere it
+ * must have its statement's shape (sql-stacked.ts).
+ */
+export function lexSignals(s: string, sqlField = false): LexSignal[] {
   const toks = lex(s);
   const out: LexSignal[] = [];
   let sawQuote = false;
+  let stacked = false;
+  // A `;` followed by a comment or a statement keyword: a comment may split the statement's shape.
+  let maySplit = false;
   let weak = 0;
   const isCall = (i: number): boolean => toks[i + 1]?.v === '(';
   for (let i = 0; i < toks.length; i++) {
@@ -156,18 +181,40 @@ export function lexSignals(s: string): LexSignal[] {
       out.push(sig('sql.injection', 'high', 'concatenated function call after a quote', false));
       weak++;
     }
-    // MERGE only as `MERGE INTO`: "…; merge the branch" is prose.
-    if (k.t === ';' && next?.t === 'w' && STACKED.has(next.v) && (next.v !== 'MERGE' || toks[i + 2]?.v === 'INTO')) out.push(sig('sql.stacked', 'high', 'stacked statement after the value', true));
+    // "Fixed the bug; update the docs" is prose: the statement's shape must follow (sql-stacked.ts).
+    // Right after a quote break (`x'; truncate users`), or after a lone number (`1; truncate
+    // users` in an id), the text is no sentence: any statement keyword after the `;` is stacked,
+    // as in a SQL field.
+    if (k.t === ';' && !stacked) {
+      if (stackedAt(toks, i, sqlField || strictAfter(toks, i))) {
+        stacked = true;
+        out.push(STACKED_SIGNAL);
+      } else maySplit ||= next?.t === 'c' || (next?.t === 'w' && STACKED.has(next.v));
+    }
     if (k.t === 'c' && i > 0 && (toks[i - 1]?.t === 'q' || toks[i - 1]?.v === ')' || (sawQuote && (toks[i - 1]?.t === 'n' || toks[i - 1]?.t === 'w') && toks.slice(0, i).some((x) => x.t === 'w' && BOOL.has(x.v))))) {
       out.push(sig('sql.comment-truncation', 'high', 'comment after a quote truncates the rest of the query', false));
       weak++;
     }
     if (k.t === 'q' && (next?.t === 'o' && next.v === ')' ) && toks[i + 2]?.t === 'w' && BOOL.has((toks[i + 2] as Tok).v)) weak++;
   }
-  // `DROP /*x*/ TEMPORARY TABLE t`: a comment between the words is a blank to the database.
-  if (!out.some((x) => x.rule === 'sql.drop') && MAY_DROP.test(s) && MAY_COMMENT.test(s)) {
-    const clean = lex(withoutComments(s));
-    if (clean.some((x, i) => x.t === 'w' && x.v === 'DROP' && dropsObject(clean, i))) out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
+  // `DROP /*x*/ TEMPORARY TABLE t`, `x'; DROP/**/TABLE t; --`, `1;/**/DELETE/**/FROM t`: a comment
+  // between the words is a blank to the database, so the shapes are looked for again without them.
+  let wantDrop = MAY_DROP.test(s) && !out.some((x) => x.rule === 'sql.drop');
+  let wantStacked = !stacked && maySplit;
+  if ((wantDrop || wantStacked) && MAY_COMMENT.test(s)) {
+    for (const clean of commentFreeTokens(s)) {
+      for (let i = 0; i < clean.length && (wantDrop || wantStacked); i++) {
+        const x = clean[i] as Tok;
+        if (wantDrop && x.t === 'w' && x.v === 'DROP' && dropsObject(clean, i)) {
+          wantDrop = false;
+          out.push(sig('sql.drop', 'high', 'DROP of a database object', true));
+        }
+        if (wantStacked && x.t === ';' && stackedAt(clean, i, sqlField || strictAfter(clean, i))) {
+          wantStacked = false;
+          out.push(STACKED_SIGNAL);
+        }
+      }
+    }
   }
   if (COPY_FILE.test(s)) out.push(sig('sql.file-access', 'high', 'COPY reads or writes a server file or program', true));
   if (MAY_OR.test(s)) out.push(...numericSplice(s));

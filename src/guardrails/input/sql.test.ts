@@ -345,3 +345,79 @@ describe('sql detector: review fixes for MERGE and commented DROP', () => {
     assert.ok(attack(sql.scan(s, { field: 'arguments.name' })));
   });
 });
+
+describe('sql detector: a comment inside a DROP spliced after a quote break', () => {
+  // The value's own `'` opened a literal that ran to its end, so the comment-free re-read kept the
+  // comments: only `sql.stacked` was reported. The database reads the value as closing the literal
+  // it was spliced into, so the value is also read that way (sql-lex.ts commentFreeTokens).
+  const drops = [
+    "x'; DROP /*x*/ TEMPORARY TABLE t; --",
+    "x'; DROP/**/TABLE t; --",
+    "x'; DROP -- c\n TABLE t; --",
+    "x'; DROP#c\nTABLE t; --",
+    // `--c` with no blank is a comment in PostgreSQL only.
+    "x'; DROP --c\nTABLE t",
+    'x"; DROP/**/MATERIALIZED/**/VIEW v; --',
+  ];
+  for (const field of ['arguments.description', 'arguments.comment', 'arguments.name', 'arguments.username']) {
+    test(`DROP is found in \`${field}\``, () => {
+      for (const s of drops) {
+        const f = sql.scan(s, { field });
+        assert.ok(rules(f).includes('sql.drop') && attack(f), `${JSON.stringify(s)}: ${rules(f).join(',')}`);
+      }
+    });
+  }
+  test('a statement split by comments after the `;` is still stacked', () => {
+    for (const s of ["x';/**/drop/**/table/**/users--", "x';/**/update/**/users/**/set/**/role='admin'--", '1;/**/DELETE/**/FROM/**/users']) {
+      const f = sql.scan(s, { field: 'arguments.description' });
+      assert.ok(rules(f).includes('sql.stacked') && attack(f), `${JSON.stringify(s)}: ${rules(f).join(',')}`);
+    }
+  });
+});
+
+describe('sql detector: prose after a semicolon is not a stacked statement', () => {
+  // Each pair: a sentence whose clause after `;` opens with a statement keyword, and the same
+  // keyword in its statement's shape (sql-stacked.ts). The sentences were all `sql.stacked` high.
+  const pairs: Array<[string, string]> = [
+    ['Fixed the login bug; update the docs later', "x'; update users set role='admin'; --"],
+    ['We shipped it; delete the old branch when done', '1; DELETE FROM users'],
+    ['Merged; delete it', "x'; delete users--"],
+    ['Done; set up the meeting', "1; SET GLOBAL general_log = 'ON'"],
+    ['Reviewed; set it to done', '1; set @a = 1'],
+    ['Looks good; select a reviewer please', "x'; select password from users where id=1--"],
+    ['Edits; select files from the list', 'x\'; select * from users--'],
+    ['Pick one; select one (or two)', "x'; select load_file('/etc/passwd')--"],
+    ['Log too long; truncate it', "x'; truncate users--"],
+    ['Deploy done; shutdown the old server', '1 OR 1=1; SHUTDOWN'],
+    ['Approved; grant access to Bob', "' grant connect to name; grant resource to name; --"],
+    ['Build passed; execute step 2 tomorrow', "x'; exec master..xp_cmdshell 'dir'--"],
+    ['Noted; insert the coin into the slot', "'; insert into users (name, role) values ('e','admin')--"],
+    ['Follow up; call Mom (she asked)', '1; call p(1)'],
+    ['Finished; declare victory', "1; declare @q varchar(8000) select @q = 0x73; exec(@q)--"],
+    ['Later; copy the files to the server', "x'; copy t to '/tmp/x'--"],
+    ['Ok; create a table of results for the report', "x'; create user evil identified by 'x'--"],
+    ['Cleanup; drop temporary access for the contractor', "'; drop table users--"],
+    ['Bug: "set -a; . /path/vars; set +a" fails', "x'; waitfor delay '0:0:5'--"],
+  ];
+  for (const field of ['arguments.description', 'arguments.body', 'arguments.message', 'arguments.comment']) {
+    test(`in \`${field}\` the sentences pass and the statements are stacked`, () => {
+      for (const [prose, statement] of pairs) {
+        assert.equal(attack(sql.scan(prose, { field })), false, `${prose}: ${rules(sql.scan(prose, { field })).join(',')}`);
+        const f = sql.scan(statement, { field });
+        assert.ok(rules(f).includes('sql.stacked') && attack(f), `${statement}: ${rules(f).join(',')}`);
+      }
+    });
+  }
+  test('right after a quote break or a lone number, any statement keyword after `;` is stacked; an apostrophe earlier in a sentence is not a quote break', () => {
+    for (const [field, s] of [['arguments.name', "x'; truncate users"], ['arguments.id', '1; truncate users'], ['arguments.id', '1; delete users'], ['arguments.description', "x';/**/truncate users"]] as const) {
+      const f = sql.scan(s, { field });
+      assert.ok(rules(f).includes('sql.stacked') && attack(f), `${s}: ${rules(f).join(',')}`);
+    }
+    for (const s of ["It's fixed; update the docs later", "We're done; delete the old branch", "the user's bug; select the right fix"]) {
+      assert.equal(attack(sql.scan(s, { field: 'arguments.description' })), false, s);
+    }
+  });
+  test('in a field meant to hold SQL any statement keyword after `;` still counts', () => {
+    for (const s of ['SELECT 1; SHUTDOWN NOW', "SELECT a FROM t WHERE b = 'x'; delete it"]) assert.ok(rules(q(s)).includes('sql.stacked'), `${s}: ${rules(q(s)).join(',')}`);
+  });
+});

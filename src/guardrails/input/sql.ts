@@ -7,7 +7,8 @@
  *   ALTER, and dangerous functions (sleep, benchmark, xp_cmdshell, load_file, INTO OUTFILE); a
  *   MERGE, which the grammar lacks, when it deletes (sql-merge.ts);
  * - as a value a tool splices into a query: a token scan finds injection shapes (quote break
- *   followed by OR/UNION/comment, stacked `; DROP`, time delays), then the value is placed into
+ *   followed by OR/UNION/comment, a stacked statement after `;` in its statement's shape, so that
+ *   "done; update the docs" is prose (sql-stacked.ts), time delays), then the value is placed into
  *   `WHERE c = '…' AND d = 1` templates and parsed: if the parse succeeds and the query's shape
  *   differs from the same template with a harmless value, the value rewrote the query.
  * Text that is not SQL (a parse failure with no injection tokens) is not a finding, except in a
@@ -250,7 +251,7 @@ export function createSqlDetector(opts: SqlDetectorOptions = {}): AsyncDetector 
       if (!unverified) continue;
       // Most values hold no quote, comment, operator or SQL keyword: nothing to scan.
       if (!maySignal(view)) continue;
-      const sigs = lexSignals(view);
+      const sigs = lexSignals(view, sqlField);
       if (sigs.length === 0) {
         // An identifier with SQL keywords and no quote (`1 AND (SELECT …) = 1`): a numeric splice that rewrites the query.
         if (identifier && view.length <= 256 && depthOk(view, 2) && (yield* rewritesQuery(view))) out.push(finding(D, 'sql.injection', 'high', 'value changes the structure of a query it is spliced into'));
