@@ -524,6 +524,21 @@ describe('guardrail stage: what the client answers an upstream during a call', a
     assert.equal((await stage.request!(ctx())).kind, 'continue');
   });
 
+  test('a flagged key named like the call\'s own fields is renamed where it is, not at the top', async () => {
+    const word: Detector = {
+      name: 'word', direction: 'input', exactSpans: true,
+      scan: (t) => [...t.matchAll(/arguments|inputResponses/g)].map((m) => ({ detector: 'word', rule: 'word.any', severity: 'high', message: 'w', start: m.index, end: m.index + m[0].length })),
+    };
+    const st = createGuardrailStage(cfg({ input: [{ id: 'w', detector: 'word', action: 'redact' }] }), { detectors: [word] });
+    for (const inputResponses of [undefined, { q: { inputResponses: 2 } }]) {
+      const v = await st.request!(ctx({ params: { name: 'github__get_issue', arguments: { cmd: 'ls', nested: { arguments: 1 } }, ...(inputResponses ? { inputResponses } : {}) } }));
+      assert.equal(v.kind, 'modify');
+      if (v.kind !== 'modify') return;
+      assert.deepEqual(v.params!.arguments, { cmd: 'ls', nested: { '[REDACTED:word]': 1 } });
+      if (inputResponses) assert.deepEqual(v.params!.inputResponses, { q: { '[REDACTED:word]': 2 } });
+    }
+  });
+
   test('a detector that fails refuses the answer (fail closed)', async () => {
     const c = ctx({ server: 'flaky' });
     const v = await stage.inspectAnswer(c, 'elicitation/create', { action: 'accept', content: { colour: 'red' } });

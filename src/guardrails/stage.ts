@@ -348,7 +348,11 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
           : redactSpans(leaf.value, hs.map((h) => ({ start: h.finding.start!, end: h.finding.end!, kind: kindOf(h) })));
       if (leaf.keys.length > 0) setAt(root, leaf.keys, value, leaf.encoding);
     }
-    if (renames.size > 0) renameKeys(root, renames);
+    if (renames.size > 0) {
+      // Below the call's own fields: a flagged key named `arguments` must not rename the field.
+      if (!args) renameKeys(root, renames);
+      else for (const v of [root.arguments, root.inputResponses]) renameKeys(v, renames);
+    }
     if (wrap) spotlight(root);
     if (!args) return { kind: 'modify', result: root };
     return { kind: 'modify', params: { ...ctx.params, arguments: root.arguments, ...(ctx.params.inputResponses === undefined ? {} : { inputResponses: root.inputResponses }) } };
