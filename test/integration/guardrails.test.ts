@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@modelcontextprotocol/client';
+import { ProtocolError, type Client } from '@modelcontextprotocol/client';
 import { join } from 'node:path';
 import { EVERYTHING, ROOT, RUN_TS, connect, startTestWarden, until, type TestWarden } from '../helpers.ts';
 import { createPromptInjectionDetector } from '../../src/guardrails/output/injection.ts';
@@ -176,8 +176,9 @@ describe('guardrails: what the client answers an upstream’s request meets the 
   let sampler: Client;
   const awsKey = 'AKIAIOSFODNN7EXAMPLF';
   const ghToken = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
-  /** What the client's model answers next. */
+  /** What the client's model answers next; with `refusal`, the client refuses with that message. */
   let answer = '';
+  let refusal = '';
   before(async () => {
     // The answer goes to the tool, as its arguments do: the rules that judge the sampling tool's
     // arguments judge it. No output rule: what server-everything returns is what it received.
@@ -186,9 +187,10 @@ describe('guardrails: what the client answers an upstream’s request meets the 
     - { id: answer-no-github, detector: secrets, rules: [secrets.github-pat], tools: ["trigger-sampling-request"], action: block }
 `));
     sampler = await connect(w.url, { capabilities: { sampling: {} } });
-    sampler.setRequestHandler('sampling/createMessage', async () => ({
-      model: 'test-model', role: 'assistant', content: { type: 'text', text: answer }, stopReason: 'endTurn', extra: `copy of ${awsKey}`,
-    }));
+    sampler.setRequestHandler('sampling/createMessage', async () => {
+      if (refusal) throw new ProtocolError(-1, refusal, { note: refusal });
+      return { model: 'test-model', role: 'assistant', content: { type: 'text', text: answer }, stopReason: 'endTurn', extra: `copy of ${awsKey}` };
+    });
   });
   after(async () => {
     await sampler?.close();
@@ -216,5 +218,19 @@ describe('guardrails: what the client answers an upstream’s request meets the 
     assert.doesNotMatch(JSON.stringify(r), /ghp_/);
     const hits = queryAudit(w.runtime.db, { tool: 'everything__trigger-sampling-request' }).at(-1)!.hits ?? [];
     assert.ok(hits.some((h) => h.rule === 'answer-no-github' && /\(answer to sampling\/createMessage, withheld\)$/.test(h.detail ?? '')));
+  });
+
+  test('a refusal is an answer too: its message reaches the upstream judged, with the client\'s code', async () => {
+    refusal = `declined: the user pasted ${awsKey}`;
+    try {
+      const r = await sampler.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'sign it', maxTokens: 10 } });
+      assert.equal(r.isError, true);
+      assert.match(text(r), /declined: the user pasted \[REDACTED:secret:aws-access-token\]/);
+      assert.doesNotMatch(JSON.stringify(r), /AKIA/);
+      const hits = queryAudit(w.runtime.db, { tool: 'everything__trigger-sampling-request' }).at(-1)!.hits ?? [];
+      assert.ok(hits.some((h) => h.rule === 'answer-keys' && /\(answer to sampling\/createMessage\)$/.test(h.detail ?? '')));
+    } finally {
+      refusal = '';
+    }
   });
 });
