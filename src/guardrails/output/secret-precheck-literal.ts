@@ -31,7 +31,8 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
   const cap = max < 0 ? min : max + 1;
   let runFrom = -1; // [runFrom, runTo) is known to lie inside a run of the class
   let runTo = 0;
-  const find = pre.ci ? new RegExp(pre.ci.source, 'gi') : undefined;
+  const search = pre.boundary ?? pre.ci;
+  const find = search ? new RegExp(search.source, search.flags) : undefined;
   // The next occurrence of the `then` literal at or after the current start's prefix end
   // (searched again only once a start passes it: one forward walk over the text in all). The
   // compiled search is used as is: this loop sets its lastIndex before every exec.

@@ -47,6 +47,11 @@ export interface Lit {
   readonly lit: string;
   /** For a literal of ASCII case pairs (`[aA]`): a case-insensitive search for it. */
   readonly ci: RegExp | undefined;
+  /**
+   * With `wb` at offset 0: a search for the literal after a word boundary, so that occurrences
+   * inside words (`ey` in `key=key=…`) are skipped by the regex engine rather than one by one.
+   */
+  readonly boundary: RegExp | undefined;
   /** The regex starts with `\b` and the literal with a word character. */
   readonly wb: boolean;
   /** The literal's offset in every match (fixed-length tokens before it). */
@@ -128,7 +133,8 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       find: p.then.re ? new RegExp(p.then.re, 'g') : new RegExp(escapeRegExp(p.then.lit), p.then.ci ? 'gi' : 'g'),
       within: p.then.within,
     };
-    return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
+    const boundary = p.wb && p.at === 0 ? new RegExp(`\\b${escapeRegExp(p.lit)}`, p.ci ? 'gi' : 'g') : undefined;
+    return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
   }
   if (p.kind === 'semi') {
     return {

@@ -116,6 +116,18 @@ describe('secrets detector prechecks', () => {
     same(`${'curl -H "Authorization: '.repeat(500)}`);
   });
 
+  test('a literal after a word boundary: inside a word it is skipped, after any other character it is found', () => {
+    const jwt = `eyJ${'aB3c'.repeat(6)}.eyJ${'aB3c'.repeat(6)}.${'sig0'.repeat(4)}`;
+    for (const before of ['', ' ', 'k', '_', '9', 'é', '\u00a0', '-', '"']) {
+      for (const t of [jwt, `AIza${'aB3_'.repeat(9)}abc`, `glpat-${'aB3c'.repeat(5)}`, `ATATT3${'aB3c'.repeat(48)}`, `atatt3${'aB3c'.repeat(48)}`]) {
+        same(`${before}${t} `);
+        same(`x${before}${t}\n${before}${t}`);
+      }
+    }
+    same('key='.repeat(3000) + jwt);
+    same(`${'xey'.repeat(4000)} ${jwt}`);
+  });
+
   test('rules starting with a literal find what their regex finds', () => {
     // The last ones start with one of a group of literals (`(?:EAAA|sq0atp-)`, `sk_(?:test|live)_`).
     const grouped = ['EAAA', 'sq0atp-', 'sk_live_', 'rk_prod_', 'ghs_', 'duffel_test_', 'shippo_live_', 's-s4t2ud-', 'sat.', 'sc_', 'authress_'];
