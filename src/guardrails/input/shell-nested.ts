@@ -6,13 +6,15 @@
  * Only literal text is returned: what a pipe carries from anything but echo/printf/cat of literal
  * words is unknown here. Each function is one linear pass over the command's words.
  *
- * A pipe can end in more than `sh`: `su`, `sudo -s`, `awk '{system($0)}'` and
- * `while read l; do $l; done` also run each line they read as a command ({@link readsStdinScript}),
- * and `find … -exec sh -c '…' \;` hands its code on like `sh -c` does.
+ * A pipe can end in more than `sh`: `su`, `sudo -s`, `su -c sh`, `awk '{system($0)}'`,
+ * `while read l; do $l; done`, `sed e`, `parallel` and `xargs sudo` also run each line they read as a
+ * command ({@link readsStdinScript}), and `find … -exec sh -c '…' \;` hands its code on like `sh -c`
+ * does; code made of simple commands is read as those commands, `{}` put in for `$0` (see {@link findActions}).
  */
 import type { Cmd } from './shell-ast.ts';
 import { decodeEscapes } from './shell-escapes.ts';
-import { runsLoginShell, unwrap } from './shell-wrappers.ts';
+import { simpleScript } from './shell-fast.ts';
+import { isWrapper, runsLoginShell, unwrap } from './shell-wrappers.ts';
 
 /** Shells whose `-c` takes a script and which read their script from stdin without one. */
 export const SH = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'yash', 'posh', 'csh', 'tcsh', 'fish']);
@@ -152,52 +154,284 @@ function readLoopRunsLines(d: Cmd): boolean {
 
 /*
  * The awk patterns below run on the program with each run of blanks collapsed to one space, so no two
- * adjacent optional blanks can split a long run of them (each pattern stays linear in the program).
+ * adjacent optional blanks can split a long run of them, and none nests a quantifier: each stays
+ * linear in the program.
  */
-/** Shells an awk program can pipe its output into (`"sh"`, `"/bin/bash -s"`, `"sudo sh"`). */
-const AWK_SHELL = '" ?(?:[^" ]*/)?(?:sudo )?(?:sh|bash|zsh|dash|ksh|mksh|ash)(?: -[a-z]+)* ?"';
-/** One awk statement printing the input line, or a field of it, into a shell: `print | "sh"`, `print $0 | "bash"`. */
-const AWK_PRINT_TO_SHELL = new RegExp(`^ ?print ?\\(? ?(?:\\$\\w+ ?)?\\)? ?\\| ?${AWK_SHELL} ?\\)? ?$`);
-/** `system($0)`, `system($2)`, `$0 | getline`: a field of the input run as a command. */
-const AWK_FIELD_RUN = /\bsystem ?\( ?\(? ?\$\w+ ?\)? ?\)|\$\w+ ?\| ?getline\b/;
-/** `cmd = $0` … `system(cmd)` / `cmd | getline`. */
+/** `cmd = $0`: a variable holding a field of the input line. */
 const AWK_FROM_FIELD = /\b([A-Za-z_]\w*) ?= ?\$/g;
-const AWK_VAR_RUN = /\bsystem ?\( ?([A-Za-z_]\w*) ?\)|\b([A-Za-z_]\w*) ?\| ?getline\b/g;
+/** `getline l` / `(getline l) > 0`: the next input line read into a variable (checked: not `… | getline l`, not `getline l < file`). */
+const AWK_GETLINE_VAR = /\bgetline ([A-Za-z_]\w*)/g;
+/** `system(`: the head of its argument is read where the match ends. */
+const AWK_SYSTEM = /\bsystem ?\( ?(?:\( ?)?/g;
+/** One blank string literal (`""`, `" "`) a concatenation may start with: `system("" $0)`. */
+const AWK_BLANK_STRING = /" ?" ?/y;
+/** A field (`$0`, `$NF`) or a variable name. */
+const AWK_OPERAND = /\$\w+|[A-Za-z_]\w*/y;
+/** `$0 | getline`, `cmd | getline`: the left side run as a command. */
+const AWK_GETLINE_RUN = /(\$\w+|\b[A-Za-z_]\w*) ?\| ?getline\b/g;
+/**
+ * One statement printing the line, a field or a variable into a command: `print | "sh"`, `print $0 | "su"`,
+ * `printf "%s\n", $0 | "sudo -s"`, `print l |& "bash"`. Group 1 is what is printed, group 2 the command.
+ */
+const AWK_PRINT_PIPE = /^ ?(?:print|printf ?\(? ?"%s(?:\\n)?" ?,) ?\(? ?(\$\w+|[A-Za-z_]\w*)? ?\)? ?\|&? ?"([^"]*)" ?\)? ?$/;
 
-/** True when an awk program runs the lines it reads as commands (`awk '{system($0)}'`, `awk '{print | "sh"}'`). */
+/** Variables an awk program fills from its input: `c = $0`, `getline l` (fields themselves are `$…`). */
+function awkLineVars(code: string): Set<string> {
+  const vars = new Set([...code.matchAll(AWK_FROM_FIELD)].map((m) => m[1] as string));
+  for (const m of code.matchAll(AWK_GETLINE_VAR)) {
+    // `"cmd" | getline l` reads the command's output and `getline l < f` a file: neither is the input.
+    const after = m.index + m[0].length;
+    if (/\|&? ?$/.test(code.slice(Math.max(0, m.index - 3), m.index)) || /^ ?</.test(code.slice(after, after + 2))) continue;
+    vars.add(m[1] as string);
+  }
+  return vars;
+}
+
+/** What a concatenation at `at` starts with, past blank string literals: `$0` in `system("" $0 " 2>&1")`. */
+function awkHead(code: string, at: number): string | undefined {
+  let i = at;
+  // Each literal is at least two characters; the bound keeps a run of them from being rescanned per call.
+  for (let k = 0; k < 8; k++) {
+    AWK_BLANK_STRING.lastIndex = i;
+    if (!AWK_BLANK_STRING.test(code)) break;
+    i = AWK_BLANK_STRING.lastIndex;
+  }
+  AWK_OPERAND.lastIndex = i;
+  return AWK_OPERAND.exec(code)?.[0];
+}
+
+/** True when an awk command string (`"sh"`, `"sudo -s"`, `"su"`, `"busybox sh"`) is a shell reading its script from stdin. */
+function awkPipeRunsLines(command: string): boolean {
+  const d = simpleScript(command)?.cmds[0];
+  return d !== undefined && readsStdinScript(d);
+}
+
+/**
+ * True when an awk program runs the lines it reads as commands: a command string that starts with a
+ * field or a variable filled from the input (`system($0)`, `system($0 "")`, `system(c " 2>&1")`,
+ * `while ((getline l) > 0) system(l)`, `$0 | getline`), or the line printed into a shell
+ * (`print | "sh"`, `printf "%s\n", $0 | "sudo -s"`). A command written first (`system("kill " $2)`)
+ * takes the line as data.
+ */
 function awkRunsLines(d: Cmd): boolean {
   if (!AWK.has(d.name)) return false;
   const program = inlineCode(d);
   if (program === undefined) return false;
   const code = program.replace(/[ \t\r\f\v]+/g, ' ');
-  if (AWK_FIELD_RUN.test(code) || code.split(/[;{}\n]/).some((st) => AWK_PRINT_TO_SHELL.test(st))) return true;
-  const fromField = new Set([...code.matchAll(AWK_FROM_FIELD)].map((m) => m[1] as string));
-  return fromField.size > 0 && [...code.matchAll(AWK_VAR_RUN)].some((m) => fromField.has((m[1] ?? m[2]) as string));
+  const vars = awkLineVars(code);
+  const fromLine = (x: string | undefined): boolean => x !== undefined && (x.startsWith('$') || vars.has(x));
+  for (const m of code.matchAll(AWK_SYSTEM)) if (fromLine(awkHead(code, m.index + m[0].length))) return true;
+  for (const m of code.matchAll(AWK_GETLINE_RUN)) if (fromLine(m[1])) return true;
+  return code.split(/[;{}\n]/).some((st) => {
+    const p = AWK_PRINT_PIPE.exec(st);
+    return p !== null && (p[1] === undefined || fromLine(p[1])) && awkPipeRunsLines(p[2] as string);
+  });
+}
+
+/** Answers of {@link codeReadsStdin} per command: every earlier stage of a pipeline asks, and the code can be kilobytes long. */
+const codeReader = new WeakMap<Cmd, boolean>();
+
+/** `su -c sh`, `su -c 'bash -s'`, `sudo su -c bash`, `bash -c sh`: `-c` code that is itself a shell reading its script from stdin. */
+function codeReadsStdin(d: Cmd): boolean {
+  if (!SH.has(d.name) && d.name !== 'su' && d.name !== 'runuser') return false;
+  let known = codeReader.get(d);
+  if (known === undefined) {
+    const code = dashC(d);
+    const inner = code === undefined ? undefined : simpleScript(code)?.cmds[0];
+    known = inner !== undefined && readsStdinScript(inner);
+    codeReader.set(d, known);
+  }
+  return known;
+}
+
+/**
+ * `| xargs sudo`, `| xargs -L1 env`, `| xargs nohup`: a wrapper given no program under xargs takes the
+ * program and its arguments from the words read, so the text runs as a command (`command -v` only looks names up).
+ */
+function xargsRunsWords(d: Cmd): boolean {
+  if (d.via?.includes('xargs') !== true || !isWrapper(d.name) || d.name === 'xargs') return false;
+  return !((d.name === 'command' || d.name === 'builtin') && d.args.some((a) => /^-[a-zA-Z]*[vV]/.test(a)));
+}
+
+/** GNU parallel's short options that take a value (the rest of the word or the next word). */
+const PARALLEL_SHORT_VALUE = 'aCdEIjJLnNPsSW';
+/** GNU parallel's long options that take the next word when not written `--opt=value`. */
+const PARALLEL_LONG_VALUE = new Set([
+  '--arg-file', '--colsep', '--delimiter', '--eof', '--jobs', '--max-procs', '--profile', '--max-lines', '--max-args', '--max-replace-args', '--max-chars', '--sshlogin',
+  '--sshloginfile', '--slf', '--tmpdir', '--workdir', '--wd', '--env', '--halt', '--halt-on-error', '--joblog', '--results', '--res', '--timeout', '--delay', '--retries',
+  '--load', '--memfree', '--nice', '--block', '--block-size', '--basefile', '--bf', '--return', '--transferfile', '--tf', '--tagstring', '--tag-string', '--header', '--rpl',
+  '--ssh', '--termseq', '--limit', '--recstart', '--recend', '--arg-sep', '--arg-file-sep', '--sshdelay', '--ctagstring',
+]);
+
+/**
+ * `| parallel`, `| parallel -j4`: GNU parallel given no command runs each line it reads as one.
+ * A word that is no option value is a command (or an input source after `:::`), `-a` and `--pipe`
+ * take the input from elsewhere; an option not listed is read as a flag, so a wrong guess sees a command (a miss).
+ */
+function parallelRunsLines(d: Cmd): boolean {
+  if (d.name !== 'parallel') return false;
+  for (let i = 0; i < d.args.length; i++) {
+    const a = d.args[i] as string;
+    if (!a.startsWith('-') || a === '-' || a === '--') return false;
+    if (a.startsWith('--')) {
+      const key = a.split('=', 1)[0] as string;
+      if (key === '--arg-file' || key === '--pipe' || key === '--pipepart' || key === '--dry-run' || key === '--dryrun') return false;
+      if (PARALLEL_LONG_VALUE.has(a)) i++;
+      continue;
+    }
+    for (let k = 1; k < a.length; k++) {
+      const letter = a[k] as string;
+      if (letter === 'a') return false;
+      if (PARALLEL_SHORT_VALUE.includes(letter)) {
+        if (k === a.length - 1) i++;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * What a GNU sed script runs: 's' when an `s///e` command runs the pattern space after writing text
+ * of its own into it, 'e' for a bare `e` command or an `s///e` that only moves or drops text (`s/^//e`),
+ * undefined when it runs nothing. One pass
+ * over the script: delimited parts of addresses and `s`/`y` are skipped, text arguments end at a newline.
+ */
+function sedRuns(script: string): 's' | 'e' | undefined {
+  const n = script.length;
+  let found: 'e' | undefined;
+  /** Index past the closing `delim` of a part starting at `j` (escapes skipped). */
+  const past = (j: number, delim: string): number => {
+    let k = j;
+    while (k < n && script[k] !== delim) k += script[k] === '\\' ? 2 : 1;
+    return k + 1;
+  };
+  const lineEnd = (j: number): number => {
+    const k = script.indexOf('\n', j);
+    return k < 0 ? n : k;
+  };
+  let i = 0;
+  while (i < n) {
+    const ch = script[i] as string;
+    if (ch === '/') i = past(i + 1, '/');
+    else if (ch === '\\' && i + 1 < n) i = past(i + 2, script[i + 1] as string);
+    else if (ch === '#') i = lineEnd(i);
+    else if (ch === 's' || ch === 'y') {
+      const delim = script[i + 1];
+      if (delim === undefined || delim === '\n' || delim === '\\') return found;
+      const replacement = past(i + 2, delim);
+      i = past(replacement, delim);
+      if (ch === 's') {
+        // A replacement of only `&` and `\N` back-references (or nothing: `s/^//e`) writes no text of its own.
+        const writes = /[A-Za-z0-9]/.test(script.slice(replacement, i - 1).replace(/\\[0-9]/g, ''));
+        while (i < n && /[gpeiImM0-9]/.test(script[i] as string)) {
+          if (script[i++] !== 'e') continue;
+          if (writes) return 's';
+          found = 'e';
+        }
+        if (script[i] === 'w') i = lineEnd(i);
+      }
+    } else if (ch === 'e') {
+      let j = i + 1;
+      while (script[j] === ' ' || script[j] === '\t') j++;
+      // `e` alone runs the pattern space; `e COMMAND` runs COMMAND (its own text, not the input).
+      if (j >= n || script[j] === ';' || script[j] === '}' || script[j] === '\n') found = 'e';
+      i = lineEnd(j);
+    } else if ('aicrRwW'.includes(ch)) i = lineEnd(i);
+    else if ('btTvqQlL:'.includes(ch)) {
+      i++;
+      while (i < n && script[i] !== ';' && script[i] !== '\n' && script[i] !== '}') i++;
+    } else i++;
+  }
+  return found;
+}
+
+/** The inline scripts of a sed command (`-f` files are not seen) and whether it reads stdin (no file operand but `-`). */
+function sedScripts(args: string[]): { scripts: string[]; stdin: boolean } {
+  const scripts: string[] = [];
+  const operands: string[] = [];
+  let fromFile = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      operands.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const key = eq < 0 ? a : a.slice(0, eq);
+      const value = eq < 0 ? undefined : a.slice(eq + 1);
+      if (key === '--expression') scripts.push(value ?? args[++i] ?? '');
+      else if (key === '--file') fromFile = true;
+      if (value === undefined && (key === '--file' || key === '--line-length')) i++;
+      continue;
+    }
+    if (!a.startsWith('-') || a === '-') {
+      operands.push(a);
+      continue;
+    }
+    for (let k = 1; k < a.length; k++) {
+      const letter = a[k] as string;
+      // GNU -i takes an attached suffix only (`-ie` is the suffix `e`).
+      if (letter === 'i') break;
+      if (letter === 'e' || letter === 'f' || letter === 'l') {
+        const value = k < a.length - 1 ? a.slice(k + 1) : (args[++i] ?? '');
+        if (letter === 'e') scripts.push(value);
+        if (letter === 'f') fromFile = true;
+        break;
+      }
+    }
+  }
+  if (scripts.length === 0 && !fromFile && operands.length > 0) scripts.push(operands.shift() as string);
+  return { scripts, stdin: operands.every((o) => o === '-') };
+}
+
+/** How a GNU sed command runs the lines it reads: 's' for `s///e` (after substituting), 'e' for a bare `e`, undefined if it does not. */
+function sedRunsLines(d: Cmd): 's' | 'e' | undefined {
+  if (d.name !== 'sed' && d.name !== 'gsed') return undefined;
+  const p = sedScripts(d.args);
+  if (!p.stdin) return undefined;
+  let kind: 's' | 'e' | undefined;
+  for (const script of p.scripts) {
+    const k = sedRuns(script);
+    if (k === 's') return k;
+    kind = kind ?? k;
+  }
+  return kind;
+}
+
+/**
+ * True when `d` is GNU sed running each line it reads after an `s` command wrote text into it
+ * (`sed 's/ez/rm/e'`): the code that runs is not the text piped in, like a transformation in front of `| sh`.
+ */
+export function rewritesBeforeRunning(d: Cmd): boolean {
+  return sedRunsLines(d) === 's';
 }
 
 /**
  * True when `d` runs what it reads on stdin as commands: a shell reading its script from stdin
  * ({@link shellReadsStdin}), `source /dev/stdin`, a root or login shell (`su`, `su - root`,
- * `sudo -s`, `sudo -i`, `doas -s`, `pkexec`), an awk program that runs its lines, or a
- * `while read` loop that does.
+ * `sudo -s`, `sudo -i`, `doas -s`, `pkexec`), `-c` code that is such a shell (`su -c sh`), an awk
+ * program, a `while read` loop or GNU sed (`s///e`, `e`) that runs its lines, GNU parallel with no
+ * command, or a wrapper with no program under xargs (`xargs sudo`).
  */
 export function readsStdinScript(d: Cmd): boolean {
   if (d.name === 'source' || d.name === '.') return STDIN_FILES.has(d.args[0] ?? '') && d.args[0] !== '-';
-  return shellReadsStdin(d) || suReadsStdin(d) || runsLoginShell(d.name, d.args) || runsLines(d);
+  return shellReadsStdin(d) || suReadsStdin(d) || runsLoginShell(d.name, d.args) || codeReadsStdin(d) || xargsRunsWords(d) || parallelRunsLines(d) || runsLines(d);
 }
 
 /**
- * Answers of {@link readLoopRunsLines} and {@link awkRunsLines}, per command: every earlier stage of a
- * pipeline asks about the same reader, and an awk program can be kilobytes long. Only `read` and
- * awk commands are stored, after extraction has settled their names and words.
+ * Answers of {@link readLoopRunsLines}, {@link awkRunsLines} and {@link sedRunsLines}, per command:
+ * every earlier stage of a pipeline asks about the same reader, and an awk or sed program can be
+ * kilobytes long. Only `read`, awk and sed commands are stored, after extraction has settled their names and words.
  */
 const linesRunner = new WeakMap<Cmd, boolean>();
 
 function runsLines(d: Cmd): boolean {
-  if (!(d.name === 'read' && d.loopBody) && !AWK.has(d.name)) return false;
+  if (!(d.name === 'read' && d.loopBody) && !AWK.has(d.name) && d.name !== 'sed' && d.name !== 'gsed') return false;
   let known = linesRunner.get(d);
   if (known === undefined) {
-    known = readLoopRunsLines(d) || awkRunsLines(d);
+    known = readLoopRunsLines(d) || awkRunsLines(d) || sedRunsLines(d) !== undefined;
     linesRunner.set(d, known);
   }
   return known;
@@ -257,8 +491,22 @@ function dashC(c: Cmd): string | undefined {
   if (c.name === 'su' || c.name === 'runuser') {
     for (let i = 0; i < c.args.length; i++) {
       const a = c.args[i] as string;
-      if (a === '-c' || a === '--command' || a === '--session-command') return c.args[i + 1];
-      if (a.startsWith('--command=')) return a.slice(10);
+      if (a === '--command' || a === '--session-command') return c.args[i + 1];
+      if (a.startsWith('--command=') || a.startsWith('--session-command=')) return a.slice(a.indexOf('=') + 1);
+      if (a.startsWith('--')) {
+        if (SU_LONG_VALUE.has(a)) i++;
+        continue;
+      }
+      if (!a.startsWith('-')) continue;
+      // A cluster (`-lc CMD`, `-cCMD`): a value-taking letter before `c` takes the rest.
+      for (let k = 1; k < a.length; k++) {
+        const letter = a[k] as string;
+        if (letter === 'c') return k < a.length - 1 ? a.slice(k + 1) : c.args[i + 1];
+        if (SU_SHORT_VALUE.includes(letter)) {
+          if (k === a.length - 1) i++;
+          break;
+        }
+      }
     }
   }
   return undefined;
@@ -342,26 +590,170 @@ export function shellOuts(code: string): string[] {
 }
 
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
+/** First words that make code more than simple commands (loops, tests, groups): left to the parser. */
+const COMPOUND = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', 'function', 'select', 'in', 'time', 'coproc', '{', '}', '!', '[[', ']]']);
 
-/** The commands of `find`'s actions (`-exec sh -c '…' {} \;`, `-execdir … +`), wrappers unwrapped. */
-function findActions(c: Cmd): Cmd[] {
+/** Commands, and words per command, read from one action's sh -c code (as the parse extracts at most 64 commands of 256 arguments). */
+const MAX_DIRECT = 64;
+const MAX_DIRECT_WORDS = 256;
+const POSITIONAL = /\$(?:([0-9@*])|\{([0-9]+|[@*])\})/y;
+
+/**
+ * `$0`, `${1}`, `$@`, `$*` at `at` in sh -c code, read against the positional parameters the code is given
+ * (`params[0]` is `$0`): the words it stands for and the index past it, or undefined for any other
+ * expansion (`$f`, `${0%.txt}`, `$(…)`) or a parameter not given.
+ */
+function positional(code: string, at: number, params: string[]): { value: string[]; end: number } | undefined {
+  const m = POSITIONAL;
+  m.lastIndex = at;
+  const hit = m.exec(code);
+  if (!hit) return undefined;
+  const key = (hit[1] ?? hit[2]) as string;
+  if (key === '@' || key === '*') return params.length > 1 ? { value: params.slice(1), end: m.lastIndex } : undefined;
+  const value = params[Number(key)];
+  return value === undefined ? undefined : { value: [value], end: m.lastIndex };
+}
+
+/**
+ * The simple commands of sh -c code, as words, with the positional parameters it is given put in
+ * (`rm -rf "$0"` with `$0` = `{}` is `rm -rf {}`): words quoted with '…' or "…", separated by blanks,
+ * commands by `;`, `&&`, `||` or newlines. Anything more (pipes, redirections, substitutions, other
+ * expansions, escapes, compound commands, assignments) returns undefined and the code is parsed as a
+ * script instead. One pass over the code; what parameters put in is bounded (`"$@$@$@…"` with many
+ * parameters would otherwise multiply the text), past the bound the code is left to the parser too.
+ */
+function simpleCommands(code: string, params: string[]): string[][] | undefined {
+  let room = 2 * code.length + 4096;
+  const cmds: string[][] = [];
+  let words: string[] = [];
+  let word = '';
+  let started = false;
+  const endWord = (): void => {
+    if (started) words.push(word);
+    word = '';
+    started = false;
+  };
+  const endCommand = (): void => {
+    endWord();
+    if (words.length > 0) cmds.push(words);
+    words = [];
+  };
+  for (let i = 0; i < code.length; i++) {
+    const ch = code[i] as string;
+    if (ch === ' ' || ch === '\t') endWord();
+    else if (ch === '\n' || ch === ';') endCommand();
+    else if (ch === '&' || ch === '|') {
+      if (code[i + 1] !== ch) return undefined;
+      endCommand();
+      i++;
+    } else if (ch === "'") {
+      const k = code.indexOf("'", i + 1);
+      if (k < 0) return undefined;
+      word += code.slice(i + 1, k);
+      started = true;
+      i = k;
+    } else if (ch === '"') {
+      let k = i + 1;
+      while (k < code.length && code[k] !== '"') {
+        const q = code[k] as string;
+        if (q === '`' || q === '\\') return undefined;
+        if (q === '$') {
+          const p = positional(code, k, params);
+          if (!p || (room -= p.value.join(' ').length) < 0) return undefined;
+          word += p.value.join(' ');
+          k = p.end;
+        } else {
+          word += q;
+          k++;
+        }
+      }
+      if (k >= code.length) return undefined;
+      started = true;
+      i = k;
+    } else if (ch === '$') {
+      const p = positional(code, i, params);
+      if (!p || (room -= p.value.join(' ').length) < 0) return undefined;
+      const whole = !started && /^$|^[ \t\n;&|]/.test(code.slice(p.end, p.end + 1));
+      // Unquoted, the value is split into words; inside a longer word that would split it too.
+      const split = p.value.flatMap((v) => v.split(/[ \t\n]+/)).filter(Boolean);
+      if (whole) words.push(...split);
+      else if (split.length === 1) {
+        word += split[0];
+        started = true;
+      } else return undefined;
+      i = p.end - 1;
+    } else if ('<>()`\\'.includes(ch) || (ch === '#' && !started)) return undefined;
+    else {
+      word += ch;
+      started = true;
+    }
+  }
+  endCommand();
+  if (cmds.length > MAX_DIRECT || cmds.some((w) => w.length > MAX_DIRECT_WORDS)) return undefined;
+  return cmds.some((w) => COMPOUND.has(w[0] as string) || /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(w[0] as string)) ? undefined : cmds;
+}
+
+/** A command find runs, built from its words (wrappers unwrapped); `find` heads `via`, since its operands come from the walk. */
+function actionCmd(find: Cmd, words: string[]): Cmd | undefined {
+  const first = words[0];
+  if (first === undefined) return undefined;
+  const u = unwrap(first, words.slice(1));
+  return { name: u.name, rawName: u.rawName, args: u.args, rawArgs: words.slice(1), via: ['find', ...u.via], redirects: [], downstream: [], inSubstitution: find.inSubstitution, nested: [], expands: [], assigns: [], start: find.start, end: find.end };
+}
+
+/**
+ * A find action that runs sh -c code made of simple commands, as those commands with the parameters
+ * it is given put in: `sh -c 'rm -rf "$0"' {} \;` is `rm -rf {}`, `sh -c "$0" 'rm -rf /'` is `rm -rf /`,
+ * `sh -c {}` runs a command named `{}` (each file name as code). Undefined for anything else.
+ */
+function directForms(find: Cmd, action: Cmd): Cmd[] | undefined {
+  if (!SH.has(action.name)) return undefined;
+  const p = shArgs(action.args);
+  const code = p.operands[0];
+  if (!p.c || code === undefined) return undefined;
+  const cmds = simpleCommands(code, p.operands.slice(1));
+  return cmds?.map((w) => actionCmd(find, w)).filter((x): x is Cmd => x !== undefined);
+}
+
+export interface FindAction {
+  /** `-exec`, `-execdir`, `-ok` or `-okdir`. */
+  readonly op: string;
+  readonly cmd: Cmd;
+}
+
+/** Answers of {@link findActions} per find command: the rules and the nested-script walk both ask. */
+const findMemo = new WeakMap<Cmd, FindAction[]>();
+/**
+ * Commands judged from one find's actions, like the commands of one parse: {@link findActions} keeps
+ * one more, so the rules can tell that the rest was not inspected.
+ */
+export const MAX_FIND_ACTIONS = 64;
+
+/**
+ * The commands of `find`'s actions (`-exec rm {} \;`, `-execdir … +`, `-ok …`), wrappers unwrapped and
+ * sh -c code of simple commands read as those commands ({@link directForms}): each is judged by the
+ * rules like a command of its own, with `{}` an unknown word.
+ */
+export function findActions(c: Cmd): FindAction[] {
   if (c.name !== 'find') return [];
-  const out: Cmd[] = [];
+  const known = findMemo.get(c);
+  if (known) return known;
+  const out: FindAction[] = [];
   for (let i = 0; i < c.args.length; i++) {
-    if (!FIND_EXEC.has(c.args[i] as string)) continue;
+    const op = c.args[i] as string;
+    if (!FIND_EXEC.has(op)) continue;
     // The command ends at `;`, or at `+` right after `{}` (find's own rule).
     let j = i + 1;
     while (j < c.args.length && c.args[j] !== ';' && !(c.args[j] === '+' && c.args[j - 1] === '{}')) j++;
-    const words = c.args.slice(i + 1, j);
-    const first = words[0];
-    if (first !== undefined) {
-      const u = unwrap(first, words.slice(1));
-      const action: Cmd = { name: u.name, rawName: u.rawName, args: u.args, rawArgs: words.slice(1), redirects: [], downstream: [], inSubstitution: c.inSubstitution, nested: [], expands: [], assigns: [], start: c.start, end: c.end };
-      if (u.via.length > 0) action.via = u.via;
-      out.push(action);
+    const action = actionCmd(c, c.args.slice(i + 1, j));
+    if (action) for (const cmd of directForms(c, action) ?? [action]) out.push({ op, cmd });
+    if (out.length > MAX_FIND_ACTIONS) {
+      out.length = MAX_FIND_ACTIONS + 1;
+      break;
     }
     i = j;
   }
+  findMemo.set(c, out);
   return out;
 }
 
@@ -378,7 +770,7 @@ function ownCode(c: Cmd, out: string[]): void {
 export function nestedScripts(c: Cmd): string[] {
   const out: string[] = [];
   ownCode(c, out);
-  for (const action of findActions(c)) ownCode(action, out);
+  for (const action of findActions(c)) ownCode(action.cmd, out);
   // `sh <<< '…'`, `su <<EOF`, `awk '{system($0)}' <<< '…'`, `while read l; do $l; done <<< '…'`.
   if (readsStdinScript(c)) for (const r of c.redirects) if (r.op.startsWith('<<')) out.push(r.target);
   // `echo '…' | sh`, and through stages that pass lines on unchanged (`echo '…' | tee log | sh`, `grep -v '#' <<EOF | sh`).

@@ -9,7 +9,7 @@ import type { Finding, Severity } from '../types.ts';
 import { finding } from './common.ts';
 import type { Cmd, Script } from './shell-ast.ts';
 import { joinsAdminGroup } from './shell-accounts.ts';
-import { literalOutput, passesThrough, readsStdinScript, SH } from './shell-nested.ts';
+import { findActions, literalOutput, MAX_FIND_ACTIONS, passesThrough, readsStdinScript, rewritesBeforeRunning, SH } from './shell-nested.ts';
 
 const D = 'shell';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
@@ -85,8 +85,9 @@ function transformedIntoInterpreter(c: Cmd): boolean {
   const k = c.downstream.findIndex(readsStdinCode);
   if (k < 0) return false;
   // Stages that pass lines on unchanged (tee, grep, sort, cat …) transform nothing; the text is
-  // judged as if piped straight in (shell-nested.ts).
-  const between = c.downstream.slice(0, k);
+  // judged as if piped straight in (shell-nested.ts). GNU sed's `s///e` rewrites each line before it
+  // runs it, so that reader is a transformation of its own.
+  const between = c.downstream.slice(0, rewritesBeforeRunning(c.downstream[k] as Cmd) ? k + 1 : k);
   if (between.some(decodes)) return false;
   const text = literalOutput(c);
   if (text !== undefined) return writesLiterals(text) && between.some((d) => !passesThrough(d));
@@ -160,8 +161,10 @@ function downloadTargets(n: string, a: string[]): string[] {
 
 /** Applies every rule to a parsed script. `inject` marks commands that came from an argument value. */
 export function applyRules(s: Script, out: Finding[]): void {
+  /** Where findings go: `out`, or a find action's own list until it is merged (see the loop at the end). */
+  let sink = out;
   const push = (rule: string, severity: Severity, msg: string, c?: Cmd): void => {
-    out.push(finding(D, rule, severity, msg, c?.start, c?.end));
+    sink.push(finding(D, rule, severity, msg, c?.start, c?.end));
   };
   const names = new Set(s.cmds.map((c) => c.name));
   // `echo / | xargs rm -rf`: the literal words piped into an xargs command are its operands too.
@@ -173,7 +176,7 @@ export function applyRules(s: Script, out: Finding[]): void {
       if (text !== undefined) piped.set(next, text.split(/\s+/).filter(Boolean));
     }
   }
-  for (const c of s.cmds) {
+  const judge = (c: Cmd): void => {
     const n = c.name;
     const a = c.args;
     const al = a.map((x) => x.toLowerCase());
@@ -196,7 +199,10 @@ export function applyRules(s: Script, out: Finding[]): void {
       const sev = computedNameSeverity(c.nameSubst);
       push('shell.hidden-command', sev, sev === 'high' ? 'command named by a substitution that transforms or decodes literal text (the command that runs is not written)' : 'command named by a command substitution; the command that runs is not visible', c);
     }
-    if (n === 'find' && (al.includes('-delete') || /-exec(dir)? (rm|shred)\b/.test(joined))) {
+    // Deleting actions are read from the commands find runs (`-exec sudo rm`, `-exec /bin/rm`, `-exec sh -c 'rm -rf "$0"' {}`).
+    const actions = findActions(c);
+    const deletes = actions.some((x) => (x.op === '-exec' || x.op === '-execdir') && (x.cmd.name === 'rm' || x.cmd.name === 'shred'));
+    if (n === 'find' && (al.includes('-delete') || deletes)) {
       const { starts, narrowed } = findScope(al);
       // Only absolute or home start paths: `find '.*'` is the dot files here, not a system target.
       if (!narrowed && starts.some((t) => /^([/~]|\$\{?home\b)/.test(t) && isSystemTarget(t))) push('shell.rm-system', 'critical', 'find deletes everything under the root, home or a system directory', c);
@@ -281,15 +287,31 @@ export function applyRules(s: Script, out: Finding[]): void {
     else if (n === 'killall' || n === 'pkill') push('shell.destructive', 'medium', 'kills processes by name', c);
     if (n === 'git' && (/reset --hard|clean -[a-z]*f|push .*(-f\b|--force)|branch -d|checkout -- \.|stash (drop|clear)/.test(joined))) push('shell.destructive', 'medium', 'discards git history or work', c);
     if (/^(shutdown|reboot|halt|poweroff|init)$/.test(n)) push('shell.destructive', 'medium', 'stops or restarts the machine', c);
-    if (n === 'find' && (al.includes('-delete') || /-exec(dir)? (rm|shred)/.test(joined))) push('shell.destructive', 'medium', 'deletes files found by find', c);
+    if (n === 'find' && (al.includes('-delete') || deletes || /-exec(dir)? (rm|shred)/.test(joined))) push('shell.destructive', 'medium', 'deletes files found by find', c);
+    // `-exec sh -c {} \;`, `-exec {} \;`: each file found is run as a command; what runs is not visible (like `$(cat f)` as a name).
+    if (actions.some((x) => /^[^\s]*\{\}$/.test(x.cmd.rawName))) push('shell.hidden-command', 'medium', 'find runs the files it finds as commands (their names as code); what runs is not visible', c);
     if (n === 'rm' || n === 'shred' || n === 'truncate' || n === 'dd' || /^mkfs/.test(n) || n === 'wipefs') {
-      if (!out.some((f) => f.rule !== 'shell.destructive' && f.start === c.start)) push('shell.destructive', 'medium', `runs ${n}`, c);
+      if (!sink.some((f) => f.rule !== 'shell.destructive' && f.start === c.start)) push('shell.destructive', 'medium', `runs ${n}`, c);
     }
     if ((n === 'docker' || n === 'podman') && /\b(rm|rmi|prune|kill)\b/.test(joined)) push('shell.destructive', 'medium', 'removes containers or images', c);
     if (n === 'kubectl' && /\b(delete|drain|scale)\b/.test(joined)) push('shell.destructive', 'medium', 'deletes cluster resources', c);
     if ((n === 'chmod' || n === 'chown') && /(^|\s)-r/i.test(joined)) push('shell.destructive', 'medium', 'recursive permission change', c);
     if (/^(userdel|deluser|groupdel|iptables|ufw)$/.test(n) && /-f|-d|--flush|del|-x|disable|reset/.test(joined)) push('shell.destructive', 'medium', 'changes accounts or firewall', c);
     if (n === 'rsync' && al.includes('--delete')) push('shell.destructive', 'medium', 'mirror with delete', c);
+  };
+
+  for (const c of s.cmds) {
+    judge(c);
+    // What find runs meets the same rules as a command of its own (`-exec dd of=/dev/sda \;`, `-exec usermod -aG sudo bob \;`),
+    // `{}` an unknown word; a finding the find command already has (same rule, severity and span) is not repeated.
+    const actions = findActions(c);
+    if (actions.length === 0) continue;
+    if (actions.length > MAX_FIND_ACTIONS) push('shell.too-complex', 'medium', `find runs more than ${MAX_FIND_ACTIONS} commands; the rest were not inspected`, c);
+    const own: Finding[] = [];
+    sink = own;
+    for (const x of actions.slice(0, MAX_FIND_ACTIONS)) judge(x.cmd);
+    sink = out;
+    for (const f of own) if (!out.some((g) => g.rule === f.rule && g.severity === f.severity && g.start === f.start && g.end === f.end)) out.push(f);
   }
 
   // --- fork bomb: a function that pipes into itself in the background ---

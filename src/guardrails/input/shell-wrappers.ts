@@ -46,6 +46,31 @@ const W: Record<string, Wrapper> = {
   pkexec: { long: ['--user'] },
 };
 
+/**
+ * util-linux `runuser -u USER [--] COMMAND…` runs COMMAND itself, like sudo -u; without `-u` it is su
+ * (`runuser -l root -c …`, `runuser root`), whose operands are a user and shell arguments, not a command.
+ */
+const RUNUSER: Wrapper = { short: 'ugGswc', long: ['--user', '--group', '--supp-group', '--shell', '--whitelist-environment', '--command', '--session-command'] };
+
+/** True when runuser's words give `-u USER` / `--user USER` before any operand (the command form). */
+function runuserRunsCommand(args: string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--' || !a.startsWith('-') || a === '-') return false;
+    if (a === '--user' || a.startsWith('--user=')) return true;
+    if (!a.startsWith('--') && /^-[a-zA-Z]*u/.test(a)) {
+      // `-u` inside a cluster takes its value unless a value-taking letter came first (`-gu` is `-g u`).
+      const at = a.indexOf('u');
+      if (![...a.slice(1, at)].some((l) => RUNUSER.short?.includes(l))) return true;
+    }
+    i += optionWidth(RUNUSER, a) - 1;
+  }
+  return false;
+}
+
+/** True for a program that only runs another one (`sudo`, `env`, `nohup` …): with none given, its operands name the program. */
+export const isWrapper = (name: string): boolean => Object.hasOwn(W, name);
+
 const base = (s: string): string => s.slice(s.lastIndexOf('/') + 1).toLowerCase();
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
@@ -82,7 +107,7 @@ export function unwrap(name: string, args: string[]): Unwrapped {
   let rest = args;
   const via: string[] = [];
   for (let guard = 0; guard < 6; guard++) {
-    const w = W[n];
+    const w = W[n] ?? (n === 'runuser' && runuserRunsCommand(rest) ? RUNUSER : undefined);
     if (!w) break;
     via.push(n);
     let i = 0;

