@@ -660,7 +660,14 @@ function simpleCommands(code: string, params: string[]): string[][] | undefined 
         if (q === '$') {
           const p = positional(code, k, params);
           if (!p || (room -= p.value.join(' ').length) < 0) return undefined;
-          word += p.value.join(' ');
+          const ref = code.slice(k, p.end);
+          if ((ref === '$@' || ref === '${@}') && p.value.length !== 1) {
+            // `"$@"` is one word per parameter, the text before it joined to the first and the
+            // text after it to the last (`"$*"` is one word: joined below).
+            if (p.value.length === 0) return undefined;
+            words.push(word + p.value[0], ...p.value.slice(1, -1));
+            word = p.value[p.value.length - 1] as string;
+          } else word += p.value.join(' ');
           k = p.end;
         } else {
           word += q;

@@ -289,7 +289,7 @@ export function applyRules(s: Script, out: Finding[]): void {
     if (/^(shutdown|reboot|halt|poweroff|init)$/.test(n)) push('shell.destructive', 'medium', 'stops or restarts the machine', c);
     if (n === 'find' && (al.includes('-delete') || deletes || /-exec(dir)? (rm|shred)/.test(joined))) push('shell.destructive', 'medium', 'deletes files found by find', c);
     // `-exec sh -c {} \;`, `-exec {} \;`: each file found is run as a command; what runs is not visible (like `$(cat f)` as a name).
-    if (actions.some((x) => /^[^\s]*\{\}$/.test(x.cmd.rawName))) push('shell.hidden-command', 'medium', 'find runs the files it finds as commands (their names as code); what runs is not visible', c);
+    if (actions.some((x) => /^[^\s]*\{\}$/.test(x.cmd.rawName) && !looksUpOnly(x.cmd))) push('shell.hidden-command', 'medium', 'find runs the files it finds as commands (their names as code); what runs is not visible', c);
     if (n === 'rm' || n === 'shred' || n === 'truncate' || n === 'dd' || /^mkfs/.test(n) || n === 'wipefs') {
       if (!sink.some((f) => f.rule !== 'shell.destructive' && f.start === c.start)) push('shell.destructive', 'medium', `runs ${n}`, c);
     }
@@ -318,4 +318,10 @@ export function applyRules(s: Script, out: Finding[]): void {
   for (const f of s.functions) {
     if (f.selfPipe) out.push(finding(D, 'shell.fork-bomb', 'critical', 'function recursively pipes into itself (fork bomb)'));
   }
+}
+
+/** `command -v {}`, `builtin -V x`: the wrapper only looks the name up, nothing runs. */
+function looksUpOnly(c: Cmd): boolean {
+  const w = c.via?.at(-1);
+  return (w === 'command' || w === 'builtin') && c.rawArgs.some((a) => /^-[a-zA-Z]*[vV]/.test(a));
 }

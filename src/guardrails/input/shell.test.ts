@@ -406,7 +406,9 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
   test('sh -c code under find with $0/$1/$@ bound to {} is judged like the direct form; code given as a parameter is judged', () => {
     for (const c of [
       `find / -exec sh -c 'rm -rf "$0"' {} \\;`, `find / -exec sh -c 'rm -rf "$1"' _ {} \\;`, `find / -exec bash -c 'rm -rf "$@"' _ {} +`, `find / -execdir sh -c 'shred -u "$1"' sh {} +`, `find / -exec sh -c 'rm -rf "\${0}" && echo done' {} \\;`,
-      'find / -exec sudo rm {} +', 'find / -exec /bin/rm -rf {} \\;', `find . -exec sh -c "$0" 'rm -rf /' \\;`, `sh -c "find / -exec sh -c 'rm -rf \\"\\$0\\"' {} \\\\;"`,
+      'find / -exec sudo rm {} +', 'find / -exec /bin/rm -rf {} \\;', `find . -exec sh -c "$0" 'rm -rf /' \\;`,
+      // Quoted "$@" is one word per parameter, as in bash.
+      `find . -exec sh -c 'rm "$@"' sh -rf / +`, `find . -exec sh -c 'sudo "$@"' _ rm -rf / \\;`, `sh -c "find / -exec sh -c 'rm -rf \\"\\$0\\"' {} \\\\;"`,
     ]) {
       flags(c, 'shell.rm-system', 'critical');
     }
@@ -420,6 +422,8 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
       const f = cmd(c);
       assert.ok(f.some((x) => x.rule === 'shell.hidden-command' && x.severity === 'medium') && !attack(f), `${c}: ${sev(f)}`);
     }
+    // `command -v` only looks the name up.
+    assert.deepEqual(cmd('find . -exec command -v {} \\;'), []);
   });
 
   test('the commands find runs meet the rules of a command of their own, {} an unknown word', () => {
