@@ -519,7 +519,7 @@ export class Gateway {
     try {
       answered = await call!.channel.request(method, asked, signal);
     } catch (err) {
-      throw await this.judgeRefusal(server, call!, method, err);
+      throw signal.aborted ? err : await this.judgeRefusal(server, call!, method, err);
     }
     return this.judgeAnswer(server, call!, method, answerFields(method, answered));
   }
@@ -527,17 +527,19 @@ export class Gateway {
   /**
    * The client refused the upstream's request (a JSON-RPC error: the user declined, the model
    * failed). Its message and data go to the tool as an answer would, so they are judged as one;
-   * the upstream gets the client's error code with what passed (or the refusal of a rule).
+   * the upstream gets the client's error code with what passed (or the refusal of a rule). Only an
+   * error the client sent has a JSON-RPC (numeric) code: the SDK's own (a timeout, a closed
+   * connection, the upstream's cancellation) are not the client's words, and pass as before.
    */
   private async judgeRefusal(server: string, call: InFlightCall, method: string, err: unknown): Promise<unknown> {
     if (!this.extensions.inspectAnswer || !err || typeof err !== 'object') return err;
     const e = err as { code?: unknown; message?: unknown; data?: unknown };
+    if (typeof e.code !== 'number' || !Number.isSafeInteger(e.code)) return err;
     const body = { message: typeof e.message === 'string' ? e.message : 'Internal error', ...(e.data === undefined ? {} : { data: e.data }) };
     const judged = await this.judgeAnswer(server, call, method, body).catch((refusal: unknown) => ({ refusal }));
     if ('refusal' in judged) return judged.refusal;
     // The SDK answers a handler's error with its numeric `code`, `message` and `data`.
-    const code = typeof e.code === 'number' && Number.isSafeInteger(e.code) ? e.code : -32603;
-    return Object.assign(new Error(String(judged.message)), { code, ...(judged.data === undefined ? {} : { data: judged.data }) });
+    return Object.assign(new Error(String(judged.message)), { code: e.code, ...(judged.data === undefined ? {} : { data: judged.data }) });
   }
 
   /**
