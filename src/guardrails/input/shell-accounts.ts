@@ -8,6 +8,7 @@
  * `--gro`, operands anywhere, `--`). One pass over the words.
  */
 import type { Cmd } from './shell-ast.ts';
+import { getopt, type Getopt } from './shell-getopt.ts';
 
 /**
  * Groups whose members administer the machine (sudo, wheel, admin, root = gid 0; gid 10 is wheel on
@@ -18,13 +19,6 @@ import type { Cmd } from './shell-ast.ts';
 const ADMIN_GROUPS = new Set(['root', '0', '10', '27', 'sudo', 'wheel', 'admin', 'disk', 'shadow']);
 /** Root as a primary group: common for service users in container images (OpenShift runs as gid 0), so medium. */
 const ROOT_GROUP = new Set(['root', '0']);
-
-interface Getopt {
-  /** getopt(3) short-option string: a letter followed by `:` takes a value. */
-  readonly short: string;
-  /** Long option → the short letter it stands for (or a private key), and whether it takes a value. */
-  readonly long: Readonly<Record<string, readonly [string, boolean]>>;
-}
 
 /** shadow-utils' own tables (usermod.c, useradd.c, gpasswd.c, groupmems.c, groupmod.c). */
 const USERMOD: Getopt = {
@@ -66,64 +60,6 @@ const LGROUPMOD: Getopt = {
     'member-remove': ['m', true], name: ['n', true], plainpassword: ['P', true], password: ['p', true], unlock: ['U', false],
   },
 };
-
-interface Parsed {
-  /** Option letter → values given (a flag records ''). */
-  readonly opts: Map<string, string[]>;
-  readonly operands: string[];
-}
-
-/** Resolves a long option the way getopt_long does: an exact name, else a prefix naming one option. */
-function longOption(table: Getopt, name: string): readonly [string, boolean] | undefined {
-  const exact = table.long[name];
-  if (exact) return exact;
-  const hits = Object.keys(table.long).filter((k) => k.startsWith(name)).map((k) => table.long[k] as readonly [string, boolean]);
-  const first = hits[0];
-  return first && hits.every((h) => h[0] === first[0]) ? first : undefined;
-}
-
-/** GNU getopt_long over a tool's words: options anywhere (permuted), `--` ends them. */
-function getopt(args: string[], table: Getopt): Parsed {
-  const opts = new Map<string, string[]>();
-  const operands: string[] = [];
-  const add = (k: string, v: string): void => {
-    const list = opts.get(k);
-    if (list) list.push(v);
-    else opts.set(k, [v]);
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const opt = longOption(table, eq > 0 ? a.slice(2, eq) : a.slice(2));
-      if (!opt) continue;
-      if (opt[1]) add(opt[0], eq > 0 ? a.slice(eq + 1) : (args[++i] ?? ''));
-      else add(opt[0], '');
-      continue;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      operands.push(a);
-      continue;
-    }
-    // A cluster (`-aG`): a value-taking letter takes the rest of the word, or the next word.
-    for (let k = 1; k < a.length; k++) {
-      const letter = a[k] as string;
-      const at = letter === ':' ? -1 : table.short.indexOf(letter);
-      if (at < 0) continue;
-      if (table.short[at + 1] !== ':') {
-        add(letter, '');
-        continue;
-      }
-      add(letter, k < a.length - 1 ? a.slice(k + 1) : (args[++i] ?? ''));
-      break;
-    }
-  }
-  return { opts, operands };
-}
 
 const groupsIn = (values: string[] | undefined): string[] => (values ?? []).flatMap((v) => v.toLowerCase().split(',')).map((g) => g.trim());
 const anyAdmin = (values: string[] | undefined): boolean => groupsIn(values).some((g) => ADMIN_GROUPS.has(g));

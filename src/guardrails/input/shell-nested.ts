@@ -15,6 +15,7 @@ import type { Cmd } from './shell-ast.ts';
 import { decodeEscapes } from './shell-escapes.ts';
 import { simpleScript } from './shell-fast.ts';
 import { isWrapper, runsLoginShell, unwrap } from './shell-wrappers.ts';
+import { getopt, type Getopt } from './shell-getopt.ts';
 
 /** Shells whose `-c` takes a script and which read their script from stdin without one. */
 export const SH = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'yash', 'posh', 'csh', 'tcsh', 'fish']);
@@ -346,43 +347,21 @@ function sedRuns(script: string): 's' | 'e' | undefined {
   return found;
 }
 
-/** The inline scripts of a sed command (`-f` files are not seen) and whether it reads stdin (no file operand but `-`). */
+/** GNU sed's options that matter here: scripts (-e, -f), -l's value, and -i's attached-only suffix (`-ie` is the suffix `e`). */
+const SED: Getopt = {
+  short: 'e:f:l:i::nrsuEz',
+  long: { expression: ['e', true], file: ['f', true], 'line-length': ['l', true], 'in-place': ['i', false], quiet: ['n', false], silent: ['n', false], sandbox: ['~sandbox', false] },
+};
+
+/**
+ * The inline scripts of a sed command (`-f` files are not seen) and whether it reads stdin (no file
+ * operand but `-`); none under `--sandbox`, which refuses the `e` command and flag.
+ */
 function sedScripts(args: string[]): { scripts: string[]; stdin: boolean } {
-  const scripts: string[] = [];
-  const operands: string[] = [];
-  let fromFile = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--') {
-      operands.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const key = eq < 0 ? a : a.slice(0, eq);
-      const value = eq < 0 ? undefined : a.slice(eq + 1);
-      if (key === '--expression') scripts.push(value ?? args[++i] ?? '');
-      else if (key === '--file') fromFile = true;
-      if (value === undefined && (key === '--file' || key === '--line-length')) i++;
-      continue;
-    }
-    if (!a.startsWith('-') || a === '-') {
-      operands.push(a);
-      continue;
-    }
-    for (let k = 1; k < a.length; k++) {
-      const letter = a[k] as string;
-      // GNU -i takes an attached suffix only (`-ie` is the suffix `e`).
-      if (letter === 'i') break;
-      if (letter === 'e' || letter === 'f' || letter === 'l') {
-        const value = k < a.length - 1 ? a.slice(k + 1) : (args[++i] ?? '');
-        if (letter === 'e') scripts.push(value);
-        if (letter === 'f') fromFile = true;
-        break;
-      }
-    }
-  }
-  if (scripts.length === 0 && !fromFile && operands.length > 0) scripts.push(operands.shift() as string);
+  const { opts, operands } = getopt(args, SED);
+  if (opts.has('~sandbox')) return { scripts: [], stdin: false };
+  const scripts = [...(opts.get('e') ?? [])];
+  if (scripts.length === 0 && !opts.has('f') && operands.length > 0) scripts.push(operands.shift() as string);
   return { scripts, stdin: operands.every((o) => o === '-') };
 }
 

