@@ -546,11 +546,34 @@ export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw
   if (withRaw && text !== s) views.push({ text: s, raw: true, normalized: false });
   if (lim.maxDepth <= 0) return views;
   const blobs: string[] = [];
+  const spans: [number, number, string][] = [];
   const budget = { chars: lim.maxDecodedChars, blobs: lim.maxBlobs, exhausted: false };
-  collectBlobs(text, 1, lim, budget, blobs);
+  collectBlobs(text, 1, lim, budget, blobs, spans);
   if (report && budget.exhausted) report.exhausted = true;
   for (const b of blobs) views.push({ text: b, raw: false, normalized: true });
+  for (const c of inContext(text, spans)) views.push({ text: c, raw: false, normalized: true });
   return views;
+}
+
+/** Text kept on each side of a short decoded blob in its context view. */
+const CONTEXT_CHARS = 256;
+/** Decoded blobs up to this long also get a context view (a longer one is read in its own). */
+const CONTEXT_BLOB_MAX = 1024;
+
+/**
+ * Short blobs decoded where they stand: the text around each (CONTEXT_CHARS each side) with the
+ * blob replaced by its decoding. A decoded blob read on its own has lost what surrounds it: an
+ * instruction base64-encoded into one line of an e-mail reads, alone, as a bare sentence, and the
+ * injection model weighs the line among its neighbours (line shape, words foreign to the text).
+ * At most `maxBlobs` views of at most 1.5 KiB each.
+ */
+function inContext(text: string, spans: readonly [number, number, string][]): string[] {
+  const out: string[] = [];
+  for (const [start, end, decoded] of spans) {
+    if (decoded.length > CONTEXT_BLOB_MAX) continue;
+    out.push(text.slice(Math.max(0, start - CONTEXT_CHARS), start) + decoded + text.slice(end, end + CONTEXT_CHARS));
+  }
+  return out;
 }
 
 // Base64/base64url alphabet and hex digits, as lookup tables (the blob scan is a hand-written
@@ -708,6 +731,7 @@ function collectBlobs(
   lim: ExpandLimits,
   budget: { chars: number; blobs: number; exhausted?: boolean },
   out: string[],
+  spans?: [start: number, end: number, decoded: string][],
 ): void {
   const found: string[] = [];
   const runs = blobRuns(s, lim);
@@ -734,6 +758,7 @@ function collectBlobs(
       const view = normalizeText(text);
       out.push(view);
       found.push(view);
+      spans?.push([list[r]!, list[r + 1]!, view]);
     }
   }
   // One level past the depth bound is searched only to report what it would have decoded.
