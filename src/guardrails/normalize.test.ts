@@ -245,6 +245,8 @@ describe('normalizeMapped and normalizeText', () => {
   });
 });
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 describe('decoded blobs in context', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   test('a short blob is also read where it stands, its neighbours around its decoding', () => {
@@ -262,5 +264,19 @@ describe('decoded blobs in context', () => {
     const far = `${'x '.repeat(500)}${b64('a short line of decoded text')} ${'y '.repeat(500)}`;
     const ctx = scanViews(far).map((v) => v.text).find((v) => v.includes('x a short line'))!;
     assert.ok(ctx.length <= 256 * 2 + 40, String(ctx.length));
+  });
+  test('blobs near each other share one view, which holds no character of the text twice', () => {
+    const blobs = Array.from({ length: 32 }, (_, i) => b64(`short line number ${i}`));
+    const text = blobs.join(' and ');
+    const ctx = scanViews(text).filter((v) => v.context);
+    assert.equal(ctx.length, 1);
+    assert.ok(ctx[0]!.text.startsWith('short line number 0 and short line number 1 and'), ctx[0]!.text.slice(0, 60));
+    assert.ok(ctx[0]!.text.length <= text.length, `${ctx[0]!.text.length} > ${text.length}`);
+  });
+  test('a view never starts or ends inside a surrogate pair', () => {
+    for (let pad = 250; pad < 262; pad++) {
+      const text = `${'😀'.repeat(pad)} ${b64('a short line of decoded text')} ${'😀'.repeat(pad)}`;
+      for (const v of scanViews(text).filter((x) => x.context)) assert.ok(!LONE_SURROGATE.test(v.text), `pad ${pad}`);
+    }
   });
 });

@@ -502,6 +502,12 @@ export interface ScanView extends MappedText {
   readonly raw: boolean;
   /** True when `text` is normalizeText()'s output (detectors need not normalise again). */
   readonly normalized: boolean;
+  /**
+   * True for decoded blobs in their surroundings (see `inContext`): for detectors that weigh a
+   * text's context. A detector that finds exact spans finds what the blob holds in the blob's own
+   * view, and the surroundings' in the text's.
+   */
+  readonly context?: boolean;
 }
 
 /**
@@ -551,29 +557,48 @@ export function scanViews(s: string, limits: Partial<ExpandLimits> = {}, withRaw
   collectBlobs(text, 1, lim, budget, blobs, spans);
   if (report && budget.exhausted) report.exhausted = true;
   for (const b of blobs) views.push({ text: b, raw: false, normalized: true });
-  for (const c of inContext(text, spans)) views.push({ text: c, raw: false, normalized: true });
+  for (const c of inContext(text, spans)) views.push({ text: c, raw: false, normalized: true, context: true });
   return views;
 }
 
-/** Text kept on each side of a short decoded blob in its context view. */
+/** Text kept on each side of short decoded blobs in their context view. */
 const CONTEXT_CHARS = 256;
-/** Decoded blobs up to this long also get a context view (a longer one is read in its own). */
+/** Decoded blobs up to this long are read in context too (a longer one is a text of its own). */
 const CONTEXT_BLOB_MAX = 1024;
 
 /**
- * Short blobs decoded where they stand: the text around each (CONTEXT_CHARS each side) with the
- * blob replaced by its decoding. A decoded blob read on its own has lost what surrounds it: an
- * instruction base64-encoded into one line of an e-mail reads, alone, as a bare sentence, and the
- * injection model weighs the line among its neighbours (line shape, words foreign to the text).
- * At most `maxBlobs` views of at most 1.5 KiB each.
+ * Short blobs decoded where they stand: each run of them (blobs closer than twice CONTEXT_CHARS
+ * share one view) with the text between them and CONTEXT_CHARS on each side, every blob replaced
+ * by its decoding. A decoded blob read on its own has lost what surrounds it: an instruction
+ * base64-encoded into one line of an e-mail reads, alone, as a bare sentence, and the injection
+ * model weighs the line among its neighbours (line shape, words foreign to the text). The views
+ * hold no character of `text` twice, so they add at most the text and its short decodings.
  */
 function inContext(text: string, spans: readonly [number, number, string][]): string[] {
+  // Base64 runs first, then hex (collectBlobs' order): a hex run inside a base64 one is left out.
+  const short = spans.filter((x) => x[2].length <= CONTEXT_BLOB_MAX).sort((a, b) => a[0] - b[0]);
   const out: string[] = [];
-  for (const [start, end, decoded] of spans) {
-    if (decoded.length > CONTEXT_BLOB_MAX) continue;
-    out.push(text.slice(Math.max(0, start - CONTEXT_CHARS), start) + decoded + text.slice(end, end + CONTEXT_CHARS));
+  let view = '';
+  let at = -1; // where the current view's text continues; -1: no view open
+  for (const [start, end, decoded] of short) {
+    if (at >= 0 && start < at) continue; // overlaps a blob already in the view
+    if (at >= 0 && start - at > 2 * CONTEXT_CHARS) {
+      out.push(view + text.slice(at, edge(text, at + CONTEXT_CHARS)));
+      at = -1;
+    }
+    view = at < 0 ? text.slice(edge(text, start - CONTEXT_CHARS), start) + decoded : view + text.slice(at, start) + decoded;
+    at = end;
   }
+  if (at >= 0) out.push(view + text.slice(at, edge(text, at + CONTEXT_CHARS)));
   return out;
+}
+
+/** `i` clamped to the text and moved off the middle of a surrogate pair (a view never starts or ends inside one). */
+function edge(text: string, i: number): number {
+  if (i <= 0) return 0;
+  if (i >= text.length) return text.length;
+  const c = text.charCodeAt(i);
+  return c >= 0xdc00 && c <= 0xdfff && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800 ? i + 1 : i;
 }
 
 // Base64/base64url alphabet and hex digits, as lookup tables (the blob scan is a hand-written

@@ -548,6 +548,20 @@ describe('guardrail stage: what the client answers an upstream during a call', a
   });
 });
 
+describe('guardrail stage: decoded blobs in context', () => {
+  const stage = createGuardrailStage(cfg({ output: [{ id: 'redact-keys', detector: 'secrets', action: 'redact' }] }), { detectors });
+  const KEY = 'AKIAIOSFODNN7EXAMPLF';
+  test('a secret beside a harmless short blob is redacted alone, and counted once', () => {
+    const blob = Buffer.from('build 2024-11-21 release candidate').toString('base64');
+    const c = ctx({ result: text(`Build id ${blob} ok. export AWS_ACCESS_KEY_ID=${KEY} then deploy`) });
+    const v = sync(stage.response!(c));
+    assert.equal(v.kind, 'modify');
+    if (v.kind !== 'modify') return;
+    assert.deepEqual(v.result, text(`Build id ${blob} ok. export AWS_ACCESS_KEY_ID=[REDACTED:secret:aws-access-token] then deploy`));
+    assert.ok(!c.hits[0]!.detail!.includes('(+'), c.hits[0]!.detail);
+  });
+});
+
 describe('guardrail stage: payload slots', () => {
   const stage = createGuardrailStage(cfg({ output: [{ id: 'no-secrets', detector: 'secrets', action: 'block' }] }), { detectors });
   const blocked = (result: Record<string, unknown>) => {

@@ -246,7 +246,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) if (raw || v.normalized) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) if ((raw || v.normalized) && !(v.context && det.exactSpans)) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
     });
     return hits;
   }
@@ -257,7 +257,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) if (raw || v.normalized) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) if ((raw || v.normalized) && !(v.context && det.exactSpans)) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
     }
     return hits;
   }
