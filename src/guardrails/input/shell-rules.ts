@@ -320,8 +320,18 @@ export function applyRules(s: Script, out: Finding[]): void {
   }
 }
 
-/** `command -v {}`, `builtin -V x`: the wrapper only looks the name up, nothing runs. */
+/**
+ * `command -v {}`, `builtin -V x`: the wrapper only looks the name up, nothing runs. Only the
+ * wrapper's own options count (`command {} -v` runs `{}` with `-v`).
+ */
 function looksUpOnly(c: Cmd): boolean {
   const w = c.via?.at(-1);
-  return (w === 'command' || w === 'builtin') && c.rawArgs.some((a) => /^-[a-zA-Z]*[vV]/.test(a));
+  if (w !== 'command' && w !== 'builtin') return false;
+  // The words after the wrapper itself (`sudo command -v {}`: after `command`; first word: all).
+  const from = c.rawArgs.lastIndexOf(w, c.rawArgs.indexOf(c.rawName)) + 1;
+  for (const a of c.rawArgs.slice(from)) {
+    if (a === '--' || !a.startsWith('-')) return false;
+    if (/^-[a-zA-Z]*[vV]/.test(a)) return true;
+  }
+  return false;
 }

@@ -424,6 +424,9 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
     }
     // `command -v` only looks the name up.
     assert.deepEqual(cmd('find . -exec command -v {} \\;'), []);
+    for (const c of ['find . -exec command {} -v \\;', 'find . -exec sudo command {} -v \\;', 'find . -exec command -- {} -v \\;', 'find . -exec builtin {} -v \\;']) {
+      assert.ok(cmd(c).some((x) => x.rule === 'shell.hidden-command'), c);
+    }
   });
 
   test('the commands find runs meet the rules of a command of their own, {} an unknown word', () => {
