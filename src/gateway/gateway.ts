@@ -528,13 +528,14 @@ export class Gateway {
    * The client refused the upstream's request (a JSON-RPC error: the user declined, the model
    * failed). Its message and data go to the tool as an answer would, so they are judged as one;
    * the upstream gets the client's error code with what passed (or the refusal of a rule). Only an
-   * error the client sent has a JSON-RPC (numeric) code: the SDK's own (a timeout, a closed
-   * connection, the upstream's cancellation) are not the client's words, and pass as before.
+   * error the client sent has a JSON-RPC (numeric) code. The SDK's own (a timeout, a closed
+   * connection, a result it could not read) may quote what the client sent, so the upstream gets a
+   * fixed message in their place.
    */
   private async judgeRefusal(server: string, call: InFlightCall, method: string, err: unknown): Promise<unknown> {
-    if (!this.extensions.inspectAnswer || !err || typeof err !== 'object') return err;
-    const e = err as { code?: unknown; message?: unknown; data?: unknown };
-    if (typeof e.code !== 'number' || !Number.isSafeInteger(e.code)) return err;
+    if (!this.extensions.inspectAnswer) return err;
+    const e = (err && typeof err === 'object' ? err : {}) as { code?: unknown; message?: unknown; data?: unknown };
+    if (typeof e.code !== 'number' || !Number.isSafeInteger(e.code)) return new Error(`${method} failed between Warden and the client`);
     const body = { message: typeof e.message === 'string' ? e.message : 'Internal error', ...(e.data === undefined ? {} : { data: e.data }) };
     const judged = await this.judgeAnswer(server, call, method, body).catch((refusal: unknown) => ({ refusal }));
     if ('refusal' in judged) return judged.refusal;
