@@ -747,10 +747,19 @@ export function findActions(c: Cmd): FindAction[] {
 function ownCode(c: Cmd, out: string[]): void {
   const inner = dashC(c);
   if (inner) out.push(inner);
+  // `sh -c 'rm -rf "$@"' _ /`: simple code read again with its parameters put in (as under find).
+  if (inner && SH.has(c.name)) {
+    const params = shArgs(c.args).operands.slice(1);
+    const bound = params.length > 0 ? simpleCommands(inner, params) : undefined;
+    if (bound) out.push(bound.map((words) => words.map(singleQuoted).join(' ')).join('\n'));
+  }
   else if (c.name === 'eval') out.push(c.args.join(' '));
   const code = inlineCode(c);
   if (code) out.push(...shellOuts(code));
 }
+
+/** A word as the shell reads it back from single quotes. */
+const singleQuoted = (w: string): string => `'${w.replaceAll("'", "'\\''")}'`;
 
 /** Scripts `c` runs (see the module comment): each is parsed and checked by the caller, to a bounded depth. */
 export function nestedScripts(c: Cmd): string[] {

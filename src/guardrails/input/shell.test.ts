@@ -403,10 +403,12 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
     }
   });
 
-  test('sh -c code under find with $0/$1/$@ bound to {} is judged like the direct form; code given as a parameter is judged', () => {
+  test('sh -c code with $0/$1/$@ bound to its parameters (under find: {}) is judged like the direct form; code given as a parameter is judged', () => {
     for (const c of [
       `find / -exec sh -c 'rm -rf "$0"' {} \\;`, `find / -exec sh -c 'rm -rf "$1"' _ {} \\;`, `find / -exec bash -c 'rm -rf "$@"' _ {} +`, `find / -execdir sh -c 'shred -u "$1"' sh {} +`, `find / -exec sh -c 'rm -rf "\${0}" && echo done' {} \\;`,
       'find / -exec sudo rm {} +', 'find / -exec /bin/rm -rf {} \\;', `find . -exec sh -c "$0" 'rm -rf /' \\;`,
+      // Outside find too: simple sh -c code is read again with its parameters put in.
+      `sh -c 'rm -rf "$@"' _ /`, `bash -c 'rm -rf $1' _ /`, `sudo sh -c 'rm -rf "$0"' /`,
       // Quoted "$@" is one word per parameter, as in bash.
       `find . -exec sh -c 'rm "$@"' sh -rf / +`, `find . -exec sh -c 'sudo "$@"' _ rm -rf / \\;`, `sh -c "find / -exec sh -c 'rm -rf \\"\\$0\\"' {} \\\\;"`,
     ]) {
