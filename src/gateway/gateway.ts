@@ -537,8 +537,12 @@ export class Gateway {
     const e = (err && typeof err === 'object' ? err : {}) as { code?: unknown; message?: unknown; data?: unknown };
     if (typeof e.code !== 'number' || !Number.isSafeInteger(e.code)) return new Error(`${method} failed between Warden and the client`);
     const body = { message: typeof e.message === 'string' ? e.message : 'Internal error', ...(e.data === undefined ? {} : { data: e.data }) };
-    const judged = await this.judgeAnswer(server, call, method, body).catch((refusal: unknown) => ({ refusal }));
-    if ('refusal' in judged) return judged.refusal;
+    let judged: Record<string, unknown>;
+    try {
+      judged = await this.judgeAnswer(server, call, method, body);
+    } catch (refusal) {
+      return refusal;
+    }
     // The SDK answers a handler's error with its numeric `code`, `message` and `data`.
     return Object.assign(new Error(String(judged.message)), { code: e.code, ...(judged.data === undefined ? {} : { data: judged.data }) });
   }
