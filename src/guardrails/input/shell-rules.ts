@@ -309,7 +309,15 @@ export function applyRules(s: Script, out: Finding[]): void {
     if (actions.length > MAX_FIND_ACTIONS) push('shell.too-complex', 'medium', `find runs more than ${MAX_FIND_ACTIONS} commands; the rest were not inspected`, c);
     const own: Finding[] = [];
     sink = own;
-    for (const x of actions.slice(0, MAX_FIND_ACTIONS)) judge(x.cmd);
+    // A find that selects everything under its start paths runs its actions on those paths and all
+    // below: `find /etc -exec chmod 777 {} \;` is `chmod 777 /etc` for each file, so `{}` stands
+    // for each start (at most a few). A narrowed find (`-name`, `-newer` …) leaves `{}` unknown.
+    const scope = c.name === 'find' ? findScope(c.args.map((x) => x.toLowerCase())) : undefined;
+    const starts = scope && !scope.narrowed ? scope.starts.slice(0, 4) : [];
+    for (const x of actions.slice(0, MAX_FIND_ACTIONS)) {
+      judge(x.cmd);
+      for (const start of starts) if (x.cmd.args.includes('{}')) judge(withFiles(x.cmd, start));
+    }
     sink = out;
     for (const f of own) if (!out.some((g) => g.rule === f.rule && g.severity === f.severity && g.start === f.start && g.end === f.end)) out.push(f);
   }
@@ -318,6 +326,12 @@ export function applyRules(s: Script, out: Finding[]): void {
   for (const f of s.functions) {
     if (f.selfPipe) out.push(finding(D, 'shell.fork-bomb', 'critical', 'function recursively pipes into itself (fork bomb)'));
   }
+}
+
+/** A find action's command with `{}` standing for `path`. */
+function withFiles(c: Cmd, path: string): Cmd {
+  const put = (w: string): string => (w === '{}' ? path : w);
+  return { ...c, args: c.args.map(put), rawArgs: c.rawArgs.map(put) };
 }
 
 /**

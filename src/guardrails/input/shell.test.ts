@@ -440,12 +440,15 @@ describe('shell detector: -c code reading stdin, line runners, find actions and 
       ['find . -exec chmod -R 777 /etc \\;', 'shell.chmod-system', 'high'],
       ['find / -exec chmod u+s {} \\;', 'shell.setuid', 'high'],
       ['find . -name x -exec cp {} ~/.bashrc \\;', 'shell.persistence', 'high'],
+      // A find that selects everything under its start runs the action on that path and below.
+      ['find /etc -exec chmod 777 {} \\;', 'shell.chmod-system', 'high'],
+      ['find /usr/bin -type f -exec chmod o+w {} +', 'shell.chmod-system', 'high'],
     ];
     for (const [c, rule, severity] of cases) flags(c, rule, severity);
     // Everyday actions keep their severities; a finding the find already has is not repeated.
     assert.deepEqual(sev(cmd("find . -name '*.tmp' -exec rm {} \\;")), 'shell.destructive:medium');
     assert.deepEqual(cmd('find . -exec grep -l foo {} +'), []);
-    for (const c of ['find . -type f -exec chmod 644 {} \\;', 'find . -name "*.txt" -exec sed -i "s/a/b/" {} +', 'find . -exec mv {} /tmp/old \\;', 'find . -type d -exec chown www-data {} +']) clean(c);
+    for (const c of ['find / -type f -exec chmod 644 {} \\;', 'find /etc -name "*.conf" -exec chmod 644 {} \\;', 'find . -type f -exec chmod 644 {} \\;', 'find . -name "*.txt" -exec sed -i "s/a/b/" {} +', 'find . -exec mv {} /tmp/old \\;', 'find . -type d -exec chown www-data {} +']) clean(c);
     assert.equal(cmd('find . -exec cat /etc/shadow \\;').filter((x) => x.rule === 'shell.sensitive-file').length, 1);
     // More actions than the bound are reported as not inspected.
     const many = cmd(`find . ${'-exec true \\; '.repeat(70)}`);
