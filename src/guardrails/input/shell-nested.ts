@@ -63,9 +63,24 @@ export function shellReadsStdin(d: Cmd): boolean {
   return p.s || first === undefined || STDIN_FILES.has(first);
 }
 
-/** su/runuser options whose value is the next word (util-linux and shadow-utils). */
-const SU_LONG_VALUE = new Set(['--group', '--supp-group', '--shell', '--whitelist-environment', '--user']);
-const SU_SHORT_VALUE = 'gGswu';
+/**
+ * util-linux su and runuser, read as they read their words (su-common.c's getopt_long string):
+ * `-c`/`--command` and `--session-command` carry shell code; runuser's `-u USER` makes its operands
+ * the command itself.
+ */
+const SU: Getopt = {
+  short: 'c:fg:G:lmpPs:u:w:',
+  long: {
+    command: ['c', true], 'session-command': ['c', true], fast: ['f', false], group: ['g', true], 'supp-group': ['G', true], login: ['l', false],
+    'preserve-environment': ['m', false], pty: ['P', false], shell: ['s', true], user: ['u', true], 'whitelist-environment': ['w', true],
+  },
+};
+
+/** su's or runuser's code (`-c`), whether a user was given with `-u`, and its operands (`-` alone means a login shell). */
+function suArgs(args: string[]): { code: string | undefined; user: boolean; operands: string[] } {
+  const { opts, operands } = getopt(args, SU);
+  return { code: opts.get('c')?.[0], user: opts.has('u'), operands: operands.filter((o) => o !== '-') };
+}
 
 /**
  * `su`, `su -`, `su root`, `runuser -l root`: with no `-c` the user's login shell reads its script
@@ -74,37 +89,8 @@ const SU_SHORT_VALUE = 'gGswu';
  */
 function suReadsStdin(d: Cmd): boolean {
   if (d.name !== 'su' && d.name !== 'runuser') return false;
-  let operands = 0;
-  let user = false;
-  for (let i = 0; i < d.args.length; i++) {
-    const a = d.args[i] as string;
-    if (a === '--') {
-      operands += d.args.length - i - 1;
-      break;
-    }
-    if (a === '-') continue;
-    if (a.startsWith('--')) {
-      const key = a.split('=', 1)[0] as string;
-      if (key === '--command' || key === '--session-command') return false;
-      if (key === '--user') user = true;
-      if (SU_LONG_VALUE.has(key) && !a.includes('=')) i++;
-      continue;
-    }
-    if (!a.startsWith('-')) {
-      operands++;
-      continue;
-    }
-    for (let k = 1; k < a.length; k++) {
-      const letter = a[k] as string;
-      if (letter === 'c') return false;
-      if (letter === 'u') user = d.name === 'runuser';
-      if (SU_SHORT_VALUE.includes(letter)) {
-        if (k === a.length - 1) i++;
-        break;
-      }
-    }
-  }
-  return operands <= (user ? 0 : 1);
+  const p = suArgs(d.args);
+  return p.code === undefined && p.operands.length <= (d.name === 'runuser' && p.user ? 0 : 1);
 }
 
 /** read's options whose value is the rest of the word or the next word (bash `read`). */
@@ -467,27 +453,7 @@ function dashC(c: Cmd): string | undefined {
     const p = shArgs(c.args);
     return p.c ? p.operands[0] : undefined;
   }
-  if (c.name === 'su' || c.name === 'runuser') {
-    for (let i = 0; i < c.args.length; i++) {
-      const a = c.args[i] as string;
-      if (a === '--command' || a === '--session-command') return c.args[i + 1];
-      if (a.startsWith('--command=') || a.startsWith('--session-command=')) return a.slice(a.indexOf('=') + 1);
-      if (a.startsWith('--')) {
-        if (SU_LONG_VALUE.has(a)) i++;
-        continue;
-      }
-      if (!a.startsWith('-')) continue;
-      // A cluster (`-lc CMD`, `-cCMD`): a value-taking letter before `c` takes the rest.
-      for (let k = 1; k < a.length; k++) {
-        const letter = a[k] as string;
-        if (letter === 'c') return k < a.length - 1 ? a.slice(k + 1) : c.args[i + 1];
-        if (SU_SHORT_VALUE.includes(letter)) {
-          if (k === a.length - 1) i++;
-          break;
-        }
-      }
-    }
-  }
+  if (c.name === 'su' || c.name === 'runuser') return suArgs(c.args).code;
   return undefined;
 }
 
