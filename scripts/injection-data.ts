@@ -202,6 +202,24 @@ const yaml = (x: unknown) => YAML.stringify(x, { lineWidth: 0 });
 /** Pretty-printed JSON, as most MCP servers return structured data in a text result. */
 const json = (x: unknown) => JSON.stringify(x, null, 2);
 
+/**
+ * Where the attack's text lies in a rendering of the item: from its first line to the end of its
+ * last, found as YAML writes them (a block scalar keeps lines verbatim) or as JSON escapes them.
+ * Exact, so training's positive windows hold the attack and not the carrier around its slot.
+ */
+function renderedSpan(text: string, attack: string): readonly [number, number] | undefined {
+  const lines = attack.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const first = lines[0];
+  const last = lines.at(-1);
+  if (!first || !last) return undefined;
+  for (const esc of [(x: string) => x, (x: string) => JSON.stringify(x).slice(1, -1)]) {
+    const a = text.indexOf(esc(first));
+    const e = a < 0 ? -1 : text.indexOf(esc(last), a);
+    if (a >= 0 && e >= 0) return [a, e + esc(last).length];
+  }
+  return undefined;
+}
+
 export function agentdojoGoals(): { suite: string; goal: string }[] {
   const j = JSON.parse(readFileSync(join(EVALS, 'agentdojo/injection_tasks.json'), 'utf8')) as { all_versions: { suite: string; goal: string }[] };
   const seen = new Set<string>();
@@ -243,8 +261,7 @@ export function agentdojo(split: Split, opts: { render?: 'yaml' | 'json' } = {})
         const names = [...yaml(it).matchAll(PH)].map((m) => m[1]!);
         const target = names[(gi + ti) % names.length]!;
         const text = dump(fill(it, (n) => (n === target ? attack : vectors[n]?.default ?? '')));
-        const gi0 = text.indexOf(g.goal.slice(0, 30));
-        const span = gi0 >= 0 ? ([Math.max(0, gi0 - 200), Math.min(text.length, gi0 + g.goal.length + 200)] as const) : undefined;
+        const span = renderedSpan(text, attack);
         out.push({ text, label: 1, dataset, group: `agentdojo:${g.goal}`, ...(span ? { attack: span } : {}) });
       });
     });
