@@ -5,8 +5,9 @@
  * Text is tokenised into lower-case words and short punctuation runs; each token position
  * contributes hashed features: its unigram, the bigram with the previous token, for the first
  * word of a sentence that word and whether it is an imperative verb (and a task verb), the shape
- * of its line after the previous line's (prose, table row, indented, fence), and whether the token
- * occurs only once in the whole text (see `featurize`). The last two describe the carrier rather
+ * of its line after the previous line's (prose, table row, indented, fence), whether the token
+ * occurs only once in the whole text, and, within an imperative sentence, the word again as a
+ * feature of its own (see `featurize`). The line shape and novelty describe the carrier rather
  * than the attack: an instruction inserted into an e-mail or a table is foreign to it (a prose line
  * among table rows; words the rest of the text never uses), whatever the instruction asks, so
  * they carry over to kinds of attack the training data does not contain. The
@@ -36,14 +37,15 @@ for (const c of '.!?:|') UNIT_CLASS[c.charCodeAt(0)]! |= ENDS;
 
 /**
  * Features per token position: unigram, bigram, sentence-initial word, imperative shape, task
- * verb, line shape, novelty.
+ * verb, line shape, novelty, and the word as part of an imperative.
  */
-export const PER_TOKEN = 7;
+export const PER_TOKEN = 8;
 
 export interface Tokens {
   /**
    * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
-   * imperative shape or 0, task verb or 0, line shape, novelty or 0]. Bucket 0 is never a hashed
+   * imperative shape or 0, task verb or 0, line shape, novelty or 0, word within an imperative or
+   * 0]. Bucket 0 is never a hashed
    * feature and has weight 0, so an absent feature costs one add of zero rather than a branch.
    * Empty when `featurize` was given weights (then `prefix` holds what inference needs).
    */
@@ -279,11 +281,15 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
     } else if (imperative && YOU.has(h)) {
       verb = youF;
     }
+    // Inside an imperative sentence, each word (from the verb on) also counts as its own feature, so
+    // the model can weigh a word by whether it is part of a command ("your response" in "Translate
+    // your response", "attached" in "Please find attached") apart from its weight in prose.
+    const imp = imperative && k === 1 && !sos ? (Math.imul(h ^ 0x85ebca6b, 0xc2b2ae35) & mask) || 1 : 0;
     if (w) {
       feats[n] = uni;
       // Most tokens have no sentence-initial, verb or task feature (bucket 0, weight 0): their
       // weights are read only when set, and the line's shape weight once per line.
-      let sum = w[uni]! + w[bi]! + wShape;
+      let sum = w[uni]! + w[bi]! + wShape + w[imp]!;
       if (first | verb) sum += w[first]! + w[verb]! + w[task]!;
       sums![n + 1] = sum;
     } else {
@@ -294,6 +300,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
       feats[o + 3] = verb;
       feats[o + 4] = task;
       feats[o + 5] = shapeF;
+      feats[o + 7] = imp;
     }
     starts[n] = start;
     prev = h;
@@ -365,7 +372,7 @@ export function bestWindow(
     const f = t.feats;
     for (let i = 0, o = 0; i < t.count; i++, o += PER_TOKEN) {
       prefix[i + 1] =
-        prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]!;
+        prefix[i]! + weights[f[o]!]! + weights[f[o + 1]!]! + weights[f[o + 2]!]! + weights[f[o + 3]!]! + weights[f[o + 4]!]! + weights[f[o + 5]!]! + weights[f[o + 6]!]! + weights[f[o + 7]!]!;
     }
   }
   const pre = prefix;

@@ -83,6 +83,27 @@ describe('prompt_injection detector', () => {
     assert.equal(novel('|'), false);
   });
 
+  test('a word inside an imperative sentence is a feature of its own, apart from the same word in prose', () => {
+    const text = 'I liked your response a lot. Please translate your response into Spanish. Your response was late.';
+    const t = featurize(text, 1 << 17);
+    const at = (from: number) => {
+      const i = Array.from(t.starts).findIndex((s) => s >= from && text.startsWith('response', s));
+      return { uni: t.feats[i * PER_TOKEN]!, imp: t.feats[i * PER_TOKEN + 7]! };
+    };
+    const prose = at(0);
+    const command = at(text.indexOf('translate'));
+    const after = at(text.indexOf('Your'));
+    assert.equal(prose.uni, command.uni);
+    assert.equal(prose.imp, 0);
+    assert.equal(after.imp, 0, 'the sentence after the command is prose again');
+    assert.notEqual(command.imp, 0);
+    assert.notEqual(command.imp, command.uni);
+    // The verb itself counts too; the lead word before it ("please") does not.
+    const slot = (w: string) => t.feats[Array.from(t.starts).findIndex((s) => text.startsWith(w, s)) * PER_TOKEN + 7]!;
+    assert.notEqual(slot('translate'), 0);
+    assert.equal(slot('Please'), 0);
+  });
+
   test('ordinary tool results pass', () => {
     for (const s of [
       'Weather: 21°C, clear skies.',
