@@ -20,6 +20,7 @@ import { agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
+import { recallAtFpr } from './evals/output.ts';
 
 // WARDEN_TRAIN_SEED reruns the whole training with another seed, to see how much a change's figure
 // owes to one shuffle; the shipped model uses the default.
@@ -205,20 +206,17 @@ console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positi
 // aside), as the evaluation's pooled row reads the test splits: the figure to compare runs by.
 {
   const bench = scored.filter((x) => x.d.dataset !== 'ham');
-  const ns = bench.filter((x) => x.d.label === 0).map((x) => x.s.score).sort((a, b) => b - a);
-  const t = ns[Math.floor(ns.length * 0.01)] ?? -Infinity;
-  const ps = bench.filter((x) => x.d.label === 1);
-  console.log(`pooled benchmarks: R@1%FPR ${(ps.filter((x) => x.s.score > t).length / Math.max(1, ps.length)).toFixed(3)} (${ps.length} pos, ${ns.length} neg)`);
+  const ps = bench.filter((x) => x.d.label === 1).map((x) => x.s.score);
+  const ns = bench.filter((x) => x.d.label === 0).map((x) => x.s.score);
+  console.log(`pooled benchmarks: R@1%FPR ${recallAtFpr(ps, ns).toFixed(3)} (${ps.length} pos, ${ns.length} neg)`);
 }
 // Per data set on the held-back part, with the shipped threshold and at ≤1% FPR within the set.
 for (const ds of [...new Set(valDocs.map((d) => d.dataset))].sort()) {
   const p = positives.filter((x) => x.d.dataset === ds);
   const n = negatives.filter((x) => x.d.dataset === ds);
-  const ns = n.map((x) => x.s.score).sort((a, b) => b - a);
-  const t = ns[Math.floor(ns.length * 0.01)] ?? -Infinity;
   console.log(
     `  ${ds.padEnd(12)} ${String(p.length).padStart(4)} pos ${String(n.length).padStart(4)} neg: recall ${(p.filter(flagged).length / Math.max(1, p.length)).toFixed(3)}` +
-      ` FPR ${(n.filter(flagged).length / Math.max(1, n.length)).toFixed(3)} R@1%FPR ${(p.filter((x) => x.s.score > t).length / Math.max(1, p.length)).toFixed(3)}`,
+      ` FPR ${(n.filter(flagged).length / Math.max(1, n.length)).toFixed(3)} R@1%FPR ${recallAtFpr(p.map((x) => x.s.score), n.map((x) => x.s.score)).toFixed(3)}`,
   );
 }
 

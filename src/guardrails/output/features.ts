@@ -45,8 +45,8 @@ export interface Tokens {
   /**
    * `PER_TOKEN` feature indices per token position: [unigram, bigram, sentence-initial word or 0,
    * imperative shape or 0, task verb or 0, line shape, novelty or 0, word within an imperative or
-   * 0]. Bucket 0 is never a hashed
-   * feature and has weight 0, so an absent feature costs one add of zero rather than a branch.
+   * 0]. Bucket 0 is never a hashed feature and has weight 0, so an absent feature costs one add of
+   * zero rather than a branch.
    * Empty when `featurize` was given weights (then `prefix` holds what inference needs).
    */
   readonly feats: Uint32Array;

@@ -86,22 +86,19 @@ describe('prompt_injection detector', () => {
   test('a word inside an imperative sentence is a feature of its own, apart from the same word in prose', () => {
     const text = 'I liked your response a lot. Please translate your response into Spanish. Your response was late.';
     const t = featurize(text, 1 << 17);
-    const at = (from: number) => {
-      const i = Array.from(t.starts).findIndex((s) => s >= from && text.startsWith('response', s));
-      return { uni: t.feats[i * PER_TOKEN]!, imp: t.feats[i * PER_TOKEN + 7]! };
-    };
-    const prose = at(0);
-    const command = at(text.indexOf('translate'));
-    const after = at(text.indexOf('Your'));
-    assert.equal(prose.uni, command.uni);
-    assert.equal(prose.imp, 0);
-    assert.equal(after.imp, 0, 'the sentence after the command is prose again');
-    assert.notEqual(command.imp, 0);
-    assert.notEqual(command.imp, command.uni);
+    /** Feature `slot` of the first token at or after `from` that starts with `word`. */
+    const feature = (word: string, slot: number, from = 0) =>
+      t.feats[Array.from(t.starts).findIndex((s) => s >= from && text.startsWith(word, s)) * PER_TOKEN + slot]!;
+    const command = text.indexOf('translate');
+    const after = text.indexOf('Your');
+    assert.equal(feature('response', 0), feature('response', 0, command));
+    assert.equal(feature('response', 7), 0);
+    assert.equal(feature('response', 7, after), 0, 'the sentence after the command is prose again');
+    assert.notEqual(feature('response', 7, command), 0);
+    assert.notEqual(feature('response', 7, command), feature('response', 0, command));
     // The verb itself counts too; the lead word before it ("please") does not.
-    const slot = (w: string) => t.feats[Array.from(t.starts).findIndex((s) => text.startsWith(w, s)) * PER_TOKEN + 7]!;
-    assert.notEqual(slot('translate'), 0);
-    assert.equal(slot('Please'), 0);
+    assert.notEqual(feature('translate', 7), 0);
+    assert.equal(feature('Please', 7), 0);
   });
 
   test('ordinary tool results pass', () => {
