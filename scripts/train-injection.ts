@@ -26,9 +26,11 @@ import { recallAtFpr } from './evals/output.ts';
 // owes to one shuffle; the shipped model uses the default.
 const SEED = Number(process.env.WARDEN_TRAIN_SEED ?? 20240601);
 const DIM = 1 << 17;
-const WINDOW = 12;
+// WARDEN_TRAIN_WINDOW and WARDEN_TRAIN_EPOCHS rerun it with another window width or pass count (the
+// README's comparisons of both); the shipped model uses the defaults.
+const WINDOW = Number(process.env.WARDEN_TRAIN_WINDOW ?? 12);
 const STRIDE = 4;
-const EPOCHS = 6;
+const EPOCHS = Number(process.env.WARDEN_TRAIN_EPOCHS ?? 6);
 const L2 = 1e-3;
 const RUNS = 5;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -229,7 +231,7 @@ const model = {
     seed: SEED,
     epochs: EPOCHS,
     runs: RUNS,
-    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves (agentdojo rendered as YAML and as pretty-printed JSON); threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window 12',
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves (agentdojo rendered as YAML and as pretty-printed JSON); threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window ' + WINDOW,
     benchmarkThreshold,
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,

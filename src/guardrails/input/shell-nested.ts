@@ -146,6 +146,8 @@ function readLoopRunsLines(d: Cmd): boolean {
  */
 /** `cmd = $0`: a variable holding a field of the input line. */
 const AWK_FROM_FIELD = /\b([A-Za-z_]\w*) ?= ?\$/g;
+/** Runs of blanks in an awk program, collapsed to one space before the patterns below read it. */
+const AWK_BLANKS = /[ \t\r\f\v]+/g;
 /** `getline l` / `(getline l) > 0`: the next input line read into a variable (checked: not `… | getline l`, not `getline l < file`). */
 const AWK_GETLINE_VAR = /\bgetline ([A-Za-z_]\w*)/g;
 /** `system(`: the head of its argument is read where the match ends. */
@@ -204,7 +206,7 @@ function awkRunsLines(d: Cmd): boolean {
   if (!AWK.has(d.name)) return false;
   const program = inlineCode(d);
   if (program === undefined) return false;
-  const code = program.replace(/[ \t\r\f\v]+/g, ' ');
+  const code = program.replace(AWK_BLANKS, ' ');
   const vars = awkLineVars(code);
   return awkRunsText(code, (x) => x.startsWith('$') || vars.has(x));
 }
@@ -726,10 +728,14 @@ function ownCode(c: Cmd, out: string[]): void {
   if (code && AWK.has(c.name)) out.push(...awkPipes(code));
 }
 
-/** `print … | "cmd"` / `printf … | "cmd"` and `"cmd" | getline`: a string literal on either side of an awk command pipe. */
-const AWK_PIPE_TO = /\| ?"((?:[^"\\]|\\.)*)"/g;
+/** `print … | "cmd"` / `printf … | "cmd"` (or gawk's `|&`) and `"cmd" | getline`: a string literal on either side of an awk command pipe. */
+const AWK_PIPE_TO = /\|&? ?"((?:[^"\\]|\\.)*)"/g;
 const AWK_PIPE_FROM = /"((?:[^"\\]|\\.)*)" ?\| ?getline\b(?: ?([A-Za-z_]\w*))?/g;
-/** `print "…"` / `printf "…"` with literal text only, right before `| "cmd"` (the text the command reads). */
+/**
+ * `print "…"` / `printf "…"` with literal text only, right before `| "cmd"` (the text the command
+ * reads). Its repeated group holds a quantifier, unambiguous (a string ends at its first unescaped
+ * quote), and it only reads the 512 characters before a pipe, so it stays bounded.
+ */
 const AWK_PRINTED = /\bprintf? ?\(? ?((?:"(?:[^"\\]|\\.)*" ?,? ?)+)\)? ?$/;
 
 /**
@@ -740,7 +746,7 @@ const AWK_PRINTED = /\bprintf? ?\(? ?((?:"(?:[^"\\]|\\.)*" ?,? ?)+)\)? ?$/;
  * into sh. (Lines read from the input piped into a shell are {@link awkRunsLines}.)
  */
 function awkPipes(program: string): string[] {
-  const code = program.replace(/[ \t]+/g, ' ');
+  const code = program.replace(AWK_BLANKS, ' ');
   const out: string[] = [];
   for (const m of code.matchAll(AWK_PIPE_FROM)) {
     if (out.length >= MAX_SHELL_OUTS) break;

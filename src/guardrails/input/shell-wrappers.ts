@@ -51,7 +51,7 @@ const W: Record<string, Wrapper> = {
   builtin: {},
   // GNU xargs: -i, -l and -e take their value only attached (`-i{}`), so alone they are flags.
   xargs: { short: 'IaLndPsE', long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--max-lines', '--process-slot-var'] },
-  // GNU parallel: `parallel [options] CMD ARGS… ::: INPUTS…` runs CMD ARGS INPUT per input (see `parallelInputs`).
+  // GNU parallel: `parallel [options] CMD ARGS… ::: INPUTS…` runs CMD ARGS INPUT per input (see `unwrap`).
   parallel: { short: PARALLEL_SHORT_VALUE, long: [...PARALLEL_LONG_VALUE] },
   busybox: {},
   strace: { short: 'oepsuEaIbOSPX', long: ['--output', '--expr', '--attach', '--string-limit', '--user', '--env'] },

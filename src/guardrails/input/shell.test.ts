@@ -325,7 +325,7 @@ describe('shell detector: stdin readers, computed names, find -exec and group da
   });
 
   test("awk's own command pipes run their literal commands: print | \"cmd\", \"cmd\" | getline, and text printed into a shell", () => {
-    for (const c of [`awk 'BEGIN{print | "rm -rf /"}'`, `awk 'BEGIN{print "rm -rf /" | "sh"}'`, `awk 'BEGIN { printf "rm -rf /\\n" | "/bin/bash" }'`, `awk 'BEGIN{"rm -rf /" | getline}'`, `echo x | awk '{ if (NF > 0) print "rm -rf /" | "sh" }'`]) {
+    for (const c of [`awk 'BEGIN{print | "rm -rf /"}'`, `awk 'BEGIN{print "rm -rf /" | "sh"}'`, `awk 'BEGIN { printf "rm -rf /\\n" | "/bin/bash" }'`, `awk 'BEGIN{"rm -rf /" | getline}'`, `echo x | awk '{ if (NF > 0) print "rm -rf /" | "sh" }'`, `gawk 'BEGIN{print "rm -rf /" |& "sh"}'`]) {
       flags(c, 'shell.rm-system', 'critical');
     }
     // A command's output read with getline and then run is that command piped into sh.
