@@ -14,7 +14,7 @@
 import type { Cmd } from './shell-ast.ts';
 import { decodeEscapes } from './shell-escapes.ts';
 import { simpleScript } from './shell-fast.ts';
-import { PARALLEL_LONG_VALUE, PARALLEL_SHORT_VALUE, isWrapper, readsStdinOperands, runsLoginShell, unwrap } from './shell-wrappers.ts';
+import { isWrapper, parallelRunsLines, readsStdinOperands, runsLoginShell, unwrap } from './shell-wrappers.ts';
 import { getopt, type Getopt } from './shell-getopt.ts';
 
 /** Shells whose `-c` takes a script and which read their script from stdin without one. */
@@ -254,34 +254,6 @@ function xargsRunsWords(d: Cmd): boolean {
 }
 
 /**
- * `| parallel`, `| parallel -j4`: GNU parallel given no command runs each line it reads as one.
- * A word that is no option value is a command (or an input source after `:::`), `-a` and `--pipe`
- * take the input from elsewhere; an option not listed is read as a flag, so a wrong guess sees a command (a miss).
- */
-function parallelRunsLines(d: Cmd): boolean {
-  if (d.name !== 'parallel') return false;
-  for (let i = 0; i < d.args.length; i++) {
-    const a = d.args[i] as string;
-    if (!a.startsWith('-') || a === '-' || a === '--') return false;
-    if (a.startsWith('--')) {
-      const key = a.split('=', 1)[0] as string;
-      if (key === '--arg-file' || key === '--pipe' || key === '--pipepart' || key === '--dry-run' || key === '--dryrun') return false;
-      if (PARALLEL_LONG_VALUE.has(a)) i++;
-      continue;
-    }
-    for (let k = 1; k < a.length; k++) {
-      const letter = a[k] as string;
-      if (letter === 'a') return false;
-      if (PARALLEL_SHORT_VALUE.includes(letter)) {
-        if (k === a.length - 1) i++;
-        break;
-      }
-    }
-  }
-  return true;
-}
-
-/**
  * What a GNU sed script runs: 's' when an `s///e` command runs the pattern space after writing text
  * of its own into it, 'e' for a bare `e` command or an `s///e` that only moves or drops text (`s/^//e`),
  * undefined when it runs nothing. One pass
@@ -385,7 +357,7 @@ export function rewritesBeforeRunning(d: Cmd): boolean {
  */
 export function readsStdinScript(d: Cmd): boolean {
   if (d.name === 'source' || d.name === '.') return STDIN_FILES.has(d.args[0] ?? '') && d.args[0] !== '-';
-  return shellReadsStdin(d) || suReadsStdin(d) || runsLoginShell(d.name, d.args) || codeReadsStdin(d) || xargsRunsWords(d) || parallelRunsLines(d) || runsLines(d);
+  return shellReadsStdin(d) || suReadsStdin(d) || runsLoginShell(d.name, d.args) || codeReadsStdin(d) || xargsRunsWords(d) || (d.name === 'parallel' && parallelRunsLines(d.args)) || runsLines(d);
 }
 
 /**

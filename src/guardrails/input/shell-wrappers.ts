@@ -19,14 +19,14 @@ interface Wrapper {
 }
 
 /** GNU parallel's short options that take a value (the rest of the word or the next word). */
-export const PARALLEL_SHORT_VALUE = 'aCdEIjJLnNPsSW';
+const PARALLEL_SHORT_VALUE = 'aCdEIjJLnNPsSW';
 /** GNU parallel's long options that take the next word when not written `--opt=value`. */
-export const PARALLEL_LONG_VALUE: ReadonlySet<string> = new Set([
+const PARALLEL_LONG_VALUE = [
   '--arg-file', '--colsep', '--delimiter', '--eof', '--jobs', '--max-procs', '--profile', '--max-lines', '--max-args', '--max-replace-args', '--max-chars', '--sshlogin',
   '--sshloginfile', '--slf', '--tmpdir', '--workdir', '--wd', '--env', '--halt', '--halt-on-error', '--joblog', '--results', '--res', '--timeout', '--delay', '--retries',
   '--load', '--memfree', '--nice', '--block', '--block-size', '--basefile', '--bf', '--return', '--transferfile', '--tf', '--tagstring', '--tag-string', '--header', '--rpl',
   '--ssh', '--termseq', '--limit', '--recstart', '--recend', '--arg-sep', '--arg-file-sep', '--sshdelay', '--ctagstring',
-]);
+];
 /** GNU parallel's input-source separators: `:::` (the words after it), `::::` (files of lines), and their `+` (linked) forms. */
 const PARALLEL_SEPARATOR = /^::::?\+?$/;
 
@@ -52,7 +52,7 @@ const W: Record<string, Wrapper> = {
   // GNU xargs: -i, -l and -e take their value only attached (`-i{}`), so alone they are flags.
   xargs: { short: 'IaLndPsE', long: ['--arg-file', '--delimiter', '--max-args', '--max-procs', '--max-chars', '--max-lines', '--process-slot-var'] },
   // GNU parallel: `parallel [options] CMD ARGS… ::: INPUTS…` runs CMD ARGS INPUT per input (see `unwrap`).
-  parallel: { short: PARALLEL_SHORT_VALUE, long: [...PARALLEL_LONG_VALUE] },
+  parallel: { short: PARALLEL_SHORT_VALUE, long: PARALLEL_LONG_VALUE },
   busybox: {},
   strace: { short: 'oepsuEaIbOSPX', long: ['--output', '--expr', '--attach', '--string-limit', '--user', '--env'] },
   watch: { short: 'nq', long: ['--interval', '--equexit'] },
@@ -102,6 +102,24 @@ function optionWidth(w: Wrapper, a: string): number {
     if (w.short?.includes(a[k] as string)) return k === a.length - 1 ? 2 : 1;
   }
   return 1;
+}
+
+/**
+ * `| parallel`, `| parallel -j4`: GNU parallel left with no command by {@link unwrap} runs each line it
+ * reads as one, unless `-a`/`--arg-file`, `--pipe` or `--dry-run` say otherwise or input sources
+ * follow (`::: …`). An option not listed is read as a flag, so a wrong guess sees a command (a miss).
+ */
+export function parallelRunsLines(args: readonly string[]): boolean {
+  const w = W.parallel as Wrapper;
+  for (let i = 0; i < args.length; i += optionWidth(w, args[i] as string)) {
+    const a = args[i] as string;
+    if (!a.startsWith('-') || a === '-' || a === '--') return false;
+    if (a.startsWith('--')) {
+      const key = a.split('=', 1)[0] as string;
+      if (key === '--arg-file' || key === '--pipe' || key === '--pipepart' || key === '--dry-run' || key === '--dryrun') return false;
+    } else if ([...a.slice(1)].find((l) => w.short?.includes(l)) === 'a') return false; // -a FILE, also in a cluster (-ka, not -ja)
+  }
+  return true;
 }
 
 /** `env -S 'rm -rf /'` / `env --split-string=…`: the string is split into the command and its arguments. */
