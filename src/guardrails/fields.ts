@@ -22,6 +22,34 @@ export interface Leaf {
   readonly encoding?: 'base64' | 'binary';
   /** The keys leaf: the distinct object keys, `value` being them joined by newlines. */
   readonly objectKeys?: readonly string[];
+  /**
+   * The name the value is stored under (see `nameOf`), for detectors that weigh a value by it
+   * (`Detector.readsNames`): `"db_password": "…"` is a password, a bare `"…"` only a string.
+   */
+  readonly name?: string;
+}
+
+/** Longest name a leaf is read under (a longer key is text of its own, scanned in the keys leaf). */
+const MAX_NAME = 128;
+/** Keys of a `value` whose sibling names it: `{name, value}` (environment lists), `{Key, Value}` (tags). */
+const VALUE_KEY = /^value$/i;
+const NAME_KEYS = ['name', 'Name', 'NAME', 'key', 'Key', 'KEY'];
+
+/**
+ * The name `o[k]` is stored under: `k`, or for a `value` beside a string `name` or `key`, that
+ * sibling (`{"name": "STRIPE_SECRET_KEY", "value": "…"}`: Kubernetes and ECS environments, AWS
+ * parameters and tags). Undefined for the protocol's own keys in results (`text` names nothing)
+ * and for names too long to be one.
+ */
+function nameOf(o: Record<string, unknown>, k: string, result: boolean | undefined): string | undefined {
+  if (VALUE_KEY.test(k)) {
+    for (const n of NAME_KEYS) {
+      const sibling = o[n];
+      if (typeof sibling === 'string' && sibling.length > 0 && sibling.length <= MAX_NAME) return sibling;
+    }
+  }
+  if (result && PROTOCOL_KEYS.has(k)) return undefined;
+  return k.length <= MAX_NAME ? k : undefined;
 }
 
 /** The last element of the keys leaf's `keys`. */
@@ -133,15 +161,16 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
     // payload, or one with the letters of text rather than of encoded bytes, is read as written.
     if (b64.length <= 256 || readsAsText(b64)) add({ field, keys, value: raw });
   };
-  const visit = (v: unknown, field: string, keys: (string | number)[], depth: number): void => {
+  // `name`: what the value is stored under (see nameOf); an array's elements share the array's.
+  const visit = (v: unknown, field: string, keys: (string | number)[], depth: number, name?: string): void => {
     if (overflow) return;
-    if (typeof v === 'string') return add({ field, keys, value: v });
+    if (typeof v === 'string') return add({ field, keys, value: v, ...(name === undefined ? {} : { name }) });
     // A number is text to whoever reads it (an address as an integer, a card number).
-    if (typeof v === 'number' || typeof v === 'bigint') return add({ field, keys, value: String(v) });
+    if (typeof v === 'number' || typeof v === 'bigint') return add({ field, keys, value: String(v), ...(name === undefined ? {} : { name }) });
     if (v === null || typeof v !== 'object') return;
     if (depth >= lim.maxDepth) { overflow = 'depth'; return; }
     if (Array.isArray(v)) {
-      v.forEach((x, i) => visit(x, fmt(field, i), [...keys, i], depth + 1));
+      v.forEach((x, i) => visit(x, fmt(field, i), [...keys, i], depth + 1, name));
       return;
     }
     const o = v as Record<string, unknown>;
@@ -150,7 +179,7 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
       if (!opts.result || !PROTOCOL_KEYS.has(k)) objectKeys.add(k);
       if (opts.result && typeof x === 'string' && (k === 'blob' || (k === 'data' && media))) payload(x, fmt(field, k), [...keys, k]);
       else if (opts.result && typeof x === 'string' && PROTOCOL_VALUES[k]?.test(x)) continue;
-      else visit(x, fmt(field, k), [...keys, k], depth + 1);
+      else visit(x, fmt(field, k), [...keys, k], depth + 1, nameOf(o, k, opts.result));
       if (overflow) return;
     }
   };
@@ -162,6 +191,98 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
     add({ field: `${prefix || 'result'}{keys}`, keys: [...base, KEYS], value: list.join('\n'), objectKeys: list });
   }
   return overflow ? { leaves, overflow } : { leaves };
+}
+
+/**
+ * The string values a JSON text stores under names, as one text of `name: value` lines, for the
+ * detectors that read names (Detector.readsNames): a tool that returns its data as JSON text
+ * (most do, and those with structured content repeat it as text) writes
+ * `{"name": "STRIPE_SECRET_KEY", "value": "…"}`, where the value's name is not beside it.
+ */
+export interface NamedText {
+  readonly text: string;
+  /** Per value, in order: where it is in `text` ([from, to)) and in the JSON text ([start, end), inside its quotes). */
+  readonly parts: readonly { readonly from: number; readonly to: number; readonly start: number; readonly end: number }[];
+}
+
+/** Bounds of `namedValues`: values read, and depth. The JSON text is scanned whole anyway; this reading only adds names. */
+const NAMED_MAX_VALUES = 10_000;
+const NAMED_MAX_DEPTH = 64;
+
+/**
+ * `NamedText` of a leaf that is a JSON object or array (undefined otherwise, or when no string in
+ * it has a name). Names as in a walk (`nameOf`); each value is found in the JSON text in document
+ * order, as a quoted string that is not a key.
+ */
+export function namedValues(json: string): NamedText | undefined {
+  const c = json.charCodeAt(json.search(/\S/));
+  if (c !== 123 && c !== 91) return undefined; // { or [
+  let root: unknown;
+  try {
+    root = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  let text = '';
+  const parts: { from: number; to: number; start: number; end: number }[] = [];
+  let cursor = 0;
+  /** Where the quoted `quoted` stands as a value (not a key) from `cursor` on. */
+  const find = (quoted: string): number => {
+    for (let at = json.indexOf(quoted, cursor); at >= 0; at = json.indexOf(quoted, at + 1)) {
+      let k = at + quoted.length;
+      while (k < json.length && (json.charCodeAt(k) === 32 || json.charCodeAt(k) === 10 || json.charCodeAt(k) === 13 || json.charCodeAt(k) === 9)) k++;
+      if (json.charCodeAt(k) !== 58) return at; // not followed by `:`
+    }
+    return -1;
+  };
+  let stopped = false;
+  const visit = (v: unknown, name: string | undefined, depth: number): void => {
+    if (stopped || parts.length >= NAMED_MAX_VALUES || depth > NAMED_MAX_DEPTH) return;
+    if (typeof v === 'string') {
+      if (name === undefined || v.length === 0) return;
+      const quoted = JSON.stringify(v);
+      const at = find(quoted);
+      // Not after the last value: keys that read as integers come first in a parsed object, out of
+      // document order. Reading stops there rather than search the text again from the start.
+      if (at < 0) {
+        stopped = true;
+        return;
+      }
+      cursor = at + quoted.length;
+      text += `${name}: `;
+      parts.push({ from: text.length, to: text.length + v.length, start: at + 1, end: at + quoted.length - 1 });
+      text += `${v}\n`;
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, name, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) visit(o[k], nameOf(o, k, false), depth + 1);
+  };
+  visit(root, undefined, 0);
+  return parts.length > 0 ? { text, parts } : undefined;
+}
+
+/**
+ * A span of a `NamedText`'s text as a span of the JSON text: within one value, the same characters
+ * when the value needed no escaping, else the whole value; undefined when it is not within one.
+ */
+export function namedSpan(named: NamedText, start: number, end: number): [number, number] | undefined {
+  const ps = named.parts;
+  let lo = 0;
+  let hi = ps.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ps[mid]!.from <= start) lo = mid;
+    else hi = mid - 1;
+  }
+  const p = ps[lo]!;
+  if (start < p.from || end > p.to || end <= start) return undefined;
+  if (p.end - p.start !== p.to - p.from) return [p.start, p.end];
+  return [p.start + start - p.from, p.start + end - p.from];
 }
 
 /**

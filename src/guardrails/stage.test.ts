@@ -327,6 +327,42 @@ describe('guardrail stage: the whole result is read', () => {
     assert.ok(b.kind === 'deny' && !b.error.message.includes(GH_TOKEN) && !JSON.stringify(blocked.hits).includes(GH_TOKEN));
   });
 
+  test('a value is read under its name: in structured content, and in the JSON text of the same result', () => {
+    // A secret's name is often beside it rather than before it: Kubernetes and ECS environments
+    // ({name, value}), AWS tags ({Key, Value}). Without its name the value is only a string, so the
+    // structured copy of a result leaked what its JSON text copy had redacted.
+    const stage = createGuardrailStage(cfg({ output: [{ detector: 'secrets', action: 'redact' }] }), { detectors });
+    const secrets = ['Zx9Qw3Er5Ty7Uu1Io', 'Qw3Er5Ty7Uu1IoZx9p', 'Er5Ty7Uu1IoZx9Qw3a', 'Ty7Uu1IoZx9Qw3Er5b'];
+    const data = {
+      db_password: secrets[0],
+      env: [{ name: 'NODE_ENV', value: 'production' }, { name: 'STRIPE_SECRET_KEY', value: secrets[1] }],
+      tags: [{ Key: 'api_token', Value: secrets[2] }],
+      // A value JSON escapes (`\n`): in the text, whose characters differ, the whole value goes.
+      tokens: [`${secrets[3]}\nsecond line`],
+    };
+    for (const result of [{ content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data }, { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }] }]) {
+      const c = ctx({ result });
+      const v = sync(stage.response!(c));
+      assert.equal(v.kind, 'modify');
+      if (v.kind !== 'modify') return;
+      const out = JSON.stringify(v.result);
+      for (const s of secrets) assert.ok(!out.includes(s), s);
+      assert.ok(out.includes('production') && out.includes('STRIPE_SECRET_KEY') && out.includes('api_token'), 'names and ordinary values stay');
+      const text = JSON.parse((v.result?.content as { text: string }[])[0]!.text) as typeof data;
+      assert.equal(text.env[1]?.value, '[REDACTED:secret:generic-api-key]');
+      assert.equal(text.tokens[0], '[REDACTED:secret:generic-api-key]');
+      if (result.structuredContent) {
+        const sc = v.result?.structuredContent as typeof data;
+        assert.deepEqual(sc.tags, [{ Key: 'api_token', Value: '[REDACTED:secret:generic-api-key]' }]);
+        assert.deepEqual(sc.tokens, ['[REDACTED:secret:generic-api-key]\nsecond line']);
+      }
+      assert.ok(!JSON.stringify(c.hits).includes(secrets[0]!));
+    }
+    // The same strings under names that say nothing pass, in both forms.
+    const plain = { notes: [{ name: 'colour', value: secrets[1] }], label: secrets[0] };
+    assert.equal(sync(stage.response!(ctx({ result: { content: [{ type: 'text', text: JSON.stringify(plain) }], structuredContent: plain } }))).kind, 'continue');
+  });
+
   test('a redacted payload is written back in its encoding', () => {
     const stage = createGuardrailStage(cfg({ output: [{ detector: 'pii', action: 'redact' }] }), { detectors });
     const v = sync(stage.response!(ctx({ result: { contents: [{ uri: 'file:///a', blob: b64('write to bob@corp.example') }] } })));

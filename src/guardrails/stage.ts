@@ -26,8 +26,8 @@ import type { CallContext, RelayVerdict, RuleHit, Stage, Verdict } from '../pipe
 import { CONTINUE } from '../pipeline/types.ts';
 import type { AsyncDetector, Detector, Finding, ScanContext, Severity } from './types.ts';
 import type { GuardrailRule, GuardrailsConfig } from './config.ts';
-import { mapSpan, scanViews, type DecodeReport, type ScanView } from './normalize.ts';
-import { redactSpans, renameKeys, setAt, walkStrings, type Leaf, type WalkLimits, type WalkResult } from './fields.ts';
+import { mapSpan, normalizeText, scanViews, type DecodeReport, type ScanView } from './normalize.ts';
+import { namedSpan, namedValues, redactSpans, renameKeys, setAt, walkStrings, type Leaf, type NamedText, type WalkLimits, type WalkResult } from './fields.ts';
 import type { Classifier } from './output/classifier.ts';
 import { createHttpClassifiers } from './output/load-classifiers.ts';
 
@@ -242,11 +242,67 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
    */
   const readsRaw = (dir: 'input' | 'output', det?: Detector): boolean => dir === 'input' || det?.exactSpans === true;
 
+  /**
+   * The text `det` reads for view `v` of `leaf`, and how many of its characters come before the
+   * view's own: a detector that reads names (Detector.readsNames) reads a leaf stored under one
+   * as `name: text`, as the JSON text of the same result reads; decoded blobs are read alone.
+   */
+  function viewText(det: Detector, leaf: Leaf, v: ScanView): [string, number] {
+    if (det.readsNames !== true || leaf.name === undefined || !v.raw) return [v.text, 0];
+    const prefix = `${v.normalized ? normalizeText(leaf.name) : leaf.name}: `;
+    return [prefix + v.text, prefix.length];
+  }
+
+  /**
+   * Findings of a `viewText` in the view's own text: a finding in the name alone is dropped (the
+   * keys leaf reports what a name holds) and the rest are shifted back; one that begins in the
+   * name covers the value from its start.
+   */
+  function inView(found: Finding[], skip: number): Finding[] {
+    if (skip === 0 || found.length === 0) return found;
+    const out: Finding[] = [];
+    for (const f of found) {
+      if (f.start === undefined || f.end === undefined) out.push(f);
+      else if (f.end > skip) out.push({ ...f, start: Math.max(0, f.start - skip), end: f.end - skip });
+    }
+    return out;
+  }
+
+  /** Each leaf's `namedValues`, read once per leaf whichever detectors ask (null: none). */
+  const namedOf = new WeakMap<Leaf, NamedText | null>();
+  function named(leaf: Leaf): NamedText | undefined {
+    if (leaf.objectKeys) return undefined;
+    let n = namedOf.get(leaf);
+    if (n === undefined) namedOf.set(leaf, (n = namedValues(leaf.value) ?? null));
+    return n ?? undefined;
+  }
+
+  /**
+   * Findings in a leaf's JSON `name: value` lines (see namedValues) as hits on the leaf, but for
+   * spans its own views already found under the same rule.
+   */
+  function namedHits(leaf: Leaf, text: NamedText, found: readonly Finding[], hits: Hit[]): void {
+    for (const f of found) {
+      const span = f.start === undefined || f.end === undefined ? undefined : namedSpan(text, f.start, f.end);
+      if (!span) continue;
+      const [start, end] = span;
+      if (hits.some((h) => h.leaf === leaf && h.raw && h.finding.rule === f.rule && h.finding.start === start && h.finding.end === end)) continue;
+      hits.push({ leaf, finding: { ...f, start, end }, raw: true });
+    }
+  }
+
   function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Hit[] {
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) if ((raw || v.normalized) && !(v.context && det.exactSpans)) hitsOf(det, leaf, v, det.scan(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) {
+        if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
+          const [text, skip] = viewText(det, leaf, v);
+          hitsOf(det, leaf, v, inView(det.scan(text, v.normalized ? normal : plain), skip), hits);
+        }
+      }
+      const n = det.readsNames === true ? named(leaf) : undefined;
+      if (n) namedHits(leaf, n, det.scan(n.text, plain), hits);
     });
     return hits;
   }
@@ -257,7 +313,14 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
       const { plain, normal } = leafContexts(leaf, ctx, roots);
-      for (const v of views[li]!) if ((raw || v.normalized) && !(v.context && det.exactSpans)) hitsOf(det, leaf, v, await det.scanAsync(v.text, v.normalized ? normal : plain), hits);
+      for (const v of views[li]!) {
+        if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
+          const [text, skip] = viewText(det, leaf, v);
+          hitsOf(det, leaf, v, inView(await det.scanAsync(text, v.normalized ? normal : plain), skip), hits);
+        }
+      }
+      const n = det.readsNames === true ? named(leaf) : undefined;
+      if (n) namedHits(leaf, n, await det.scanAsync(n.text, plain), hits);
     }
     return hits;
   }

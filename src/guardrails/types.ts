@@ -53,6 +53,12 @@ export interface Detector {
    * instruction, would leave the rest of what it flagged in place.
    */
   readonly exactSpans?: boolean;
+  /**
+   * True when a value means more under its name (secrets: `"db_password": "…"` in structured
+   * content is a password, as it is in the JSON text of the same result): the stage scans a leaf
+   * stored under a name (Leaf.name) as `name: value`, and keeps the findings in the value.
+   */
+  readonly readsNames?: boolean;
   scan(text: string, ctx?: ScanContext): Finding[];
 }
 

@@ -164,6 +164,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     name: 'secrets',
     direction: 'both',
     exactSpans: true,
+    readsNames: true,
     scan(text: string): Finding[] {
       const out: Finding[] = [];
       const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };

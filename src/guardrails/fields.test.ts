@@ -1,0 +1,86 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { namedSpan, namedValues, walkStrings } from './fields.ts';
+
+const lim = { maxDepth: 32, maxStrings: 1000, maxChars: 1 << 20 };
+
+describe('leaf names', () => {
+  test('a value is named by its key, a list by its key, and a `value` by its `name` or `key` sibling', () => {
+    const { leaves } = walkStrings(
+      { db_password: 'p', tokens: ['a', 'b'], env: [{ name: 'API_KEY', value: 'v' }], tags: [{ Key: 'owner', Value: 'w' }], n: 7 },
+      'arguments',
+      lim,
+    );
+    const names = Object.fromEntries(leaves.filter((l) => !l.objectKeys).map((l) => [l.field, l.name]));
+    assert.deepEqual(names, {
+      'arguments.db_password': 'db_password',
+      'arguments.tokens[0]': 'tokens',
+      'arguments.tokens[1]': 'tokens',
+      'arguments.env[0].name': 'name',
+      'arguments.env[0].value': 'API_KEY',
+      'arguments.tags[0].Key': 'Key',
+      'arguments.tags[0].Value': 'owner',
+      'arguments.n': 'n',
+    });
+  });
+
+  test('in a result, the protocol\'s own keys name nothing', () => {
+    const { leaves } = walkStrings({ content: [{ type: 'text', text: 'hello' }], structuredContent: { secret: 's' } }, '', lim, [], { result: true });
+    assert.equal(leaves.find((l) => l.value === 'hello')?.name, undefined);
+    assert.equal(leaves.find((l) => l.value === 's')?.name, 'secret');
+  });
+});
+
+describe('named values in JSON text', () => {
+  test('each value is found where it stands, not where a key spells the same', () => {
+    const json = '{"token": 1, "label": "token", "list": ["a\\nb", "plain"]}';
+    const n = namedValues(json)!;
+    assert.equal(n.text, 'label: token\nlist: a\nb\nlist: plain\n');
+    assert.deepEqual(
+      n.parts.map((p) => json.slice(p.start, p.end)),
+      ['token', 'a\\nb', 'plain'],
+    );
+    // Within a value written as is, the same characters; within an escaped one, the whole value.
+    const at = n.text.indexOf('oke');
+    assert.deepEqual(namedSpan(n, at, at + 3), [json.indexOf('"token",') + 2, json.indexOf('"token",') + 5]);
+    const esc = n.text.indexOf('a\nb');
+    assert.deepEqual(namedSpan(n, esc, esc + 1), [json.indexOf('a\\nb'), json.indexOf('a\\nb') + 4]);
+    // A span in a name, or across two lines, is in no value.
+    assert.equal(namedSpan(n, 0, 5), undefined);
+    assert.equal(namedSpan(n, at, n.text.indexOf('plain')), undefined);
+  });
+
+  test('text that is not a JSON object or array, or has no named string, gives nothing', () => {
+    for (const t of ['hello', '{broken', '"a string"', '42', '[1, 2]', '["unnamed"]', '  ', '']) assert.equal(namedValues(t), undefined, t);
+  });
+
+  test('reading stops, rather than search again, where parsing reordered the keys', () => {
+    // Keys that read as integers come first in a parsed object: "1" is visited before "b" and "2".
+    const json = '{"b": "x1", "2": "y", "1": "z"}';
+    const n = namedValues(json)!;
+    assert.deepEqual(n.parts.map((p) => json.slice(p.start, p.end)), ['z']);
+  });
+
+  test('every value read is found, in document order, as a value (not a key) that decodes to itself', () => {
+    const value = fc.oneof(fc.string(), fc.constantFrom('k', 'name', 'value', 'a"b', 'x\\y', 'line\nbreak'));
+    const key = fc.constantFrom('k', 'name', 'value', 'Key', 'Value', 'token', 'a"b', '');
+    const tree = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, value, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 5 })),
+    })).node;
+    fc.assert(
+      fc.property(tree, fc.boolean(), (root, pretty) => {
+        const json = JSON.stringify(root, null, pretty ? 2 : undefined);
+        const n = namedValues(json ?? '');
+        let last = -1;
+        for (const p of n?.parts ?? []) {
+          assert.equal(JSON.parse(`"${json!.slice(p.start, p.end)}"`), n!.text.slice(p.from, p.to));
+          assert.ok(p.start > last);
+          last = p.start;
+          assert.doesNotMatch(json!.slice(p.end + 1), /^\s*:/, 'a key, not a value');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
