@@ -32,6 +32,9 @@ export interface KeywordMatcher {
   some(text: string): boolean;
 }
 
+/** Texts up to this long are checked for any keyword before `clusters` sets up its scan. */
+const SHORT_TEXT = 256;
+
 export function createKeywordMatcher(keywords: readonly string[]): KeywordMatcher {
   // Alphabet: class 0 for "no keyword has this character"; ASCII upper folds to lower.
   const cls = new Uint16Array(65536);
@@ -101,8 +104,19 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
 
   // `clusters` and `first` read the text's code units from a typed array (see code-units.ts):
   // the matchers see every kind of string. `some` usually stops early, so it reads the string.
+  const some = (text: string): boolean => {
+    let s = start;
+    for (let i = 0; i < text.length; i++) {
+      s = next[s + cls[text.charCodeAt(i)]!]!;
+      if (s >= outBase) return true;
+    }
+    return false;
+  };
   return {
     clusters(text, gap, cluster) {
+      // A short text without any keyword (most leaves of a structured result: ids, states, names)
+      // ends here, without the per-keyword arrays and the code-unit copy a scan sets up.
+      if (text.length <= SHORT_TEXT && !some(text)) return;
       const firstAt = new Int32Array(keywords.length).fill(-1);
       const lastAt = new Int32Array(keywords.length);
       const codes = transientCodeUnits(text);
@@ -124,14 +138,7 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       }
       for (let k = 0; k < keywords.length; k++) if (firstAt[k]! >= 0) cluster(k, firstAt[k]!, lastAt[k]!);
     },
-    some(text: string): boolean {
-      let s = start;
-      for (let i = 0; i < text.length; i++) {
-        s = next[s + cls[text.charCodeAt(i)]!]!;
-        if (s >= outBase) return true;
-      }
-      return false;
-    },
+    some,
     first(text: string, given?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array {
       const firsts = new Int32Array(keywords.length).fill(-1);
       // Recording needs every occurrence: the pass then never stops early.

@@ -167,16 +167,16 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     readsNames: true,
     scan(text: string): Finding[] {
       const out: Finding[] = [];
-      const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };
       const small = text.length <= windowThreshold;
       // Per rule: whether a keyword occurred, and (large texts) the windows its keywords open,
       // flat [start, end, ...]. The matcher hands over clusters of each keyword's occurrences
       // whose windows touch (one call per region, not per occurrence: on keyword-dense input
       // that is per few characters), and each rule's windows are merged below. Every occurrence
       // is used, however many: a cap here would silently stop scanning the tail.
-      const active = new Uint8Array(rules.length);
+      let active: Uint8Array | undefined;
       const windows: number[][] = [];
       matcher.clusters(text, WINDOW_BEFORE + WINDOW_AFTER, (k, first, last) => {
+        active ??= new Uint8Array(rules.length);
         const rs = keywordRules[k]!;
         for (let i = 0; i < rs.length; i++) {
           const r = rs[i]!;
@@ -185,6 +185,11 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
           (windows[r] ??= []).push(first > WINDOW_BEFORE ? first - WINDOW_BEFORE : 0, Math.min(text.length, last + WINDOW_AFTER));
         }
       });
+      // Most leaves of a structured result hold no keyword: then no rule can match, and the rest
+      // (per-rule lists, maps, the overlap index) is work for nothing.
+      if (!active && alwaysRun.length === 0) return out;
+      active ??= new Uint8Array(rules.length);
+      const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };
       for (let r = 0; r < windows.length; r++) if (windows[r]) windows[r] = mergeWindows(windows[r]!);
       for (const r of alwaysRun) active[r] = 1;
       // Specific rules first, then generic ones: a generic candidate overlapping a specific
