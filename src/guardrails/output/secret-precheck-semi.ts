@@ -74,10 +74,7 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
   const alts = pre.alts;
   const secretFirst = pre.secretFirst;
   const n = text.length;
-  // Per class: [runFrom, runTo) is the last run of the class read, to its very end (runTo is the
-  // text's end or a character outside the class). Queries come nearly in order, so a query inside
-  // it reads nothing, and each character is read about once per class: on `key=key=…` the value
-  // class's run is the whole text, read once rather than a few characters per operator.
+  // Per class: [runFrom, runTo) is known to lie inside a run of the class (queries come in order).
   const runFrom = alts ? new Int32Array(alts.length).fill(-1) : undefined;
   const runTo = alts ? new Int32Array(alts.length) : undefined;
   /** Whether a secret can start 1 to 9 characters after the operator at `o`. */
@@ -87,16 +84,13 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
       for (let q = o + 1; q <= o + 9 && q < n && !possible; q++) {
         for (let i = 0; i < alts.length; i++) {
           const a = alts[i]!;
+          const lim = Math.min(n, q + (a.max < 0 ? a.min : a.max + 1));
+          let e = q;
           const f = runFrom[i]!;
-          let end = runTo[i]!;
-          if (f < 0 || q < f || q > end) {
-            end = q;
-            for (let d: number; end < n && (d = text.charCodeAt(end)) < 128 && a.table[d] === 1; ) end++;
-            runFrom[i] = q;
-            runTo[i] = end;
-          }
-          // The run from q, as far as the secret's length bound needs.
-          const e = Math.min(end, q + (a.max < 0 ? a.min : a.max + 1));
+          if (f >= 0 && f <= q && q <= runTo[i]!) e = runTo[i]!;
+          else runFrom[i] = q;
+          for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && a.table[d] === 1; ) e++;
+          runTo[i] = e;
           if (e - q >= a.min && (a.max < 0 || e - q <= a.max)) {
             if (a.max >= 0) {
               // The semi-generic terminator `(?:[\x60'"\s;]|\\[nNrR]|$)` must follow.
