@@ -183,3 +183,15 @@ const ctx = { method: 'tools/call', params: { name: 't' }, result, state: new Ma
 const t0 = performance.now();
 const v = (await stage.response!(ctx)) as Verdict;
 console.log(`stage, 1 MiB leaf (${leaf[0]}): ${v.kind} ${v.kind === 'deny' ? v.error.code : ''} in ${(performance.now() - t0).toFixed(1)} ms`);
+// Within the limits, a leaf full of findings: every one is redacted (the text is rebuilt once, not
+// once per finding), in a JSON list of names and values and in plain `KEY=value` lines.
+for (const [what, text] of [
+  ['JSON {name, value} list', JSON.stringify(Array.from({ length: 4000 }, (_, i) => ({ name: `API_KEY_${i}`, value: `Zx9Qw3Er5Ty7Uu${i}` })))],
+  ['KEY=value lines', Array.from({ length: 8000 }, (_, i) => `API_KEY_${i}=Zx9Qw3Er5Ty7Uu${i}`).join('\n').slice(0, 250 * 1024)],
+] as const) {
+  const c = { method: 'tools/call', params: { name: 't' }, result: { content: [{ type: 'text', text }] }, state: new Map(), hits: [] } as unknown as CallContext;
+  const t1 = performance.now();
+  const r = (await stage.response!(c)) as Verdict;
+  const out = r.kind === 'modify' ? JSON.stringify(r.result) : '';
+  console.log(`stage, ${(text.length / 1024).toFixed(0)} KiB leaf of secrets (${what}): ${r.kind}, ${out.split('[REDACTED:').length - 1} redactions in ${(performance.now() - t1).toFixed(1)} ms`);
+}

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { namedSpan, namedValues, walkStrings } from './fields.ts';
+import { namedSpan, namedValues, redactSpans, renameKeys, walkStrings } from './fields.ts';
 
 const lim = { maxDepth: 32, maxStrings: 1000, maxChars: 1 << 20 };
 
@@ -82,5 +82,29 @@ describe('named values in JSON text', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('redaction', () => {
+  test('spans are replaced in order, overlapping and nested ones merged, whatever order they come in', () => {
+    const s = 'aa SECRET bb MAIL cc TOKENTOKEN dd';
+    const at = (w: string) => s.indexOf(w);
+    const spans = [
+      { start: at('TOKEN'), end: at('TOKEN') + 10, kind: 't' },
+      { start: at('SECRET'), end: at('SECRET') + 6, kind: 's' },
+      { start: at('TOKEN') + 2, end: at('TOKEN') + 5, kind: 'inner' },
+      { start: at('MAIL'), end: at('MAIL') + 4, kind: 'm' },
+      { start: at('MAIL') + 2, end: at('MAIL') + 6, kind: 'late' },
+    ];
+    assert.equal(redactSpans(s, spans), 'aa [REDACTED:s] bb [REDACTED:m]c [REDACTED:t] dd');
+    assert.equal(redactSpans(s, []), s);
+    assert.equal(redactSpans('KEY', [{ start: 0, end: 3, kind: 'k' }]), '[REDACTED:k]');
+  });
+
+  test('keys redacted alike each keep their value, under the next free suffix', () => {
+    const root = { a: { t1: 1, keep: 2, t2: 3, t3: 4, '[R]#2': 5 } };
+    renameKeys(root, new Map([['t1', '[R]'], ['t2', '[R]'], ['t3', '[R]']]));
+    assert.deepEqual(root, { a: { '[R]': 1, keep: 2, '[R]#3': 3, '[R]#4': 4, '[R]#2': 5 } });
+    assert.deepEqual(Object.keys(root.a), ['[R]', 'keep', '[R]#3', '[R]#4', '[R]#2']);
   });
 });

@@ -79,23 +79,30 @@ interface Hit {
 
 /** Keys of a keys leaf (its `objectKeys`, joined by newlines) that `[start, end)` overlaps. */
 function keysAt(keys: readonly string[], start: number, end: number): string[] {
-  const out: string[] = [];
-  let at = 0;
-  for (const k of keys) {
-    if (start < at + k.length && end > at) out.push(k);
-    at += k.length + 1;
+  const at = keyOffsets(keys);
+  // The first key ending after `start` (offsets ascend), then on while keys start before `end`.
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at[mid]! + keys[mid]!.length <= start) lo = mid + 1;
+    else hi = mid;
   }
+  const out: string[] = [];
+  for (let i = lo; i < keys.length && at[i]! < end; i++) if (start < at[i]! + keys[i]!.length) out.push(keys[i]!);
   return out;
 }
 
-/** Offset of `key` in its keys leaf. */
-function keyOffset(keys: readonly string[], key: string): number {
-  let at = 0;
-  for (const k of keys) {
-    if (k === key) return at;
-    at += k.length + 1;
+/** Offset of each key in its keys leaf, made once per leaf: every finding in the keys asks. */
+const offsetsOf = new WeakMap<readonly string[], Int32Array>();
+function keyOffsets(keys: readonly string[]): Int32Array {
+  let at = offsetsOf.get(keys);
+  if (!at) {
+    at = new Int32Array(keys.length);
+    for (let i = 0, o = 0; i < keys.length; o += keys[i]!.length + 1, i++) at[i] = o;
+    offsetsOf.set(keys, at);
   }
-  return 0;
+  return at;
 }
 
 const IDENT_KEY = /^[A-Za-z_$][\w$]*$/;
@@ -295,12 +302,13 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
    * spans its own views already found under the same rule.
    */
   function namedHits(leaf: Leaf, text: NamedText, found: readonly Finding[], hits: Hit[]): void {
+    if (found.length === 0) return;
+    const key = (rule: string, start: number, end: number) => `${rule} ${start} ${end}`;
+    const seen = new Set(hits.filter((h) => h.leaf === leaf && h.raw).map((h) => key(h.finding.rule, h.finding.start!, h.finding.end!)));
     for (const f of found) {
       const span = f.start === undefined || f.end === undefined ? undefined : namedSpan(text, f.start, f.end);
-      if (!span) continue;
-      const [start, end] = span;
-      if (hits.some((h) => h.leaf === leaf && h.raw && h.finding.rule === f.rule && h.finding.start === start && h.finding.end === end)) continue;
-      hits.push({ leaf, finding: { ...f, start, end }, raw: true });
+      if (!span || seen.has(key(f.rule, span[0], span[1]))) continue;
+      hits.push({ leaf, finding: { ...f, start: span[0], end: span[1] }, raw: true });
     }
   }
 
@@ -378,7 +386,11 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         if (hits.some((h) => h.leaf.objectKeys && !h.raw)) {
           return { kind: 'deny', error: new WardenError('WARDEN_GUARDRAIL_BLOCKED', `rule ${r.id}: cannot redact object keys`, { rule: r.id }), rule: r.id };
         }
-        for (const h of hits) redactions.set(h.leaf, [...(redactions.get(h.leaf) ?? []), h]);
+        for (const h of hits) {
+          const list = redactions.get(h.leaf);
+          if (list) list.push(h);
+          else redactions.set(h.leaf, [h]);
+        }
       }
       if (STRENGTH[a] <= strength) continue;
       strength = STRENGTH[a];
@@ -408,13 +420,22 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
       const whole = hs.find((h) => !h.raw);
       if (leaf.objectKeys) {
         // A key is renamed to its redacted form (its findings all have exact spans, see decide).
-        for (const k of new Set(hs.flatMap((h) => keysAt(leaf.objectKeys!, h.finding.start!, h.finding.end!)))) {
-          const at = keyOffset(leaf.objectKeys!, k);
-          const spans = hs
-            .map((h) => ({ start: Math.max(0, h.finding.start! - at), end: Math.min(k.length, h.finding.end! - at), kind: kindOf(h) }))
-            .filter((sp) => sp.end > sp.start);
-          renames.set(k, redactSpans(k, spans));
+        // Each finding's spans within each key it touches, gathered in one pass over the findings.
+        const ks = leaf.objectKeys;
+        const at = keyOffsets(ks);
+        const index = new Map(ks.map((k, i) => [k, i]));
+        const spans = new Map<string, { start: number; end: number; kind: string }[]>();
+        for (const h of hs) {
+          for (const k of keysAt(ks, h.finding.start!, h.finding.end!)) {
+            const o = at[index.get(k)!]!;
+            const sp = { start: Math.max(0, h.finding.start! - o), end: Math.min(k.length, h.finding.end! - o), kind: kindOf(h) };
+            if (sp.end <= sp.start) continue;
+            const list = spans.get(k);
+            if (list) list.push(sp);
+            else spans.set(k, [sp]);
+          }
         }
+        for (const [k, sps] of spans) renames.set(k, redactSpans(k, sps));
         continue;
       }
       // Printable runs of binary data cannot be written back in place: the payload is replaced.
