@@ -205,64 +205,85 @@ export interface NamedText {
   readonly parts: readonly { readonly from: number; readonly to: number; readonly start: number; readonly end: number }[];
 }
 
-/** Bounds of `namedValues`: values read, and depth. The JSON text is scanned whole anyway; this reading only adds names. */
-const NAMED_MAX_VALUES = 10_000;
-const NAMED_MAX_DEPTH = 64;
+/**
+ * Longest `NamedText` made (1 MiB, four times the stage's default longest leaf): a name repeats
+ * for each element of a list, so a long key over a list of short strings multiplies the text; past
+ * this, names are no longer read (the JSON text itself is still scanned whole).
+ */
+const NAMED_MAX_CHARS = 1 << 20;
+
+/** An object or array open in `namedValues`' scan. */
+interface Open {
+  readonly object: boolean;
+  /** An array's name, which its elements share. */
+  readonly name: string | undefined;
+  /** An object's key whose value comes next (undefined while a key is expected). */
+  key?: string | undefined;
+  /** An object's string values, by key (for a `value`'s sibling name), and where each stands. */
+  strings?: Map<string, string>;
+  pending?: { key: string; start: number; end: number; value: string }[];
+}
 
 /**
  * `NamedText` of a leaf that is a JSON object or array (undefined otherwise, or when no string in
- * it has a name). Names as in a walk (`nameOf`); each value is found in the JSON text in document
- * order, as a quoted string that is not a key.
+ * it has a name), names as in a walk (`nameOf`). Once JSON.parse has accepted the text, one scan
+ * of it finds each string where it stands: no search (a value can be spelled like a key, or
+ * escaped as the upstream chose), and linear in the text.
  */
 export function namedValues(json: string): NamedText | undefined {
-  const c = json.charCodeAt(json.search(/\S/));
-  if (c !== 123 && c !== 91) return undefined; // { or [
-  let root: unknown;
+  const first = json.charCodeAt(json.search(/\S/));
+  if (first !== 123 && first !== 91) return undefined; // { or [
   try {
-    root = JSON.parse(json);
+    JSON.parse(json);
   } catch {
     return undefined;
   }
   let text = '';
   const parts: { from: number; to: number; start: number; end: number }[] = [];
-  let cursor = 0;
-  /** Where the quoted `quoted` stands as a value (not a key) from `cursor` on. */
-  const find = (quoted: string): number => {
-    for (let at = json.indexOf(quoted, cursor); at >= 0; at = json.indexOf(quoted, at + 1)) {
-      let k = at + quoted.length;
-      while (k < json.length && (json.charCodeAt(k) === 32 || json.charCodeAt(k) === 10 || json.charCodeAt(k) === 13 || json.charCodeAt(k) === 9)) k++;
-      if (json.charCodeAt(k) !== 58) return at; // not followed by `:`
-    }
-    return -1;
+  const emit = (name: string | undefined, value: string, start: number, end: number): void => {
+    if (name === undefined || value.length === 0 || text.length + name.length + value.length > NAMED_MAX_CHARS) return;
+    text += `${name}: `;
+    parts.push({ from: text.length, to: text.length + value.length, start, end });
+    text += `${value}\n`;
   };
-  let stopped = false;
-  const visit = (v: unknown, name: string | undefined, depth: number): void => {
-    if (stopped || parts.length >= NAMED_MAX_VALUES || depth > NAMED_MAX_DEPTH) return;
-    if (typeof v === 'string') {
-      if (name === undefined || v.length === 0) return;
-      const quoted = JSON.stringify(v);
-      const at = find(quoted);
-      // Not after the last value: keys that read as integers come first in a parsed object, out of
-      // document order. Reading stops there rather than search the text again from the start.
-      if (at < 0) {
-        stopped = true;
-        return;
+  const stack: Open[] = [];
+  /** The name a value of the innermost open container is stored under (objects: by its key; nameOf). */
+  const nameHere = (top: Open | undefined): string | undefined => (top === undefined ? undefined : top.object ? (top.key === undefined ? undefined : nameOf({}, top.key, false)) : top.name);
+  const n = json.length;
+  for (let i = 0; i < n; i++) {
+    const c = json.charCodeAt(i);
+    const top = stack[stack.length - 1];
+    if (c === 34) {
+      // A string: its end is the next quote not escaped (the text is valid JSON).
+      let e = i + 1;
+      let escaped = false;
+      for (let d: number; (d = json.charCodeAt(e)) !== 34; ) {
+        if (d === 92) {
+          escaped = true;
+          e += 2;
+        } else e++;
       }
-      cursor = at + quoted.length;
-      text += `${name}: `;
-      parts.push({ from: text.length, to: text.length + v.length, start: at + 1, end: at + quoted.length - 1 });
-      text += `${v}\n`;
-      return;
-    }
-    if (v === null || typeof v !== 'object') return;
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x, name, depth + 1);
-      return;
-    }
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) visit(o[k], nameOf(o, k, false), depth + 1);
-  };
-  visit(root, undefined, 0);
+      const value = escaped ? (JSON.parse(json.slice(i, e + 1)) as string) : json.slice(i + 1, e);
+      if (top?.object && top.key === undefined) top.key = value;
+      else if (top?.object) {
+        top.strings!.set(top.key!, value);
+        top.pending!.push({ key: top.key!, start: i + 1, end: e, value });
+      } else emit(nameHere(top), value, i + 1, e);
+      i = e;
+    } else if (c === 123 || c === 91) {
+      const name = nameHere(top);
+      stack.push(c === 123 ? { object: true, name, key: undefined, strings: new Map(), pending: [] } : { object: false, name });
+    } else if (c === 125 || c === 93) {
+      const done = stack.pop()!;
+      // An object's strings are named when it closes: a `value`'s `name` sibling may come after it.
+      if (done.object && done.pending!.length > 0) {
+        const siblings = Object.fromEntries(done.strings!);
+        for (const v of done.pending!) emit(nameOf(siblings, v.key, false), v.value, v.start, v.end);
+      }
+      const outer = stack[stack.length - 1];
+      if (outer?.object) outer.key = undefined;
+    } else if (c === 44 && top?.object) top.key = undefined; // `,` in an object: a key comes next
+  }
   return parts.length > 0 ? { text, parts } : undefined;
 }
 
