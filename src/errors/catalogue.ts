@@ -77,7 +77,7 @@ export const ERRORS = {
   WARDEN_APPROVAL_DENIED: { rpc: JsonRpc.Forbidden, http: 200, message: 'Denied by approver', when: 'A person denied the held call.' },
   WARDEN_APPROVAL_TIMEOUT: { rpc: JsonRpc.Forbidden, http: 200, message: 'Approval timed out', when: 'Nobody decided on the held call within the approval timeout.' },
   WARDEN_GUARDRAIL_UNAVAILABLE: { rpc: JsonRpc.InternalError, http: 200, message: 'Request denied: a guardrail detector or classifier failed', when: 'A detector threw or an external classifier timed out or answered garbage; the call fails closed unless the rule says failOpen.' },
-  WARDEN_INSPECTION_LIMIT: { rpc: JsonRpc.Forbidden, http: 200, message: 'Arguments or result exceed the inspection bounds', when: 'More string leaves, characters, nesting, payload size or encoded layers than `guardrails.limits` allows; content that cannot be inspected is not passed.' },
+  WARDEN_INSPECTION_LIMIT: { rpc: JsonRpc.Forbidden, http: 200, message: 'Arguments or result exceed the inspection bounds', when: 'More string leaves, characters, nesting, payload size or encoded layers than `guardrails.limits` allows (or, for the secrets detector, JSON text whose names, repeated for each element of a list, come to more than twice `maxChars`); content that cannot be inspected is not passed.' },
   WARDEN_TOOL_QUARANTINED: { rpc: JsonRpc.InvalidParams, http: 200, message: 'Unknown tool', when: 'Internal reason for a tool hidden because its definition changed; the agent sees it as unknown.' },
 
   // --- approval channels (admin API, signed links, CLI): answers to people, not agents ---

@@ -42,11 +42,14 @@ describe('named values in JSON text', () => {
       n.parts.map((p) => json.slice(p.start, p.end)),
       ['a\\nb', 'plain', 'token'],
     );
-    // Within a value written as is, the same characters; within an escaped one, the whole value.
+    // The same characters, read through escapes.
     const at = n.text.indexOf('oke');
     assert.deepEqual(namedSpan(n, at, at + 3), [json.indexOf('"token",') + 2, json.indexOf('"token",') + 5]);
     const esc = n.text.indexOf('a\nb');
-    assert.deepEqual(namedSpan(n, esc, esc + 1), [json.indexOf('a\\nb'), json.indexOf('a\\nb') + 4]);
+    const raw = json.indexOf('a\\nb');
+    assert.deepEqual(namedSpan(n, esc, esc + 1), [raw, raw + 1]);
+    assert.deepEqual(namedSpan(n, esc + 1, esc + 3), [raw + 1, raw + 4]);
+    assert.deepEqual(namedSpan(n, esc + 2, esc + 3), [raw + 3, raw + 4]);
     // A span in a name, or across two lines, is in no value.
     assert.equal(namedSpan(n, 0, 5), undefined);
     assert.equal(namedSpan(n, esc, n.text.indexOf('plain')), undefined);
@@ -59,6 +62,16 @@ describe('named values in JSON text', () => {
     const n = namedValues(json)!;
     assert.equal(n.text, 'x: A/b\nname: x\nAPI_KEY: Zx9\nname: API_KEY\n2: y\n1: z\nb: w\n');
     assert.deepEqual(n.parts.map((p) => json.slice(p.start, p.end)), ['\\u0041\\/b', 'x', 'Zx9', 'API_KEY', 'y', 'z', 'w']);
+    // `/b` of `A/b` is `\/b` in the text.
+    const slash = n.text.indexOf('/b');
+    assert.deepEqual(namedSpan(n, slash, slash + 2), [json.indexOf('\\/b'), json.indexOf('\\/b') + 3]);
+  });
+
+  test('past its bound the reading stops and says so', () => {
+    const json = JSON.stringify({ ['k'.repeat(100)]: Array.from({ length: 50 }, () => 'a') });
+    assert.equal(namedValues(json, 1000)?.exhausted, true);
+    assert.equal(namedValues(json)?.exhausted, undefined);
+    assert.equal(namedValues(json)?.parts.length, 50);
   });
 
   test('text that is not a JSON object or array, or has no named string, gives nothing', () => {
@@ -78,6 +91,12 @@ describe('named values in JSON text', () => {
         const starts = new Set<number>();
         for (const p of n?.parts ?? []) {
           assert.equal(JSON.parse(`"${json!.slice(p.start, p.end)}"`), n!.text.slice(p.from, p.to));
+          // Any span of the value maps to written characters that decode to it.
+          const [a, b] = [p.from + ((p.to - p.from) >> 2), p.to - ((p.to - p.from) >> 2)];
+          if (b > a && !/[\ud800-\udfff]/.test(n!.text.slice(a - 1, b + 1))) {
+            const [s, e] = namedSpan(n!, a, b)!;
+            assert.equal(JSON.parse(`"${json!.slice(s, e)}"`), n!.text.slice(a, b));
+          }
           assert.ok(!starts.has(p.start));
           starts.add(p.start);
           assert.doesNotMatch(json!.slice(p.end + 1), /^\s*:/, 'a key, not a value');
@@ -109,5 +128,10 @@ describe('redaction', () => {
     renameKeys(root, new Map([['t1', '[R]'], ['t2', '[R]'], ['t3', '[R]']]));
     assert.deepEqual(root, { a: { '[R]': 1, keep: 2, '[R]#3': 3, '[R]#4': 4, '[R]#2': 5 } });
     assert.deepEqual(Object.keys(root.a), ['[R]', 'keep', '[R]#3', '[R]#4', '[R]#2']);
+    // An own `__proto__` key (as JSON.parse makes one) stays a key.
+    const parsed = JSON.parse('{"__proto__": {"x": 1}, "t1": 2}') as Record<string, unknown>;
+    renameKeys(parsed, new Map([['t1', '[R]']]));
+    assert.deepEqual(Object.keys(parsed), ['__proto__', '[R]']);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, { x: 1 });
   });
 });

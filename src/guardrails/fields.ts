@@ -201,18 +201,18 @@ export function walkStrings(root: unknown, prefix: string, lim: WalkLimits, base
  */
 export interface NamedText {
   readonly text: string;
-  /** Per value, in order: where it is in `text` ([from, to)) and in the JSON text ([start, end), inside its quotes). */
-  readonly parts: readonly { readonly from: number; readonly to: number; readonly start: number; readonly end: number }[];
+  /** The JSON text read. */
+  readonly json: string;
+  /**
+   * Per value, in the order of `text`: where it is in `text` ([from, to)) and in the JSON text
+   * ([start, end), inside its quotes), and whether it is written there with escapes.
+   */
+  readonly parts: readonly { readonly from: number; readonly to: number; readonly start: number; readonly end: number; readonly escaped: boolean }[];
+  /** Set when the text would have grown past the caller's bound: the rest was not read. */
+  readonly exhausted?: true;
 }
 
-/**
- * Longest `NamedText` made (1 MiB, four times the stage's default longest leaf): a name repeats
- * for each element of a list, so a long key over a list of short strings multiplies the text; past
- * this, names are no longer read (the JSON text itself is still scanned whole).
- */
-const NAMED_MAX_CHARS = 1 << 20;
-
-/** An object or array open in `namedValues`' scan. */
+/** An object or array open in the scan of `namedValues`. */
 interface Open {
   readonly object: boolean;
   /** An array's name, which its elements share. */
@@ -226,11 +226,13 @@ interface Open {
 
 /**
  * `NamedText` of a leaf that is a JSON object or array (undefined otherwise, or when no string in
- * it has a name), names as in a walk (`nameOf`). Once JSON.parse has accepted the text, one scan
- * of it finds each string where it stands: no search (a value can be spelled like a key, or
- * escaped as the upstream chose), and linear in the text.
+ * it has a name), names as in a walk (`nameOf`) but that a list's elements take the list's key.
+ * Once JSON.parse has accepted the text, one scan of it finds each string where it stands: no
+ * search (a value can be spelled like a key, or escaped as the upstream chose), and linear in the
+ * text. A name repeats for each element of a list, so a long key over a list of short strings
+ * multiplies the text: past `maxChars`, reading stops and the result says so (`exhausted`).
  */
-export function namedValues(json: string): NamedText | undefined {
+export function namedValues(json: string, maxChars = Infinity): NamedText | undefined {
   const first = json.charCodeAt(json.search(/\S/));
   if (first !== 123 && first !== 91) return undefined; // { or [
   try {
@@ -239,11 +241,16 @@ export function namedValues(json: string): NamedText | undefined {
     return undefined;
   }
   let text = '';
-  const parts: { from: number; to: number; start: number; end: number }[] = [];
+  let exhausted = false;
+  const parts: { from: number; to: number; start: number; end: number; escaped: boolean }[] = [];
   const emit = (name: string | undefined, value: string, start: number, end: number): void => {
-    if (name === undefined || value.length === 0 || text.length + name.length + value.length > NAMED_MAX_CHARS) return;
+    if (name === undefined || value.length === 0 || exhausted) return;
+    if (text.length + name.length + value.length + 3 > maxChars) {
+      exhausted = true;
+      return;
+    }
     text += `${name}: `;
-    parts.push({ from: text.length, to: text.length + value.length, start, end });
+    parts.push({ from: text.length, to: text.length + value.length, start, end, escaped: end - start !== value.length });
     text += `${value}\n`;
   };
   const stack: Open[] = [];
@@ -284,15 +291,17 @@ export function namedValues(json: string): NamedText | undefined {
       if (outer?.object) outer.key = undefined;
     } else if (c === 44 && top?.object) top.key = undefined; // `,` in an object: a key comes next
   }
-  return parts.length > 0 ? { text, parts } : undefined;
+  if (exhausted) return { text, json, parts, exhausted: true };
+  return parts.length > 0 ? { text, json, parts } : undefined;
 }
 
 /**
- * A span of a `NamedText`'s text as a span of the JSON text: within one value, the same characters
- * when the value needed no escaping, else the whole value; undefined when it is not within one.
+ * A span of a `NamedText`'s text as a span of the JSON text, the same characters read through
+ * any escapes (`\n`, `\u00e9`); undefined when it is not within one value.
  */
 export function namedSpan(named: NamedText, start: number, end: number): [number, number] | undefined {
   const ps = named.parts;
+  if (ps.length === 0) return undefined;
   let lo = 0;
   let hi = ps.length - 1;
   while (lo < hi) {
@@ -302,8 +311,17 @@ export function namedSpan(named: NamedText, start: number, end: number): [number
   }
   const p = ps[lo]!;
   if (start < p.from || end > p.to || end <= start) return undefined;
-  if (p.end - p.start !== p.to - p.from) return [p.start, p.end];
-  return [p.start + start - p.from, p.start + end - p.from];
+  if (!p.escaped) return [p.start + start - p.from, p.start + end - p.from];
+  // Walk the written value to the decoded offsets: an escape is 2 characters, or 6 for \uXXXX
+  // (one UTF-16 unit each, as JSON.parse reads them).
+  const json = named.json;
+  let at = p.start;
+  let a = -1;
+  for (let d = 0; d < end - p.from; d++) {
+    if (d === start - p.from) a = at;
+    at += json.charCodeAt(at) !== 92 ? 1 : json.charCodeAt(at + 1) === 117 ? 6 : 2;
+  }
+  return [a, at];
 }
 
 /**
@@ -340,14 +358,15 @@ export function renameKeys(root: unknown, renames: ReadonlyMap<string, string>):
         return [name, x];
       });
       for (const [k] of entries) delete o[k];
-      for (const [name, x] of renamed) o[name] = x;
+      // Defined, not assigned: an own `__proto__` key (JSON.parse makes them) would set the prototype.
+      for (const [name, x] of renamed) Object.defineProperty(o, name, { value: x, enumerable: true, writable: true, configurable: true });
     }
     for (const x of Object.values(o)) visit(x);
   };
   visit(root);
 }
 
-/** Replaces `[start,end)` spans with `[REDACTED:<kind>]`, merging overlaps, right to left. */
+/** Replaces `[start,end)` spans with `[REDACTED:<kind>]`, merging overlaps. */
 export function redactSpans(s: string, spans: readonly { start: number; end: number; kind: string }[]): string {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: { start: number; end: number; kind: string }[] = [];

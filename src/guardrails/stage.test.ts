@@ -337,7 +337,7 @@ describe('guardrail stage: the whole result is read', () => {
       db_password: secrets[0],
       env: [{ name: 'NODE_ENV', value: 'production' }, { name: 'STRIPE_SECRET_KEY', value: secrets[1] }],
       tags: [{ Key: 'api_token', Value: secrets[2] }],
-      // A value JSON escapes (`\n`): in the text, whose characters differ, the whole value goes.
+      // A value JSON escapes (`\n`): in the text, the secret's own characters go, read through the escapes.
       tokens: [`${secrets[3]}\nsecond line`],
     };
     for (const result of [{ content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data }, { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }] }]) {
@@ -350,7 +350,7 @@ describe('guardrail stage: the whole result is read', () => {
       assert.ok(out.includes('production') && out.includes('STRIPE_SECRET_KEY') && out.includes('api_token'), 'names and ordinary values stay');
       const text = JSON.parse((v.result?.content as { text: string }[])[0]!.text) as typeof data;
       assert.equal(text.env[1]?.value, '[REDACTED:secret:generic-api-key]');
-      assert.equal(text.tokens[0], '[REDACTED:secret:generic-api-key]');
+      assert.equal(text.tokens[0], '[REDACTED:secret:generic-api-key]\nsecond line');
       if (result.structuredContent) {
         const sc = v.result?.structuredContent as typeof data;
         assert.deepEqual(sc.tags, [{ Key: 'api_token', Value: '[REDACTED:secret:generic-api-key]' }]);
@@ -358,9 +358,30 @@ describe('guardrail stage: the whole result is read', () => {
       }
       assert.ok(!JSON.stringify(c.hits).includes(secrets[0]!));
     }
+    // A name never hides what the value shows alone: under `key`, `password=…` reads as one long
+    // candidate that the rule rejects, and the value's own scan still finds the password in it.
+    for (const data2 of [{ key: `password=${secrets[0]}` }, { env: [{ name: 'DB_TOKEN', value: `password=${secrets[0]}` }] }]) {
+      const v2 = sync(stage.response!(ctx({ result: { content: [], structuredContent: data2 } })));
+      assert.ok(v2.kind === 'modify' && JSON.stringify(v2.result).includes('password=[REDACTED:secret:generic-api-key]'), JSON.stringify(data2));
+    }
+    // A file's text in a JSON field: only the secret goes, not the lines around it.
+    const file = JSON.stringify({ path: 'deploy.sh', content: `set -e\nexport GITHUB_TOKEN=${GH_TOKEN}\nlast "line"\n` });
+    const v3 = sync(stage.response!(ctx({ result: text(file) })));
+    assert.equal(v3.kind === 'modify' && JSON.parse((v3.result?.content as { text: string }[])[0]!.text).content, 'set -e\nexport GITHUB_TOKEN=[REDACTED:secret:github-pat]\nlast "line"\n');
     // The same strings under names that say nothing pass, in both forms.
     const plain = { notes: [{ name: 'colour', value: secrets[1] }], label: secrets[0] };
     assert.equal(sync(stage.response!(ctx({ result: { content: [{ type: 'text', text: JSON.stringify(plain) }], structuredContent: plain } }))).kind, 'continue');
+  });
+
+  test('names repeated past their budget fail closed, as other bounds do', () => {
+    // A long key over a list of short strings: each string is read under the key.
+    const stage = createGuardrailStage(cfg({ output: [{ detector: 'secrets', action: 'redact' }], limits: { maxChars: 20_000 } }), { detectors });
+    const big = JSON.stringify({ ['k'.repeat(120)]: Array.from({ length: 1000 }, () => 'a') });
+    const v = sync(stage.response!(ctx({ result: text(big) })));
+    assert.equal(v.kind === 'deny' && v.error.code, 'WARDEN_INSPECTION_LIMIT');
+    // Without a detector that reads names, nothing is read and nothing fails.
+    const pii = createGuardrailStage(cfg({ output: [{ detector: 'pii', action: 'redact' }], limits: { maxChars: 20_000 } }), { detectors });
+    assert.equal(sync(pii.response!(ctx({ result: text(big) }))).kind, 'continue');
   });
 
   test('a redacted payload is written back in its encoding', () => {

@@ -78,6 +78,13 @@ interface Hit {
 }
 
 /** Keys of a keys leaf (its `objectKeys`, joined by newlines) that `[start, end)` overlaps. */
+/**
+ * Named values (see namedValues) read per call, per character of the call's text limit
+ * (`maxChars`): JSON text makes about as many, and only a long key over a list of short strings
+ * makes more.
+ */
+const NAMED_CHARS_PER_CHAR = 2;
+
 function keysAt(keys: readonly string[], start: number, end: number): string[] {
   const at = keyOffsets(keys);
   // The first key ending after `start` (offsets ascend), then on while keys start before `end`.
@@ -261,53 +268,70 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
   const readsRaw = (dir: 'input' | 'output', det?: Detector): boolean => dir === 'input' || det?.exactSpans === true;
 
   /**
-   * The text `det` reads for view `v` of `leaf`, and how many of its characters come before the
-   * view's own: a detector that reads names (Detector.readsNames) reads a leaf stored under one
-   * as `name: text`, as the JSON text of the same result reads; decoded blobs are read alone.
+   * The name a detector that reads names (Detector.readsNames) reads view `v` of `leaf` under, as
+   * the `name: ` to put before it; undefined for other detectors, unnamed leaves and decoded blobs.
    */
-  function viewText(det: Detector, leaf: Leaf, v: ScanView): [string, number] {
-    if (det.readsNames !== true || leaf.name === undefined || !v.raw) return [v.text, 0];
-    const prefix = `${v.normalized ? normalizeText(leaf.name) : leaf.name}: `;
-    return [prefix + v.text, prefix.length];
+  function namePrefix(det: Detector, leaf: Leaf, v: ScanView): string | undefined {
+    if (det.readsNames !== true || leaf.name === undefined || !v.raw) return undefined;
+    return `${v.normalized ? normalizeText(leaf.name) : leaf.name}: `;
   }
 
+  const findingKey = (rule: string, start: number | undefined, end: number | undefined) => `${rule} ${start} ${end}`;
+
   /**
-   * Findings of a `viewText` in the view's own text: a finding in the name alone is dropped (the
-   * keys leaf reports what a name holds) and the rest are shifted back; one that begins in the
-   * name covers the value from its start.
+   * The view's own findings, then those of `prefix + text` that are new: each in the view's text,
+   * shifted back; one in the name alone is dropped (the keys leaf reports what a name holds), one
+   * that begins in it covers the value from its start. Both are kept because a name can also hide
+   * a finding: under `key`, `password=…` reads as one long candidate the rule then rejects.
    */
-  function inView(found: Finding[], skip: number): Finding[] {
-    if (skip === 0 || found.length === 0) return found;
-    const out: Finding[] = [];
-    for (const f of found) {
-      if (f.start === undefined || f.end === undefined) out.push(f);
-      else if (f.end > skip) out.push({ ...f, start: Math.max(0, f.start - skip), end: f.end - skip });
+  function withNamed(own: Finding[], named: Finding[], skip: number): Finding[] {
+    if (named.length === 0) return own;
+    const seen = new Set(own.map((f) => findingKey(f.rule, f.start, f.end)));
+    const out = [...own];
+    for (const f of named) {
+      if (f.start === undefined || f.end === undefined) continue; // the view's own scan reports those
+      if (f.end <= skip) continue;
+      const start = Math.max(0, f.start - skip);
+      const end = f.end - skip;
+      if (!seen.has(findingKey(f.rule, start, end))) out.push({ ...f, start, end });
     }
     return out;
   }
 
-  /** Each leaf's `namedValues`, read once per leaf whichever detectors ask (null: none). */
+  /**
+   * Each leaf's `namedValues` (null: none), read in `leg` before any detector scans, within a
+   * budget per call: a name repeats for each element of a list, and past the budget the call
+   * fails closed (see `readNames`).
+   */
   const namedOf = new WeakMap<Leaf, NamedText | null>();
-  function named(leaf: Leaf): NamedText | undefined {
-    // Only JSON text can hold named values: a leaf starting with anything but `{`, `[` or a space is not.
-    const c = leaf.value.charCodeAt(0);
-    if (leaf.objectKeys || !(c === 123 || c === 91 || c <= 32)) return undefined;
-    let n = namedOf.get(leaf);
-    if (n === undefined) namedOf.set(leaf, (n = namedValues(leaf.value) ?? null));
-    return n ?? undefined;
+  const named = (leaf: Leaf): NamedText | undefined => namedOf.get(leaf) ?? undefined;
+
+  /** Reads the named values of every leaf that can be JSON text; false when the budget ran out. */
+  function readNames(leaves: readonly Leaf[]): boolean {
+    let budget = NAMED_CHARS_PER_CHAR * lim.maxChars;
+    for (const leaf of leaves) {
+      // Only JSON text holds named values: a leaf starting with anything but `{`, `[` or
+      // whitespace is not JSON text of an object or array.
+      const c = leaf.value.charCodeAt(0);
+      if (leaf.objectKeys || !(c === 123 || c === 91 || c <= 32)) continue;
+      const n = namedValues(leaf.value, budget);
+      if (n?.exhausted) return false;
+      namedOf.set(leaf, n ?? null);
+      if (n) budget -= n.text.length;
+    }
+    return true;
   }
 
   /**
    * Findings in a leaf's JSON `name: value` lines (see namedValues) as hits on the leaf, but for
-   * spans its own views already found under the same rule.
+   * spans its own views (hits from `from` on) already found under the same rule.
    */
-  function namedHits(leaf: Leaf, text: NamedText, found: readonly Finding[], hits: Hit[]): void {
+  function namedHits(leaf: Leaf, text: NamedText, found: readonly Finding[], hits: Hit[], from: number): void {
     if (found.length === 0) return;
-    const key = (rule: string, start: number, end: number) => `${rule} ${start} ${end}`;
-    const seen = new Set(hits.filter((h) => h.leaf === leaf && h.raw).map((h) => key(h.finding.rule, h.finding.start!, h.finding.end!)));
+    const seen = new Set(hits.slice(from).filter((h) => h.raw).map((h) => findingKey(h.finding.rule, h.finding.start, h.finding.end)));
     for (const f of found) {
       const span = f.start === undefined || f.end === undefined ? undefined : namedSpan(text, f.start, f.end);
-      if (!span || seen.has(key(f.rule, span[0], span[1]))) continue;
+      if (!span || seen.has(findingKey(f.rule, span[0], span[1]))) continue;
       hits.push({ leaf, finding: { ...f, start: span[0], end: span[1] }, raw: true });
     }
   }
@@ -316,14 +340,17 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const hits: Hit[] = [];
     leaves.forEach((leaf, li) => {
       const { plain, normal } = leafContexts(leaf, ctx, roots);
+      const from = hits.length;
       for (const v of views[li]!) {
         if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
-          const [text, skip] = viewText(det, leaf, v);
-          hitsOf(det, leaf, v, inView(det.scan(text, v.normalized ? normal : plain), skip), hits);
+          const c = v.normalized ? normal : plain;
+          const prefix = namePrefix(det, leaf, v);
+          const own = det.scan(v.text, c);
+          hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, det.scan(prefix + v.text, c), prefix.length), hits);
         }
       }
       const n = det.readsNames === true ? named(leaf) : undefined;
-      if (n) namedHits(leaf, n, det.scan(n.text, plain), hits);
+      if (n) namedHits(leaf, n, det.scan(n.text, plain), hits, from);
     });
     return hits;
   }
@@ -334,14 +361,17 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
       const { plain, normal } = leafContexts(leaf, ctx, roots);
+      const from = hits.length;
       for (const v of views[li]!) {
         if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
-          const [text, skip] = viewText(det, leaf, v);
-          hitsOf(det, leaf, v, inView(await det.scanAsync(text, v.normalized ? normal : plain), skip), hits);
+          const c = v.normalized ? normal : plain;
+          const prefix = namePrefix(det, leaf, v);
+          const own = await det.scanAsync(v.text, c);
+          hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, await det.scanAsync(prefix + v.text, c), prefix.length), hits);
         }
       }
       const n = det.readsNames === true ? named(leaf) : undefined;
-      if (n) namedHits(leaf, n, await det.scanAsync(n.text, plain), hits);
+      if (n) namedHits(leaf, n, await det.scanAsync(n.text, plain), hits, from);
     }
     return hits;
   }
@@ -482,6 +512,8 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     const views = leaves.map((l) => scanViews(l.value, { maxDepth: lim.decodeDepth, maxDecodedChars: lim.maxDecodedChars }, true, decoding));
     // Encoded text left unread past a decoding bound fails closed, as text past a walk bound does.
     if (decoding.exhausted) return limitExceeded(ctx, dir, 'decode', relay);
+    // So do named values past their budget, for the detectors that read them.
+    if (rules.some((r) => r.detector?.readsNames === true) && !readNames(leaves)) return limitExceeded(ctx, dir, 'names', relay);
     const results = new Map<CompiledRule, Hit[] | Error>();
     // One scan per detector (and per set of roots: rules with different roots see different findings).
     const byDetector = new Map<Detector | string, Hit[] | Error | Promise<Hit[]>>();

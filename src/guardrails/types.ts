@@ -55,8 +55,9 @@ export interface Detector {
   readonly exactSpans?: boolean;
   /**
    * True when a value means more under its name (secrets: `"db_password": "…"` in structured
-   * content is a password, as it is in the JSON text of the same result): the stage scans a leaf
-   * stored under a name (Leaf.name) as `name: value`, and keeps the findings in the value.
+   * content is a password, as it is in the JSON text of the same result), in arguments and
+   * results alike: the stage scans a leaf stored under a name (Leaf.name) as `name: value` too,
+   * and JSON text as the `name: value` lines of its strings, keeping the findings in the values.
    */
   readonly readsNames?: boolean;
   scan(text: string, ctx?: ScanContext): Finding[];
