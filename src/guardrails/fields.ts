@@ -231,8 +231,9 @@ interface Open {
  * search (a value can be spelled like a key, or escaped as the upstream chose), and linear in the
  * text. A name repeats for each element of a list, so a long key over a list of short strings
  * multiplies the text: past `maxChars`, reading stops and the result says so (`exhausted`).
+ * Only names `reads` says yes to are read.
  */
-export function namedValues(json: string, maxChars = Infinity): NamedText | undefined {
+export function namedValues(json: string, maxChars = Infinity, reads: (name: string) => boolean = () => true): NamedText | undefined {
   const first = json.charCodeAt(json.search(/\S/));
   if (first !== 123 && first !== 91) return undefined; // { or [
   try {
@@ -244,7 +245,7 @@ export function namedValues(json: string, maxChars = Infinity): NamedText | unde
   let exhausted = false;
   const parts: { from: number; to: number; start: number; end: number; escaped: boolean }[] = [];
   const emit = (name: string | undefined, value: string, start: number, end: number): void => {
-    if (name === undefined || value.length === 0 || exhausted) return;
+    if (name === undefined || value.length === 0 || exhausted || !reads(name)) return;
     if (text.length + name.length + value.length + 3 > maxChars) {
       exhausted = true;
       return;

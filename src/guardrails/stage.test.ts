@@ -376,9 +376,12 @@ describe('guardrail stage: the whole result is read', () => {
   test('names repeated past their budget fail closed, as other bounds do', () => {
     // A long key over a list of short strings: each string is read under the key.
     const stage = createGuardrailStage(cfg({ output: [{ detector: 'secrets', action: 'redact' }], limits: { maxChars: 20_000 } }), { detectors });
-    const big = JSON.stringify({ ['k'.repeat(120)]: Array.from({ length: 1000 }, () => 'a') });
+    const big = JSON.stringify({ ['token_'.repeat(20)]: Array.from({ length: 1000 }, () => 'a') });
     const v = sync(stage.response!(ctx({ result: text(big) })));
     assert.equal(v.kind === 'deny' && v.error.code, 'WARDEN_INSPECTION_LIMIT');
+    // A name that could not change a finding (no secrets keyword) is not read, however often.
+    const plain = JSON.stringify({ ['k'.repeat(120)]: Array.from({ length: 1000 }, () => 'a') });
+    assert.equal(sync(stage.response!(ctx({ result: text(plain) }))).kind, 'continue');
     // Without a detector that reads names, nothing is read and nothing fails.
     const pii = createGuardrailStage(cfg({ output: [{ detector: 'pii', action: 'redact' }], limits: { maxChars: 20_000 } }), { detectors });
     assert.equal(sync(pii.response!(ctx({ result: text(big) }))).kind, 'continue');

@@ -272,7 +272,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
    * the `name: ` to put before it; undefined for other detectors, unnamed leaves and decoded blobs.
    */
   function namePrefix(det: Detector, leaf: Leaf, v: ScanView): string | undefined {
-    if (det.readsNames !== true || leaf.name === undefined || !v.raw) return undefined;
+    if (det.readsNames === undefined || leaf.name === undefined || !v.raw || !det.readsNames(leaf.name)) return undefined;
     return `${v.normalized ? normalizeText(leaf.name) : leaf.name}: `;
   }
 
@@ -307,14 +307,14 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
   const named = (leaf: Leaf): NamedText | undefined => namedOf.get(leaf) ?? undefined;
 
   /** Reads the named values of every leaf that can be JSON text; false when the budget ran out. */
-  function readNames(leaves: readonly Leaf[]): boolean {
+  function readNames(leaves: readonly Leaf[], reads: (name: string) => boolean): boolean {
     let budget = NAMED_CHARS_PER_CHAR * lim.maxChars;
     for (const leaf of leaves) {
       // Only JSON text holds named values: a leaf starting with anything but `{`, `[` or
       // whitespace is not JSON text of an object or array.
       const c = leaf.value.charCodeAt(0);
       if (leaf.objectKeys || !(c === 123 || c === 91 || c <= 32)) continue;
-      const n = namedValues(leaf.value, budget);
+      const n = namedValues(leaf.value, budget, reads);
       if (n?.exhausted) return false;
       namedOf.set(leaf, n ?? null);
       if (n) budget -= n.text.length;
@@ -349,7 +349,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
           hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, det.scan(prefix + v.text, c), prefix.length), hits);
         }
       }
-      const n = det.readsNames === true ? named(leaf) : undefined;
+      const n = det.readsNames ? named(leaf) : undefined;
       if (n) namedHits(leaf, n, det.scan(n.text, plain), hits, from);
     });
     return hits;
@@ -370,7 +370,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
           hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, await det.scanAsync(prefix + v.text, c), prefix.length), hits);
         }
       }
-      const n = det.readsNames === true ? named(leaf) : undefined;
+      const n = det.readsNames ? named(leaf) : undefined;
       if (n) namedHits(leaf, n, await det.scanAsync(n.text, plain), hits, from);
     }
     return hits;
@@ -513,7 +513,8 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     // Encoded text left unread past a decoding bound fails closed, as text past a walk bound does.
     if (decoding.exhausted) return limitExceeded(ctx, dir, 'decode', relay);
     // So do named values past their budget, for the detectors that read them.
-    if (rules.some((r) => r.detector?.readsNames === true) && !readNames(leaves)) return limitExceeded(ctx, dir, 'names', relay);
+    const nameReaders = rules.flatMap((r) => (r.detector?.readsNames ? [r.detector.readsNames] : []));
+    if (nameReaders.length > 0 && !readNames(leaves, (name) => nameReaders.some((reads) => reads(name)))) return limitExceeded(ctx, dir, 'names', relay);
     const results = new Map<CompiledRule, Hit[] | Error>();
     // One scan per detector (and per set of roots: rules with different roots see different findings).
     const byDetector = new Map<Detector | string, Hit[] | Error | Promise<Hit[]>>();

@@ -54,12 +54,13 @@ export interface Detector {
    */
   readonly exactSpans?: boolean;
   /**
-   * True when a value means more under its name (secrets: `"db_password": "…"` in structured
+   * Set when a value can mean more under its name (secrets: `"db_password": "…"` in structured
    * content is a password, as it is in the JSON text of the same result), in arguments and
-   * results alike: the stage scans a leaf stored under a name (Leaf.name) as `name: value` too,
-   * and JSON text as the `name: value` lines of its strings, keeping the findings in the values.
+   * results alike: for a name it says yes to, the stage scans a leaf stored under it (Leaf.name)
+   * as `name: value` too, and JSON text as the `name: value` lines of such strings, keeping the
+   * findings in the values. Names it says no to would find nothing new (secrets: no keyword).
    */
-  readonly readsNames?: boolean;
+  readonly readsNames?: (name: string) => boolean;
   scan(text: string, ctx?: ScanContext): Finding[];
 }
 

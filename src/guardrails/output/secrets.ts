@@ -164,7 +164,9 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     name: 'secrets',
     direction: 'both',
     exactSpans: true,
-    readsNames: true,
+    // Every rule needs one of its keywords; keywords hold no `: `, so a name without one adds
+    // nothing to what its value shows alone.
+    readsNames: (name: string) => matcher.some(name),
     scan(text: string): Finding[] {
       const out: Finding[] = [];
       const small = text.length <= windowThreshold;
