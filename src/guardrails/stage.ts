@@ -77,7 +77,6 @@ interface Hit {
   readonly raw: boolean;
 }
 
-/** Keys of a keys leaf (its `objectKeys`, joined by newlines) that `[start, end)` overlaps. */
 /**
  * Named values (see namedValues) read per call, per character of the call's text limit
  * (`maxChars`): JSON text makes about as many, and only a long key over a list of short strings
@@ -85,7 +84,8 @@ interface Hit {
  */
 const NAMED_CHARS_PER_CHAR = 2;
 
-function keysAt(keys: readonly string[], start: number, end: number): string[] {
+/** Indices of the keys of a keys leaf (its `objectKeys`, joined by newlines) that `[start, end)` overlaps. */
+function keysAt(keys: readonly string[], start: number, end: number): number[] {
   const at = keyOffsets(keys);
   // The first key ending after `start` (offsets ascend), then on while keys start before `end`.
   let lo = 0;
@@ -95,8 +95,8 @@ function keysAt(keys: readonly string[], start: number, end: number): string[] {
     if (at[mid]! + keys[mid]!.length <= start) lo = mid + 1;
     else hi = mid;
   }
-  const out: string[] = [];
-  for (let i = lo; i < keys.length && at[i]! < end; i++) if (start < at[i]! + keys[i]!.length) out.push(keys[i]!);
+  const out: number[] = [];
+  for (let i = lo; i < keys.length && at[i]! < end; i++) if (start < at[i]! + keys[i]!.length) out.push(i);
   return out;
 }
 
@@ -222,7 +222,7 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         const ks = h.leaf.objectKeys;
         if (!ks) continue;
         if (!h.raw) out.all = true;
-        else for (const k of keysAt(ks, h.finding.start!, h.finding.end!)) out.keys.add(k);
+        else for (const i of keysAt(ks, h.finding.start!, h.finding.end!)) out.keys.add(ks[i]!);
       }
     }
     return out;
@@ -453,11 +453,11 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         // Each finding's spans within each key it touches, gathered in one pass over the findings.
         const ks = leaf.objectKeys;
         const at = keyOffsets(ks);
-        const index = new Map(ks.map((k, i) => [k, i]));
         const spans = new Map<string, { start: number; end: number; kind: string }[]>();
         for (const h of hs) {
-          for (const k of keysAt(ks, h.finding.start!, h.finding.end!)) {
-            const o = at[index.get(k)!]!;
+          for (const i of keysAt(ks, h.finding.start!, h.finding.end!)) {
+            const k = ks[i]!;
+            const o = at[i]!;
             const sp = { start: Math.max(0, h.finding.start! - o), end: Math.min(k.length, h.finding.end! - o), kind: kindOf(h) };
             if (sp.end <= sp.start) continue;
             const list = spans.get(k);
@@ -514,7 +514,16 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     if (decoding.exhausted) return limitExceeded(ctx, dir, 'decode', relay);
     // So do named values past their budget, for the detectors that read them.
     const nameReaders = rules.flatMap((r) => (r.detector?.readsNames ? [r.detector.readsNames] : []));
-    if (nameReaders.length > 0 && !readNames(leaves, (name) => nameReaders.some((reads) => reads(name)))) return limitExceeded(ctx, dir, 'names', relay);
+    if (nameReaders.length > 0) {
+      // A list's name is asked once, not once per element.
+      const asked = new Map<string, boolean>();
+      const reads = (name: string): boolean => {
+        let yes = asked.get(name);
+        if (yes === undefined) asked.set(name, (yes = nameReaders.some((r) => r(name))));
+        return yes;
+      };
+      if (!readNames(leaves, reads)) return limitExceeded(ctx, dir, 'names', relay);
+    }
     const results = new Map<CompiledRule, Hit[] | Error>();
     // One scan per detector (and per set of roots: rules with different roots see different findings).
     const byDetector = new Map<Detector | string, Hit[] | Error | Promise<Hit[]>>();
