@@ -213,16 +213,19 @@ export interface NamedText {
 }
 
 /** An object or array open in the scan of `namedValues`. */
-interface Open {
-  readonly object: boolean;
-  /** An array's name, which its elements share. */
-  readonly name: string | undefined;
-  /** An object's key whose value comes next (undefined while a key is expected). */
-  key?: string | undefined;
-  /** An object's string values, by key (for a `value`'s sibling name), and where each stands. */
-  strings?: Map<string, string>;
-  pending?: { key: string; start: number; end: number; value: string }[];
-}
+type Open =
+  | {
+      readonly object: true;
+      /** The key whose value comes next (undefined while a key is expected). */
+      key: string | undefined;
+      /** Its string values and where each stands, named when it closes. */
+      readonly strings: { key: string; start: number; end: number; value: string }[];
+    }
+  | {
+      readonly object: false;
+      /** The array's name, which its elements share. */
+      readonly name: string | undefined;
+    };
 
 /**
  * `NamedText` of a leaf that is a JSON object or array (undefined otherwise, or when no string in
@@ -255,8 +258,8 @@ export function namedValues(json: string, maxChars = Infinity, reads: (name: str
     text += `${value}\n`;
   };
   const stack: Open[] = [];
-  /** The name a value of the innermost open container is stored under (objects: by its key; nameOf). */
-  const nameHere = (top: Open | undefined): string | undefined => (top === undefined ? undefined : top.object ? (top.key === undefined ? undefined : nameOf({}, top.key, false)) : top.name);
+  /** The name of a container opened in `top`: its key in an object (nameOf's length rule), an array's own name in an array. */
+  const nameIn = (top: Open | undefined): string | undefined => (top === undefined ? undefined : top.object ? (top.key === undefined ? undefined : nameOf({}, top.key, false)) : top.name);
   const n = json.length;
   for (let i = 0; i < n; i++) {
     const c = json.charCodeAt(i);
@@ -273,20 +276,18 @@ export function namedValues(json: string, maxChars = Infinity, reads: (name: str
       }
       const value = escaped ? (JSON.parse(json.slice(i, e + 1)) as string) : json.slice(i + 1, e);
       if (top?.object && top.key === undefined) top.key = value;
-      else if (top?.object) {
-        top.strings!.set(top.key!, value);
-        top.pending!.push({ key: top.key!, start: i + 1, end: e, value });
-      } else emit(nameHere(top), value, i + 1, e);
+      else if (top?.object) top.strings.push({ key: top.key!, start: i + 1, end: e, value });
+      else emit(top?.name, value, i + 1, e);
       i = e;
     } else if (c === 123 || c === 91) {
-      const name = nameHere(top);
-      stack.push(c === 123 ? { object: true, name, key: undefined, strings: new Map(), pending: [] } : { object: false, name });
+      stack.push(c === 123 ? { object: true, key: undefined, strings: [] } : { object: false, name: nameIn(top) });
     } else if (c === 125 || c === 93) {
       const done = stack.pop()!;
       // An object's strings are named when it closes: a `value`'s `name` sibling may come after it.
-      if (done.object && done.pending!.length > 0) {
-        const siblings = Object.fromEntries(done.strings!);
-        for (const v of done.pending!) emit(nameOf(siblings, v.key, false), v.value, v.start, v.end);
+      if (done.object && done.strings.length > 0) {
+        // The last value of a repeated key stands, as in JSON.parse.
+        const siblings = Object.fromEntries(done.strings.map((v) => [v.key, v.value]));
+        for (const v of done.strings) emit(nameOf(siblings, v.key, false), v.value, v.start, v.end);
       }
       const outer = stack[stack.length - 1];
       if (outer?.object) outer.key = undefined;
