@@ -36,11 +36,11 @@ describe('named values in JSON text', () => {
   test('each value is found where it stands, not where a key spells the same', () => {
     const json = '{"token": 1, "label": "token", "list": ["a\\nb", "plain"]}';
     const n = namedValues(json)!;
-    // An object's strings are read when it closes (a value's name may follow it), after the array.
-    assert.equal(n.text, 'list: a\nb\nlist: plain\nlabel: token\n');
+    // An object's strings, its lists' elements among them, are read in order when it closes (a value's name may follow it).
+    assert.equal(n.text, 'label: token\nlist: a\nb\nlist: plain\n');
     assert.deepEqual(
       n.parts.map((p) => json.slice(p.start, p.end)),
-      ['a\\nb', 'plain', 'token'],
+      ['token', 'a\\nb', 'plain'],
     );
     // The same characters, read through escapes.
     const at = n.text.indexOf('oke');
@@ -65,6 +65,17 @@ describe('named values in JSON text', () => {
     // `/b` of `A/b` is `\/b` in the text.
     const slash = n.text.indexOf('/b');
     assert.deepEqual(namedSpan(n, slash, slash + 2), [json.indexOf('\\/b'), json.indexOf('\\/b') + 3]);
+  });
+
+  test('a list is named as a walk names it: by its key, or under `value` by a `name` sibling', () => {
+    const data = { env: [{ value: ['Zx9', ['Qw3']], name: 'API_KEYS' }, { name: ['not', 'a name'], value: 'u' }], top: ['t'] };
+    const n = namedValues(JSON.stringify(data))!;
+    assert.equal(n.text, 'API_KEYS: Zx9\nAPI_KEYS: Qw3\nname: API_KEYS\nname: not\nname: a name\nvalue: u\ntop: t\n');
+    const { leaves } = walkStrings(data, '', lim);
+    const walked = leaves.filter((l) => !l.objectKeys).map((l) => `${l.name}: ${l.value}`);
+    assert.deepEqual(new Set(walked), new Set(n.text.trimEnd().split('\n')));
+    // A top-level list has no name.
+    assert.equal(namedValues('[["a"], "b"]'), undefined);
   });
 
   test('past its bound the reading stops and says so', () => {

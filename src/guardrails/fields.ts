@@ -212,24 +212,42 @@ export interface NamedText {
   readonly exhausted?: true;
 }
 
+/** A string read in an object (directly, or as an element of a list under one of its keys). */
+interface ObjectString {
+  /** The key it is stored under in the object (a list's key for the list's elements). */
+  readonly key: string;
+  /** Whether it is the key's value itself, not an element of a list there (only such a string names a sibling). */
+  readonly direct: boolean;
+  readonly start: number;
+  readonly end: number;
+  readonly value: string;
+}
+
+/** An object open in the scan of `namedValues`. */
+interface OpenObject {
+  readonly object: true;
+  /** The key whose value comes next (undefined while a key is expected). */
+  key: string | undefined;
+  /** Its strings and where each stands, named when it closes. */
+  readonly strings: ObjectString[];
+}
+
 /** An object or array open in the scan of `namedValues`. */
 type Open =
-  | {
-      readonly object: true;
-      /** The key whose value comes next (undefined while a key is expected). */
-      key: string | undefined;
-      /** Its string values and where each stands, named when it closes. */
-      readonly strings: { key: string; start: number; end: number; value: string }[];
-    }
+  | OpenObject
   | {
       readonly object: false;
-      /** The array's name, which its elements share. */
-      readonly name: string | undefined;
+      /**
+       * The nearest object the array is in (through nested arrays) and the key it is under there:
+       * its elements are named with that object's other strings when it closes, as `nameOf` names
+       * the key (a list under `value` beside a `name` takes the name). None for a top-level list.
+       */
+      readonly owner: { readonly object: OpenObject; readonly key: string } | undefined;
     };
 
 /**
  * `NamedText` of a leaf that is a JSON object or array (undefined otherwise, or when no string in
- * it has a name), names as in a walk (`nameOf`) but that a list's elements take the list's key.
+ * it has a name), names as in a walk (`nameOf`): a list's elements take the name of its key.
  * Once JSON.parse has accepted the text, one scan of it finds each string where it stands: no
  * search (a value can be spelled like a key, or escaped as the upstream chose), and linear in the
  * text. A name repeats for each element of a list, so a long key over a list of short strings
@@ -258,8 +276,9 @@ export function namedValues(json: string, maxChars = Infinity, reads: (name: str
     text += `${value}\n`;
   };
   const stack: Open[] = [];
-  /** The name of a container opened in `top`: its key in an object (nameOf's length rule), an array's own name in an array. */
-  const nameIn = (top: Open | undefined): string | undefined => (top === undefined ? undefined : top.object ? (top.key === undefined ? undefined : nameOf({}, top.key, false)) : top.name);
+  /** The object and key an array opened in `top` belongs to: `top` itself, or the owner of the array `top`. */
+  const ownerIn = (top: Open | undefined): Extract<Open, { object: false }>['owner'] =>
+    top === undefined ? undefined : top.object ? (top.key === undefined ? undefined : { object: top, key: top.key }) : top.owner;
   const n = json.length;
   for (let i = 0; i < n; i++) {
     const c = json.charCodeAt(i);
@@ -276,17 +295,17 @@ export function namedValues(json: string, maxChars = Infinity, reads: (name: str
       }
       const value = escaped ? (JSON.parse(json.slice(i, e + 1)) as string) : json.slice(i + 1, e);
       if (top?.object && top.key === undefined) top.key = value;
-      else if (top?.object) top.strings.push({ key: top.key!, start: i + 1, end: e, value });
-      else emit(top?.name, value, i + 1, e);
+      else if (top?.object) top.strings.push({ key: top.key!, direct: true, start: i + 1, end: e, value });
+      else if (top?.owner) top.owner.object.strings.push({ key: top.owner.key, direct: false, start: i + 1, end: e, value });
       i = e;
     } else if (c === 123 || c === 91) {
-      stack.push(c === 123 ? { object: true, key: undefined, strings: [] } : { object: false, name: nameIn(top) });
+      stack.push(c === 123 ? { object: true, key: undefined, strings: [] } : { object: false, owner: ownerIn(top) });
     } else if (c === 125 || c === 93) {
       const done = stack.pop()!;
       // An object's strings are named when it closes: a `value`'s `name` sibling may come after it.
       if (done.object && done.strings.length > 0) {
-        // The last value of a repeated key stands, as in JSON.parse.
-        const siblings = Object.fromEntries(done.strings.map((v) => [v.key, v.value]));
+        // The last value of a repeated key stands, as in JSON.parse; a list's elements are not its key's value.
+        const siblings = Object.fromEntries(done.strings.filter((v) => v.direct).map((v) => [v.key, v.value]));
         for (const v of done.strings) emit(nameOf(siblings, v.key, false), v.value, v.start, v.end);
       }
       const outer = stack[stack.length - 1];

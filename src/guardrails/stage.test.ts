@@ -332,10 +332,11 @@ describe('guardrail stage: the whole result is read', () => {
     // ({name, value}), AWS tags ({Key, Value}). Without its name the value is only a string, so the
     // structured copy of a result leaked what its JSON text copy had redacted.
     const stage = createGuardrailStage(cfg({ output: [{ detector: 'secrets', action: 'redact' }] }), { detectors });
-    const secrets = ['Zx9Qw3Er5Ty7Uu1Io', 'Qw3Er5Ty7Uu1IoZx9p', 'Er5Ty7Uu1IoZx9Qw3a', 'Ty7Uu1IoZx9Qw3Er5b'];
+    const secrets = ['Zx9Qw3Er5Ty7Uu1Io', 'Qw3Er5Ty7Uu1IoZx9p', 'Er5Ty7Uu1IoZx9Qw3a', 'Ty7Uu1IoZx9Qw3Er5b', 'Uu1IoZx9Qw3Er5Ty7c'];
     const data = {
       db_password: secrets[0],
-      env: [{ name: 'NODE_ENV', value: 'production' }, { name: 'STRIPE_SECRET_KEY', value: secrets[1] }],
+      // A list under `value` takes the `name` beside it, which may come after it.
+      env: [{ name: 'NODE_ENV', value: 'production' }, { name: 'STRIPE_SECRET_KEY', value: secrets[1] }, { value: [secrets[4]], name: 'API_KEYS' }],
       tags: [{ Key: 'api_token', Value: secrets[2] }],
       // A value JSON escapes (`\n`): in the text, the secret's own characters go, read through the escapes.
       tokens: [`${secrets[3]}\nsecond line`],
