@@ -77,6 +77,12 @@ interface Hit {
   readonly raw: boolean;
 }
 
+/** A scan of one text the stage asks of a detector (see `leafScans`). */
+interface ScanRequest {
+  readonly text: string;
+  readonly ctx: ScanContext;
+}
+
 /**
  * Named values (see namedValues) read per call, per character of the call's text limit
  * (`maxChars`): JSON text makes about as many, and only a long key over a list of short strings
@@ -336,27 +342,13 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
     }
   }
 
-  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Hit[] {
-    const hits: Hit[] = [];
-    leaves.forEach((leaf, li) => {
-      const { plain, normal } = leafContexts(leaf, ctx, roots);
-      const from = hits.length;
-      for (const v of views[li]!) {
-        if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
-          const c = v.normalized ? normal : plain;
-          const prefix = namePrefix(det, leaf, v);
-          const own = det.scan(v.text, c);
-          hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, det.scan(prefix + v.text, c), prefix.length), hits);
-        }
-      }
-      const n = det.readsNames ? named(leaf) : undefined;
-      if (n) namedHits(leaf, n, det.scan(n.text, plain), hits, from);
-    });
-    return hits;
-  }
-
-  /** `scanSync` for a detector that waits off the thread: one view at a time, in order. */
-  async function scanAsync(det: AsyncDetector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Promise<Hit[]> {
+  /**
+   * Every scan a detector makes of the leaves, as requests for its findings: the views of each
+   * leaf (each also under its name, for a detector that reads names), then the leaf's JSON
+   * `name: value` lines. Written once for both drivers below, which answer each request with
+   * `scan` or with the awaited `scanAsync`.
+   */
+  function* leafScans(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Generator<ScanRequest, Hit[], Finding[]> {
     const hits: Hit[] = [];
     for (let li = 0; li < leaves.length; li++) {
       const leaf = leaves[li]!;
@@ -366,14 +358,25 @@ export function createGuardrailStage(config: GuardrailsConfig, deps: GuardrailDe
         if ((raw || v.normalized) && !(v.context && det.exactSpans)) {
           const c = v.normalized ? normal : plain;
           const prefix = namePrefix(det, leaf, v);
-          const own = await det.scanAsync(v.text, c);
-          hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, await det.scanAsync(prefix + v.text, c), prefix.length), hits);
+          const own = yield { text: v.text, ctx: c };
+          hitsOf(det, leaf, v, prefix === undefined ? own : withNamed(own, yield { text: prefix + v.text, ctx: c }, prefix.length), hits);
         }
       }
       const n = det.readsNames ? named(leaf) : undefined;
-      if (n) namedHits(leaf, n, await det.scanAsync(n.text, plain), hits, from);
+      if (n) namedHits(leaf, n, yield { text: n.text, ctx: plain }, hits, from);
     }
     return hits;
+  }
+
+  function scanSync(det: Detector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Hit[] {
+    const scans = leafScans(det, leaves, views, ctx, raw, roots);
+    for (let r = scans.next(); ; r = scans.next(det.scan(r.value.text, r.value.ctx))) if (r.done) return r.value;
+  }
+
+  /** `scanSync` for a detector that waits off the thread: one scan at a time, in order. */
+  async function scanAsync(det: AsyncDetector, leaves: readonly Leaf[], views: ScanView[][], ctx: CallContext, raw: boolean, roots?: readonly string[]): Promise<Hit[]> {
+    const scans = leafScans(det, leaves, views, ctx, raw, roots);
+    for (let r = scans.next(); ; r = scans.next(await det.scanAsync(r.value.text, r.value.ctx))) if (r.done) return r.value;
   }
 
   function decide(ctx: CallContext, dir: 'input' | 'output', rules: CompiledRule[], results: Map<CompiledRule, Hit[] | Error>, relay: string | undefined): Verdict {
