@@ -120,10 +120,13 @@ const TASK_VERBS = new Set(
 /** Words that may precede the verb of an imperative without ending its "sentence start". */
 const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
 const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
-/** The four word lists as bit flags in one map, so a sentence-initial word costs one lookup. */
+/** Leads that make the next word the verb of a request, whatever it is (see `featurize`). */
+const POLITE_WORDS = new Set(['please', 'kindly'].map(wordHash));
+/** The word lists as bit flags in one map, so a sentence-initial word costs one lookup. */
 const VERB = 1;
 const TASK = 2;
 const LEAD = 4;
+const POLITE = 8;
 // An open-addressing table (hash → flags) rather than a Map: the tokeniser looks up every
 // sentence-initial word, which on punctuation-dense text is every other token.
 const FLAG_SLOTS = 2048;
@@ -147,6 +150,7 @@ function wordFlags(h: number): number {
 for (const h of VERB_SET) addFlag(h, VERB);
 for (const h of TASK_VERBS) addFlag(h, TASK);
 for (const h of LEADS) addFlag(h, LEAD);
+for (const h of POLITE_WORDS) addFlag(h, POLITE);
 
 /**
  * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
@@ -156,7 +160,7 @@ for (const h of LEADS) addFlag(h, LEAD);
  * are words; runs of other non-space characters are punctuation tokens hashed on their first
  * three characters (table rules, ascii art). A newline or a punctuation run with `. ! ? : |`
  * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
- * sentence starting with a base-form verb) marks its verb and any "you/your" in it. Every token
+ * sentence starting with a base-form verb, or with any word after "please" or "kindly") marks its verb and any "you/your" in it. Every token
  * carries the shape of its line after the shape of the previous non-empty line, and a token whose
  * unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
  * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
@@ -222,6 +226,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
   let i = 0;
   let sos = true; // the next word starts a sentence
   let imperative = false; // the current sentence starts with a verb
+  let polite = false; // the sentence so far ends in "please" or "kindly"
   const len = lower.length;
   while (i < len) {
     let c = codes[i]!;
@@ -230,6 +235,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
     if (k === 0) {
       if (c === 10) {
         sos = true;
+        polite = false;
         if (!lineStart) prevShape = shape;
         lineStart = true;
         lineIndent = 0;
@@ -270,11 +276,15 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
       if (ends) {
         sos = true;
         imperative = false;
+        polite = false;
       }
     } else if (sos) {
       first = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
       const fl = wordFlags(h);
-      imperative = (fl & VERB) !== 0;
+      // After "please" or "kindly", any word is the verb of a request ("Please unlock my front
+      // door."): the politeness marks the imperative where the verb list does not know the verb.
+      imperative = (fl & VERB) !== 0 || polite;
+      polite = (fl & POLITE) !== 0;
       if (imperative) verb = verbF;
       if (fl & TASK) task = taskF;
       sos = (fl & LEAD) !== 0;
