@@ -101,6 +101,18 @@ describe('prompt_injection detector', () => {
     assert.equal(feature('Please', 7), 0);
   });
 
+  test('after "please" or "kindly", any word is the verb of a request; elsewhere only a listed verb is', () => {
+    // "unlock" is not in the general verb list: alone it starts prose, after "please" a request.
+    const text = 'Unlock the gate at noon. Please unlock my front door. Kindly, unlock it. Thanks, please.\nunlock later';
+    const t = featurize(text, 1 << 17);
+    const verbAt = (from: number) => t.feats[Array.from(t.starts).findIndex((s) => s >= from) * PER_TOKEN + 3]!;
+    assert.equal(verbAt(0), 0);
+    assert.notEqual(verbAt(text.indexOf('unlock my')), 0);
+    assert.notEqual(verbAt(text.indexOf('unlock it')), 0, 'a comma after the lead does not end the sentence');
+    assert.equal(verbAt(text.lastIndexOf('unlock')), 0, 'a "please" at the end of a sentence makes nothing of the next');
+    assert.equal(verbAt(text.indexOf('my')), 0);
+  });
+
   test('ordinary tool results pass', () => {
     for (const s of [
       'Weather: 21°C, clear skies.',
