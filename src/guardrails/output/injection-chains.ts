@@ -59,6 +59,9 @@ export function chainKeys(parts: readonly ChainPart[]): string[] {
   return parts.flatMap((p) => p.alts.map(literalOf));
 }
 
+/** The occurrences of a keyword that does not occur. */
+const NONE: readonly number[] = [];
+
 /** Occurrences of the first part tried with the regex directly before the chain is worked out. */
 const EARLY_TRIES = 8;
 
@@ -71,7 +74,7 @@ export interface CompiledChain {
    * The first match in `lower` (the lower-cased text) given every keyword's sorted start
    * offsets in it, or null.
    */
-  match(lower: string, positions: readonly (readonly number[])[]): RegExpExecArray | null;
+  match(lower: string, positions: readonly (readonly number[] | undefined)[]): RegExpExecArray | null;
 }
 
 /** Compiles a chain against the detector's keyword list (`indexOf` a keyword there). */
@@ -120,8 +123,8 @@ export function compileChain(parts: readonly ChainPart[], indexOf: (keyword: str
   }
 
   /** Start offsets of the first part's occurrences in order, at most `limit` of them. */
-  function firstStarts(positions: readonly (readonly number[])[], limit: number): number[] {
-    const lists = compiled[0]!.alts.map((a) => positions[a.key]!);
+  function firstStarts(positions: readonly (readonly number[] | undefined)[], limit: number): number[] {
+    const lists = compiled[0]!.alts.map((a) => positions[a.key] ?? NONE);
     const at = lists.map(() => 0);
     const out: number[] = [];
     while (out.length < limit) {
@@ -153,14 +156,14 @@ export function compileChain(parts: readonly ChainPart[], indexOf: (keyword: str
       for (const part of compiled) {
         let count = 0;
         let lists = 0;
-        for (const alt of part.alts) if (positions[alt.key]!.length > 0) (count += positions[alt.key]!.length), lists++;
+        for (const alt of part.alts) if ((positions[alt.key]?.length ?? 0) > 0) (count += positions[alt.key]!.length), lists++;
         let starts = new Int32Array(count);
         let ends = new Int32Array(count);
         let n = 0;
         if (lists === 1) {
           // One phrase's occurrences come in order already.
           for (const alt of part.alts) {
-            for (const s of positions[alt.key]!) {
+            for (const s of positions[alt.key] ?? NONE) {
               const e = endAt(lower, part, alt, s);
               if (e >= 0) (starts[n] = s), (ends[n++] = e);
             }
@@ -168,7 +171,7 @@ export function compileChain(parts: readonly ChainPart[], indexOf: (keyword: str
         } else {
           const packed = new Float64Array(count);
           for (const alt of part.alts) {
-            for (const s of positions[alt.key]!) {
+            for (const s of positions[alt.key] ?? NONE) {
               const e = endAt(lower, part, alt, s);
               if (e >= 0) packed[n++] = s * 256 + Math.min(e - s, 255);
             }

@@ -76,7 +76,6 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
   const chains = rules.map((r) => (r.chain ? compileChain(r.chain, (k) => keys.indexOf(k)) : undefined));
   const chainKey = new Uint8Array(keys.length);
   for (const c of chains) for (const ks of c?.partKeys ?? []) for (const k of ks) chainKey[k] = 1;
-  const chainKeyList = keys.map((_, k) => k).filter((k) => chainKey[k] === 1);
   const matcher = createKeywordMatcher(keys);
 
   function analyse(text: string, normalized = false) {
@@ -91,10 +90,9 @@ export function createPromptInjectionDetector(opts: PromptInjectionOptions = {})
     const feat = lower ?? norm;
     // Read by the gate and the featuriser only, before `analyse` returns.
     const codes = transientCodeUnits(feat);
-    // The gate's pass also lists where each chain rule's keywords occur.
-    // Lists only for the chain rules' keywords (the only ones recorded), not one per keyword.
-    const positions: number[][] = new Array<number[]>(keys.length);
-    for (const k of chainKeyList) positions[k] = [];
+    // The gate's pass also lists where each chain rule's keywords occur (a list per keyword
+    // found: most texts hold none, and a list per chain keyword cost more than a short scan).
+    const positions: (number[] | undefined)[] = new Array<number[] | undefined>(keys.length);
     const first = matcher.first(feat, codes, { mask: chainKey, starts: positions });
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!;

@@ -24,10 +24,11 @@ export interface KeywordMatcher {
   clusters(text: string, gap: number, cluster: (keyword: number, first: number, last: number) => void): void;
   /**
    * First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when
-   * the caller has them). With `record`, the same pass also appends the start of every
-   * occurrence of each keyword `k` with `record.mask[k] === 1` to `record.starts[k]`, in order.
+   * the caller has them), in an array the matcher reuses: valid until its next `first`. With `record`, the same pass also appends the start of every
+   * occurrence of each keyword `k` with `record.mask[k] === 1` to `record.starts[k]`, in order
+   * (the list made at its first occurrence: a keyword that does not occur has none).
    */
-  first(text: string, codes?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array;
+  first(text: string, codes?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: (number[] | undefined)[] }): Int32Array;
   /** True when any keyword occurs in `text` (stops at the first occurrence). */
   some(text: string): boolean;
 }
@@ -112,6 +113,9 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
     }
     return false;
   };
+  // Reused by `first` (synchronous, and read by its caller before the next call): a fresh typed
+  // array per call cost more than the pass itself on the short leaves of a structured result.
+  const firstsBuffer = new Int32Array(keywords.length);
   return {
     clusters(text, gap, cluster) {
       // A short text without any keyword (most leaves of a structured result: ids, states, names)
@@ -139,8 +143,8 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
       for (let k = 0; k < keywords.length; k++) if (firstAt[k]! >= 0) cluster(k, firstAt[k]!, lastAt[k]!);
     },
     some,
-    first(text: string, given?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: number[][] }): Int32Array {
-      const firsts = new Int32Array(keywords.length).fill(-1);
+    first(text: string, given?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: (number[] | undefined)[] }): Int32Array {
+      const firsts = firstsBuffer.fill(-1);
       // Recording needs every occurrence: the pass then never stops early.
       let left = record ? Infinity : keywords.length;
       const mask = record?.mask;
@@ -156,7 +160,7 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
             firsts[k] = i - lens[k]! + 1;
             left--;
           }
-          if (mask !== undefined && mask[k] === 1) record!.starts[k]!.push(i - lens[k]! + 1);
+          if (mask !== undefined && mask[k] === 1) (record!.starts[k] ??= []).push(i - lens[k]! + 1);
         }
       }
       return firsts;
