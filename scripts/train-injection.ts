@@ -27,7 +27,7 @@ import { recallAtFpr } from './evals/output.ts';
 const SEED = Number(process.env.WARDEN_TRAIN_SEED ?? 20240601);
 const DIM = 1 << 17;
 // WARDEN_TRAIN_WINDOW and WARDEN_TRAIN_EPOCHS rerun it with another window width or pass count (the
-// README's comparisons of both); the shipped model uses the defaults.
+// comparisons of both in docs/evaluation.md); the shipped model uses the defaults.
 const WINDOW = Number(process.env.WARDEN_TRAIN_WINDOW ?? 12);
 const STRIDE = 4;
 const EPOCHS = Number(process.env.WARDEN_TRAIN_EPOCHS ?? 6);

@@ -304,7 +304,9 @@ export function namedValues(json: string, maxChars = Infinity, reads: (name: str
       const done = stack.pop()!;
       // An object's strings are named when it closes: a `value`'s `name` sibling may come after it.
       if (done.object && done.strings.length > 0) {
-        // The last value of a repeated key stands, as in JSON.parse; a list's elements are not its key's value.
+        // A sibling is the last string written under its key (a list's elements are not its key's
+        // value). JSON.parse keeps the last value of a repeated key whatever it is, so where that
+        // one is not a string an earlier string may still name here: more names than a walk, never fewer.
         const siblings = Object.fromEntries(done.strings.filter((v) => v.direct).map((v) => [v.key, v.value]));
         for (const v of done.strings) emit(nameOf(siblings, v.key, false), v.value, v.start, v.end);
       }

@@ -283,11 +283,13 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
       const fl = wordFlags(h);
       // After "please" or "kindly", any word is the verb of a request ("Please unlock my front
       // door."): the politeness marks the imperative where the verb list does not know the verb.
-      imperative = (fl & VERB) !== 0 || polite;
-      polite = (fl & POLITE) !== 0;
+      // Other leads in between keep it ("please just unlock") and are not the verb themselves.
+      const lead = (fl & LEAD) !== 0;
+      imperative = (fl & VERB) !== 0 || (polite && !lead);
+      polite = (fl & POLITE) !== 0 || (polite && lead);
       if (imperative) verb = verbF;
       if (fl & TASK) task = taskF;
-      sos = (fl & LEAD) !== 0;
+      sos = lead;
     } else if (imperative && YOU.has(h)) {
       verb = youF;
     }

@@ -103,14 +103,17 @@ describe('prompt_injection detector', () => {
 
   test('after "please" or "kindly", any word is the verb of a request; elsewhere only a listed verb is', () => {
     // "unlock" is not in the general verb list: alone it starts prose, after "please" a request.
-    const text = 'Unlock the gate at noon. Please unlock my front door. Kindly, unlock it. Thanks, please.\nunlock later';
+    const text = 'Unlock the gate at noon. Please unlock my front door. Kindly, unlock it. Thanks, please.\nunlock later. Please just unlock now.';
     const t = featurize(text, 1 << 17);
     const verbAt = (from: number) => t.feats[Array.from(t.starts).findIndex((s) => s >= from) * PER_TOKEN + 3]!;
     assert.equal(verbAt(0), 0);
     assert.notEqual(verbAt(text.indexOf('unlock my')), 0);
     assert.notEqual(verbAt(text.indexOf('unlock it')), 0, 'a comma after the lead does not end the sentence');
-    assert.equal(verbAt(text.lastIndexOf('unlock')), 0, 'a "please" at the end of a sentence makes nothing of the next');
+    assert.equal(verbAt(text.indexOf('unlock later')), 0, 'a "please" at the end of a sentence makes nothing of the next');
     assert.equal(verbAt(text.indexOf('my')), 0);
+    // Another lead between them ("just") is not the verb, and keeps the request going.
+    assert.equal(verbAt(text.indexOf('just')), 0);
+    assert.notEqual(verbAt(text.indexOf('unlock now')), 0);
   });
 
   test('ordinary tool results pass', () => {
