@@ -5,10 +5,11 @@
  * (scripts/adversarial-shapes.ts) for all, plus shapes built against each secrets rule's and each
  * prompt-injection rule's own prefix. Every detector must stay well under 50 ms per 1 MiB scan.
  *
- *   node bin/run-ts.js scripts/bench-detectors-output.ts [--cases] [--quick]
+ *   node bin/run-ts.js scripts/bench-detectors-output.ts [--cases] [--quick] [--stage]
  *
  * --cases prints every (shape, detector) time; otherwise only shapes over 10 ms and the worst per
- * detector. --quick skips the per-rule shapes. Speed is measured here and never asserted in tests.
+ * detector. --quick skips the per-rule shapes. --stage runs only the stage row on a structured
+ * result, 15 runs of 300 ms, for comparing two versions of the code in alternating runs. Speed is measured here and never asserted in tests.
  */
 import { readFileSync } from 'node:fs';
 import { scanViews } from '../src/guardrails/normalize.ts';
@@ -21,6 +22,7 @@ import { MB, fill, genericShapes, literalPrefix, prefixShapes } from './adversar
 
 const perCase = process.argv.includes('--cases');
 const quick = process.argv.includes('--quick');
+const stageOnly = process.argv.includes('--stage');
 const BUDGET_MS = 25; // flag threshold: half the issue's 50 ms, since the machine is shared and noisy
 const detectors = createOutputDetectors();
 const email = `SUBJECT: Your card has been charged $373.52|EMAIL_FROM: Mercury <hello@mercury.com>|RECEIVED DATE: Tue, 22 Feb 2022 21:49:18 +0000|CONTENT:
@@ -51,6 +53,23 @@ function bench(fn: () => void, minMs = 300): number {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+// Through the guardrail stage: a tool's structured answer and its JSON text copy, as tools with an
+// output schema return it (14 rows, about 2 KB of text and 100 short leaves): the stage reads every
+// leaf, so what a detector costs per call, not per KB, shows here.
+function stageRow(runCount: number, runMs: number): void {
+  const stage = createGuardrailStage(guardrailsConfigSchema.parse({ output: [{ detector: 'prompt_injection', action: 'label', label: 'suspected_injection' }, { detector: 'secrets', action: 'redact' }, { detector: 'pii', action: 'redact' }] }), { detectors });
+  const items = Array.from({ length: 14 }, (_, i) => ({ id: i, title: `Issue ${i}: login fails on Safari`, state: i % 2 ? 'open' : 'closed', assignee: { login: `user${i}`, url: `https://api.example.com/users/user${i}` }, labels: ['bug', 'p2'] }));
+  const result = { content: [{ type: 'text', text: JSON.stringify({ items }) }], structuredContent: { items } };
+  const call = () => stage.response!({ method: 'tools/call', params: { name: 't' }, result, state: new Map(), hits: [] } as unknown as CallContext);
+  const runs = Array.from({ length: runCount }, () => bench(call, runMs));
+  console.log(`stage on a structured result (${result.content[0]!.text.length} B of JSON text and its structured copy): median ${median(runs).toFixed(1)} µs of ${runCount} runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)})`);
+}
+// --stage: that row alone, longer, to compare two versions of the code in alternating runs.
+if (stageOnly) {
+  stageRow(15, 300);
+  process.exit(0);
+}
+
 console.log('detector            µs/call(2KB)   µs/KB');
 for (const d of detectors) {
   const us = median([1, 2, 3, 4, 5].map(() => bench(() => d.scan(result2k), 200)));
@@ -65,17 +84,7 @@ for (const [what, text] of [['result', result2k], ['French result', french2k]] a
   console.log(`full output chain on a 2 KB ${what}: median ${median(runs).toFixed(1)} µs of 7 runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)}; target < 100 µs)`);
 }
 
-// Through the guardrail stage: a tool's structured answer and its JSON text copy, as tools with an
-// output schema return it (14 rows, about 2 KB of text and 100 short leaves): the stage reads every
-// leaf, so what a detector costs per call, not per KB, shows here.
-{
-  const stage = createGuardrailStage(guardrailsConfigSchema.parse({ output: [{ detector: 'prompt_injection', action: 'label', label: 'suspected_injection' }, { detector: 'secrets', action: 'redact' }, { detector: 'pii', action: 'redact' }] }), { detectors });
-  const items = Array.from({ length: 14 }, (_, i) => ({ id: i, title: `Issue ${i}: login fails on Safari`, state: i % 2 ? 'open' : 'closed', assignee: { login: `user${i}`, url: `https://api.example.com/users/user${i}` }, labels: ['bug', 'p2'] }));
-  const result = { content: [{ type: 'text', text: JSON.stringify({ items }) }], structuredContent: { items } };
-  const call = () => stage.response!({ method: 'tools/call', params: { name: 't' }, result, state: new Map(), hits: [] } as unknown as CallContext);
-  const runs = [1, 2, 3, 4, 5, 6, 7].map(() => bench(call, 200));
-  console.log(`stage on a structured result (${result.content[0]!.text.length} B of JSON text and its structured copy): median ${median(runs).toFixed(1)} µs of 7 runs (min ${Math.min(...runs).toFixed(1)}, max ${Math.max(...runs).toFixed(1)})`);
-}
+stageRow(7, 200);
 
 // --- 1 MiB adversarial inputs, scanned directly (not through the stage's 256 KiB leaf bound).
 type Scanner = [string, (s: string) => void];
