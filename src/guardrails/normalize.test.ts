@@ -131,7 +131,7 @@ describe('normalizeMapped and normalizeText', () => {
     );
   });
 
-  test('every ASCII character with every diacritical mark, in every kind of context, normalises as normalizeWhole does', () => {
+  test('every letter the pair table covers, with every diacritical mark, in every kind of context, normalises as normalizeWhole does', () => {
     // After the pair: nothing, ASCII, KEEP non-ASCII, MAP (fullwidth), another mark, an invisible
     // before a mark or a letter, a jamo, a tag character. Before it (for a few letters): nothing,
     // a letter, a mark, a jamo (the pair is then not the text's first change).
@@ -146,6 +146,14 @@ describe('normalizeMapped and normalizeText', () => {
         const pair = String.fromCharCode(x, m);
         for (const after of afters) same(pair + after);
         if ('aZ '.includes(String.fromCharCode(x))) for (const before of ['q', '\u0301', '\u1100']) for (const after of afters) same(before + pair + after);
+      }
+    }
+    // Every other letter the pair table covers (Latin, IPA, Greek, Cyrillic: kept, folded or
+    // left to NFKC) with every mark, at the end, before a letter, a fullwidth letter, or a mark.
+    for (let x = 0x80; x < 0x530; x++) {
+      for (let m = 0x300; m < 0x370; m++) {
+        const pair = String.fromCharCode(x, m);
+        for (const after of ['', 'b', '\uff41', '\u0316']) same(pair + after);
       }
     }
     // A pair maps back to both raw units.

@@ -347,19 +347,24 @@ export function normalizeMapped(s: string): MappedText {
 }
 
 /**
- * An ASCII character followed by one mark of the Combining Diacritical Marks block (U+0300–U+036F)
- * and then by a KEEP or MAP unit (or the end) normalises on its own, like a run: decomposed
- * accents (NFD text, macOS file names) and the commonest mark spam. The pair's normal form, when
- * it is one code unit, is computed once per process (at most 128 × 112 pairs) instead of an NFKC
- * call per run. 0: not yet computed; NOT_ONE_UNIT: several units (such pairs take the run path).
+ * A letter of the alphabetic blocks up to Cyrillic (U+0000–U+052F: Latin, IPA, Greek, Cyrillic)
+ * that the table keeps or maps, followed by one mark of the Combining Diacritical Marks block
+ * (U+0300–U+036F) and then by a KEEP or MAP unit (or the end), normalises on its own, like a run:
+ * decomposed accents (NFD text, macOS file names) and the commonest mark spam, on Latin letters
+ * and on the look-alikes folded to them (a Cyrillic letter with a mark, repeated, was one NFKC call
+ * over the whole text). The pair's normal form, when it is one code unit, is computed once per
+ * process (at most 1,328 × 112 pairs, in a table made at the first pair) instead of an NFKC call
+ * per run. 0: not yet computed; NOT_ONE_UNIT: several units (such pairs take the run path).
  */
 const MARKS_FROM = 0x300;
 const MARKS = 0x70;
+const PAIR_LETTERS = 0x530;
 const NOT_ONE_UNIT = 0xffff;
-const PAIR = new Uint16Array(0x80 * MARKS);
+let PAIR: Uint16Array | undefined;
 /** The pair's normal form as one unit, or -1; `after` is the class of the unit that follows (KEEP at the end). */
 function settledPair(x: number, mark: number, after: number): number {
-  if (x >= 0x80 || mark < MARKS_FROM || mark >= MARKS_FROM + MARKS || (after !== KEEP && after !== MAP)) return -1;
+  if (x >= PAIR_LETTERS || mark < MARKS_FROM || mark >= MARKS_FROM + MARKS || (after !== KEEP && after !== MAP)) return -1;
+  PAIR ??= new Uint16Array(PAIR_LETTERS * MARKS);
   const i = x * MARKS + mark - MARKS_FROM;
   let u = PAIR[i]!;
   if (u === 0) {
@@ -440,7 +445,7 @@ function normalize(s: string, withMap: boolean): MappedText {
         continue;
       }
     }
-    if (k === KEEP) {
+    if (k === KEEP || k === MAP) {
       const u = settledPair(c, codes[i + 1]!, i + 2 < len ? CLASS[codes[i + 2]!]! : KEEP);
       if (u >= 0) {
         if (n === cap) grow(n + 1);
