@@ -9,7 +9,8 @@
  *
  * --cases prints every (shape, detector) time; otherwise only shapes over 10 ms and the worst per
  * detector. --quick skips the per-rule shapes. --stage runs only the stage row on a structured
- * result, 15 runs of 300 ms, for comparing two versions of the code in alternating runs. Speed is measured here and never asserted in tests.
+ * result, 15 runs of 300 ms, for comparing two versions of the code in alternating runs. Speed is
+ * measured here and never asserted in tests.
  */
 import { readFileSync } from 'node:fs';
 import { scanViews } from '../src/guardrails/normalize.ts';
