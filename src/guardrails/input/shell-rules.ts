@@ -20,6 +20,13 @@ const NETCATS = new Set(['nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd']
 const SYSTEM_DIRS = ['/', '/etc', '/usr', '/bin', '/sbin', '/boot', '/var', '/lib', '/lib64', '/home', '/root', '/sys', '/proc', '/dev', '/opt', '/srv', '/usr/bin', '/usr/lib', '/usr/local', '/var/lib', '/system', '/library', '/applications', '/users', 'c:', 'c:/', 'c:/windows'];
 const PERSIST_PATHS = ['/etc/cron', '/var/spool/cron', '/etc/crontab', '.ssh/authorized_keys', '.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.bash_login', '.bash_logout', '/etc/profile', '/etc/bash.bashrc', '/etc/systemd/', '.config/systemd/', '/lib/systemd/system', '/etc/init.d/', '/etc/rc.local', '/etc/ld.so.preload', '/etc/sudoers', '/etc/update-motd.d', '.config/autostart', 'launchagents/', 'launchdaemons/', '/etc/xdg/autostart'];
 const CREDENTIAL_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/passwd', '/etc/sudoers', '/etc/master.passwd', '/proc/self/environ', '.ssh/id_', '.aws/credentials', '.git-credentials', '.netrc', '.pgpass', '.kube/config', '.docker/config.json', '.gnupg/', '/var/run/secrets', '/repair/sam', 'system32/config/sam'];
+/**
+ * A directory of credentials as a whole: the directory itself or a glob in it (`~/.ssh`,
+ * `/root/.aws/`, `~/.ssh/*`), which holds the private keys CREDENTIAL_FILES names one by one.
+ */
+const CREDENTIAL_DIR = /(?:^|[/=@:])\.(?:ssh|aws|gnupg|kube|docker|password-store)(?:\/(?:[^/]*[*?[][^/]*)?)?$/;
+/** Commands that handle a directory without reading what is in it (`chmod 700 ~/.ssh`, `mkdir -p ~/.aws`). */
+const DIRECTORY_ONLY = new Set(['ls', 'dir', 'mkdir', 'rmdir', 'chmod', 'chown', 'chgrp', 'cd', 'pushd', 'stat', 'test', '[', 'touch', 'du', 'find', 'echo', 'ssh', 'ssh-keygen', 'ssh-add', 'ssh-copy-id', 'setfacl', 'getfacl', 'restorecon']);
 const HISTORY = ['.bash_history', '.zsh_history', '.history', '.sh_history', '/var/log/wtmp', '/var/log/btmp', '/var/log/lastlog', '/var/log/auth.log', '/var/log/secure'];
 const WRITERS = new Set(['tee', 'cp', 'mv', 'ln', 'install', 'rsync', 'sed', 'truncate']);
 /** The group database and its backup; sudoers and passwd/shadow are covered by the lists above. */
@@ -269,6 +276,7 @@ export function applyRules(s: Script, out: Finding[]): void {
 
     // --- credentials and account databases ---
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
+    else if (!DIRECTORY_ONLY.has(n) && allWords.some((w) => CREDENTIAL_DIR.test(w))) push('shell.sensitive-file', 'high', 'reads or writes a whole directory of credentials (~/.ssh, ~/.aws …)', c);
     // Reading /etc/group is everyday; writing it adds members to groups (`echo 'sudo:x:27:bob' >> /etc/group`),
     // what usermod -aG does. `sed` writes its file only with -i.
     const dbWrites = n === 'sed' && !al.some((x) => /^-[a-z]*i|^--in-place/.test(x)) ? writes(c) : [...written, ...(n === 'dd' ? al.filter((x) => x.startsWith('of=')).map((x) => x.slice(3)) : [])];
@@ -314,11 +322,16 @@ export function applyRules(s: Script, out: Finding[]): void {
     // A find that selects everything under its start paths runs its actions on those paths and all
     // below: `find /etc -exec chmod 777 {} \;` is `chmod 777 /etc` for each file, so `{}` stands
     // for each start (at most a few). A narrowed find (`-name`, `-newer` …) leaves `{}` unknown.
+    // Narrowed, it still selects only what lies under its starts: under a directory of credentials
+    // (`find ~/.ssh -name 'id_*' -exec curl -F f=@{} …`) `{}` stands for a glob in it.
     const scope = c.name === 'find' ? findScope(c.args.map((x) => x.toLowerCase())) : undefined;
     const starts = scope && !scope.narrowed ? scope.starts.slice(0, 4) : [];
+    const credentialStarts = scope?.narrowed ? scope.starts.filter((t) => CREDENTIAL_DIR.test(t)).slice(0, 4) : [];
     for (const x of actions.slice(0, MAX_FIND_ACTIONS)) {
       judge(x.cmd);
-      for (const start of starts) if (x.cmd.args.includes('{}')) judge(withFiles(x.cmd, start));
+      if (!x.cmd.args.some((w) => w.includes('{}'))) continue;
+      for (const start of starts) judge(withFiles(x.cmd, start));
+      for (const start of credentialStarts) judge(withFiles(x.cmd, `${start.replace(/\/+$/, '')}/*`));
     }
     sink = out;
     for (const f of own) if (!out.some((g) => g.rule === f.rule && g.severity === f.severity && g.start === f.start && g.end === f.end)) out.push(f);
@@ -332,7 +345,8 @@ export function applyRules(s: Script, out: Finding[]): void {
 
 /** A find action's command with `{}` standing for `path`. */
 function withFiles(c: Cmd, path: string): Cmd {
-  const put = (w: string): string => (w === '{}' ? path : w);
+  // GNU find puts the name in wherever `{}` stands in a word (`f=@{}`), not only for a whole `{}`.
+  const put = (w: string): string => w.replaceAll('{}', path);
   return { ...c, args: c.args.map(put), rawArgs: c.rawArgs.map(put) };
 }
 
