@@ -114,8 +114,8 @@ export function spacedBrowserStore(p: string, raw?: string): { readonly start: n
   return { start, end: start + (q[1] as string).length, quoted: true };
 }
 
-/** Directories that are secrets in themselves: listing or archiving one takes every key inside. */
-const SECRET_DIRS = new Set(['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.password-store']);
+/** Directories that are secrets in themselves: listing or archiving one takes every key inside (the shell detector's too). */
+export const SECRET_DIRS: ReadonlySet<string> = new Set(['.ssh', '.aws', '.azure', '.gnupg', '.kube', '.docker', '.password-store']);
 
 /** Raw disks, partitions and memory: reading one bypasses every file permission; writing one destroys the system. */
 const RAW_DEVICE = /(?:^|\/)dev\/(?:k?mem|port|(?:sd|hd|vd|xvd)[a-z]+\d*|nvme\d+(?:n\d+(?:p\d+)?)?|mmcblk\d+(?:p\d+)?|dm-\d+|md\d+|loop\d+|sg\d+|nbd\d+|sr\d+|mapper\/|disk\/)/;

@@ -11,6 +11,7 @@ import type { Cmd, Script } from './shell-ast.ts';
 import { joinsAdminGroup } from './shell-accounts.ts';
 import { findActions, literalOutput, MAX_FIND_ACTIONS, passesThrough, readsStdinScript, rewritesBeforeRunning, SH } from './shell-nested.ts';
 import { readsStdinOperands } from './shell-wrappers.ts';
+import { SECRET_DIRS } from './path-targets.ts';
 
 const D = 'shell';
 const FETCHERS = new Set(['curl', 'wget', 'fetch', 'lwp-download', 'lwp-request', 'aria2c', 'http', 'https', 'xh', 'tftp', 'ftp', 'scp', 'nc', 'ncat', 'netcat', 'socat', 'telnet', 'openssl']);
@@ -21,10 +22,16 @@ const SYSTEM_DIRS = ['/', '/etc', '/usr', '/bin', '/sbin', '/boot', '/var', '/li
 const PERSIST_PATHS = ['/etc/cron', '/var/spool/cron', '/etc/crontab', '.ssh/authorized_keys', '.bashrc', '.bash_profile', '.profile', '.zshrc', '.zprofile', '.bash_login', '.bash_logout', '/etc/profile', '/etc/bash.bashrc', '/etc/systemd/', '.config/systemd/', '/lib/systemd/system', '/etc/init.d/', '/etc/rc.local', '/etc/ld.so.preload', '/etc/sudoers', '/etc/update-motd.d', '.config/autostart', 'launchagents/', 'launchdaemons/', '/etc/xdg/autostart'];
 const CREDENTIAL_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/passwd', '/etc/sudoers', '/etc/master.passwd', '/proc/self/environ', '.ssh/id_', '.aws/credentials', '.git-credentials', '.netrc', '.pgpass', '.kube/config', '.docker/config.json', '.gnupg/', '/var/run/secrets', '/repair/sam', 'system32/config/sam'];
 /**
- * A directory of credentials as a whole: the directory itself or a glob in it (`~/.ssh`,
- * `/root/.aws/`, `~/.ssh/*`), which holds the private keys CREDENTIAL_FILES names one by one.
+ * Whether a word is a directory of credentials as a whole (the path detector's SECRET_DIRS): the
+ * directory itself or a glob in it (`~/.ssh`, `/root/.aws/`, `~/.ssh/*`, `f=@~/.ssh`,
+ * `host:~/.ssh`), which holds the private keys CREDENTIAL_FILES names one by one.
  */
-const CREDENTIAL_DIR = /(?:^|[/=@:])\.(?:ssh|aws|gnupg|kube|docker|password-store)(?:\/(?:[^/]*[*?[][^/]*)?)?$/;
+function credentialDir(w: string): boolean {
+  const path = w.slice(Math.max(w.lastIndexOf('='), w.lastIndexOf('@'), w.lastIndexOf(':')) + 1).replace(/\/+$/, '');
+  const segs = path.split('/');
+  const last = segs[segs.length - 1] as string;
+  return SECRET_DIRS.has(/[*?[]/.test(last) && segs.length > 1 ? (segs[segs.length - 2] as string) : last);
+}
 /** Commands that handle a directory without reading what is in it (`chmod 700 ~/.ssh`, `mkdir -p ~/.aws`). */
 const DIRECTORY_ONLY = new Set(['ls', 'dir', 'mkdir', 'rmdir', 'chmod', 'chown', 'chgrp', 'cd', 'pushd', 'stat', 'test', '[', 'touch', 'du', 'find', 'echo', 'ssh', 'ssh-keygen', 'ssh-add', 'ssh-copy-id', 'setfacl', 'getfacl', 'restorecon']);
 const HISTORY = ['.bash_history', '.zsh_history', '.history', '.sh_history', '/var/log/wtmp', '/var/log/btmp', '/var/log/lastlog', '/var/log/auth.log', '/var/log/secure'];
@@ -276,7 +283,7 @@ export function applyRules(s: Script, out: Finding[]): void {
 
     // --- credentials and account databases ---
     if (n !== 'ssh-keygen' && allWords.some((w) => CREDENTIAL_FILES.some((p) => w.includes(p)))) push('shell.sensitive-file', 'high', 'reads or writes a credential or account file', c);
-    else if (!DIRECTORY_ONLY.has(n) && allWords.some((w) => CREDENTIAL_DIR.test(w))) push('shell.sensitive-file', 'high', 'reads or writes a whole directory of credentials (~/.ssh, ~/.aws …)', c);
+    else if (!DIRECTORY_ONLY.has(n) && allWords.some(credentialDir)) push('shell.sensitive-file', 'high', 'reads or writes a whole directory of credentials (~/.ssh, ~/.aws …)', c);
     // Reading /etc/group is everyday; writing it adds members to groups (`echo 'sudo:x:27:bob' >> /etc/group`),
     // what usermod -aG does. `sed` writes its file only with -i.
     const dbWrites = n === 'sed' && !al.some((x) => /^-[a-z]*i|^--in-place/.test(x)) ? writes(c) : [...written, ...(n === 'dd' ? al.filter((x) => x.startsWith('of=')).map((x) => x.slice(3)) : [])];
@@ -326,7 +333,7 @@ export function applyRules(s: Script, out: Finding[]): void {
     // (`find ~/.ssh -name 'id_*' -exec curl -F f=@{} …`) `{}` stands for a glob in it.
     const scope = c.name === 'find' ? findScope(c.args.map((x) => x.toLowerCase())) : undefined;
     const starts = scope && !scope.narrowed ? scope.starts.slice(0, 4) : [];
-    const credentialStarts = scope?.narrowed ? scope.starts.filter((t) => CREDENTIAL_DIR.test(t)).slice(0, 4) : [];
+    const credentialStarts = scope?.narrowed ? scope.starts.filter(credentialDir).slice(0, 4) : [];
     for (const x of actions.slice(0, MAX_FIND_ACTIONS)) {
       judge(x.cmd);
       if (!x.cmd.args.some((w) => w.includes('{}'))) continue;
