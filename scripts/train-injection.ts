@@ -2,7 +2,8 @@
  * Trains the prompt-injection model on the TRAINING splits of ../shared/evals and writes
  * src/guardrails/output/injection-model.json.
  *
- *   node bin/run-ts.js scripts/train-injection.ts      (WARDEN_TRAIN_SEED=n for another seed)
+ *   node bin/run-ts.js scripts/train-injection.ts      (WARDEN_TRAIN_SEED=n for another seed;
+ *                                                      WARDEN_TRAIN_SHOW=1 lists out-of-fold misses)
  *
  * Reproducible: fixed seed, deterministic data order and splits (scripts/injection-data.ts),
  * plain SGD logistic regression (the average of 5 runs over different shuffles) over hashed unigram+bigram counts of token windows
@@ -211,6 +212,23 @@ console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positi
   const ps = bench.filter((x) => x.d.label === 1).map((x) => x.s.score);
   const ns = bench.filter((x) => x.d.label === 0).map((x) => x.s.score);
   console.log(`pooled benchmarks: R@1%FPR ${recallAtFpr(ps, ns).toFixed(3)} (${ps.length} pos, ${ns.length} neg)`);
+  // WARDEN_TRAIN_SHOW=1: what that point misses and which benign results set it (out of fold, so
+  // training-split analysis; the test splits' misses are `npm run eval`'s).
+  if (process.env.WARDEN_TRAIN_SHOW === '1') {
+    const sorted = [...ns].sort((a, b) => b - a);
+    const t = sorted[Math.floor(sorted.length * 0.01)] ?? -Infinity; // as recallAtFpr reads it
+    const missed = bench.filter((x) => x.d.label === 1 && x.s.score <= t).sort((a, b) => b.s.score - a.s.score);
+    const per = new Map<string, number>();
+    for (const m of missed) per.set(m.d.dataset, (per.get(m.d.dataset) ?? 0) + 1);
+    const attackText = (d: Doc) => (d.attack ? d.text.slice(d.attack[0], d.attack[1]) : d.text).replace(/\s+/g, ' ').slice(0, 140);
+    console.log(`  misses at the pooled 1% point (${t.toFixed(4)}): ${[...per].map(([ds, n]) => `${ds} ${n}`).join(', ')}`);
+    for (const ds of [...per.keys()].sort()) {
+      for (const m of missed.filter((x) => x.d.dataset === ds).slice(0, 5)) console.log(`    miss [${ds}] ${m.s.score.toFixed(3)} ${attackText(m.d)}`);
+    }
+    for (const x of bench.filter((x) => x.d.label === 0).sort((a, b) => b.s.score - a.s.score).slice(0, 10)) {
+      console.log(`    top benign [${x.d.dataset}] ${x.s.score.toFixed(4)} ${x.d.text.replace(/\s+/g, ' ').slice(0, 140)}`);
+    }
+  }
 }
 // Per data set on the held-back part, with the shipped threshold and at ≤1% FPR within the set.
 for (const ds of [...new Set(valDocs.map((d) => d.dataset))].sort()) {
