@@ -24,9 +24,10 @@ export interface KeywordMatcher {
   clusters(text: string, gap: number, cluster: (keyword: number, first: number, last: number) => void): void;
   /**
    * First start offset of each keyword in `text`, -1 where absent (`codes`: its code units, when
-   * the caller has them), in an array the matcher reuses: valid until its next `first`. With `record`, the same pass also appends the start of every
-   * occurrence of each keyword `k` with `record.mask[k] === 1` to `record.starts[k]`, in order
-   * (the list made at its first occurrence: a keyword that does not occur has none).
+   * the caller has them), in an array the matcher reuses: valid until its next `first`. With
+   * `record`, the same pass also appends the start of every occurrence of each keyword `k` with
+   * `record.mask[k] === 1` to `record.starts[k]`, in order (the list made at its first
+   * occurrence: a keyword that does not occur has none).
    */
   first(text: string, codes?: Uint16Array, record?: { readonly mask: Uint8Array; readonly starts: (number[] | undefined)[] }): Int32Array;
   /** True when any keyword occurs in `text` (stops at the first occurrence). */
