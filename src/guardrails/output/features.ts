@@ -161,8 +161,8 @@ for (const h of POLITE_WORDS) addFlag(h, POLITE);
  * three characters (table rules, ascii art). A newline or a punctuation run with `. ! ? : |`
  * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
  * sentence starting with a base-form verb, or with any word after "please" or "kindly") marks its
- * verb and any "you/your" in it. Every token carries the shape of its line after the shape of the previous non-empty line, and a token whose
- * unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
+ * verb and any "you/your" in it. Every token carries the shape of its line after the shape of the
+ * previous non-empty line, and a token whose unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
  * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
  * then one pass over the tokens to mark the novel ones: linear in the text.
  */
