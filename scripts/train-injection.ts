@@ -21,7 +21,7 @@ import { agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
-import { recallAtFpr } from './evals/output.ts';
+import { detectorRecallAtFpr, recallAtFpr } from './eval-metrics.ts';
 
 // WARDEN_TRAIN_SEED reruns the whole training with another seed, to see how much a change's figure
 // owes to one shuffle; the shipped model uses the default.
@@ -205,19 +205,29 @@ const fp = negatives.filter(flagged).length;
 console.log(`rule hits on out-of-fold negatives: ${ruleFp.length}/${negatives.length}`);
 for (const x of ruleFp.slice(0, 10)) console.log(`  ${x.s.rules.join(',')} [${x.d.dataset}] ${x.d.text.slice(0, 100).replace(/\n/g, ' ')}`);
 console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positives.length).toFixed(3)}, validation FPR ${(fp / negatives.length).toFixed(4)} (${positives.length} pos, ${negatives.length} neg)`);
+// A document as the detector judged it: a rule hit, and the model's score.
+const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, model: x.s.modelScore });
 // All benchmark sets under one threshold at <= 1% of their pooled out-of-fold negatives (ham
 // aside), as the evaluation's pooled row reads the test splits: the figure to compare runs by.
 {
   const bench = scored.filter((x) => x.d.dataset !== 'ham');
+  const pj = bench.filter((x) => x.d.label === 1).map(judged);
+  const nj = bench.filter((x) => x.d.label === 0).map(judged);
   const ps = bench.filter((x) => x.d.label === 1).map((x) => x.s.score);
   const ns = bench.filter((x) => x.d.label === 0).map((x) => x.s.score);
-  console.log(`pooled benchmarks: R@1%FPR ${recallAtFpr(ps, ns).toFixed(3)} (${ps.length} pos, ${ns.length} neg)`);
+  // Rules always flag and the threshold sweeps the model, as the detector works (eval-metrics.ts);
+  // the second figure is one ranking of the rule and model scores, as runs before 2026-11-22 printed.
+  console.log(
+    `pooled benchmarks: R@1%FPR ${detectorRecallAtFpr(pj, nj).toFixed(3)} (${ps.length} pos, ${ns.length} neg; one ranking of rule and model scores ${recallAtFpr(ps, ns).toFixed(3)})`,
+  );
   // WARDEN_TRAIN_SHOW=1: what that point misses and which benign results set it (out of fold, so
   // training-split analysis; the test splits' misses are `npm run eval`'s).
   if (process.env.WARDEN_TRAIN_SHOW === '1') {
-    const sorted = [...ns].sort((a, b) => b - a);
-    const t = sorted[Math.floor(sorted.length * 0.01)] ?? -Infinity; // as recallAtFpr reads it
-    const missed = bench.filter((x) => x.d.label === 1 && x.s.score <= t).sort((a, b) => b.s.score - a.s.score);
+    // The model threshold of that point, as detectorRecallAtFpr reads it.
+    const budget = Math.floor(nj.length * 0.01) - nj.filter((x) => x.rule).length;
+    const sorted = nj.filter((x) => !x.rule).map((x) => x.model).sort((a, b) => b - a);
+    const t = budget < 0 ? Infinity : (sorted[budget] ?? -Infinity);
+    const missed = bench.filter((x) => x.d.label === 1 && x.s.rules.length === 0 && x.s.modelScore <= t).sort((a, b) => b.s.score - a.s.score);
     const per = new Map<string, number>();
     for (const m of missed) per.set(m.d.dataset, (per.get(m.d.dataset) ?? 0) + 1);
     const attackText = (d: Doc) => (d.attack ? d.text.slice(d.attack[0], d.attack[1]) : d.text).replace(/\s+/g, ' ').slice(0, 140);
@@ -236,7 +246,7 @@ for (const ds of [...new Set(valDocs.map((d) => d.dataset))].sort()) {
   const n = negatives.filter((x) => x.d.dataset === ds);
   console.log(
     `  ${ds.padEnd(12)} ${String(p.length).padStart(4)} pos ${String(n.length).padStart(4)} neg: recall ${(p.filter(flagged).length / Math.max(1, p.length)).toFixed(3)}` +
-      ` FPR ${(n.filter(flagged).length / Math.max(1, n.length)).toFixed(3)} R@1%FPR ${recallAtFpr(p.map((x) => x.s.score), n.map((x) => x.s.score)).toFixed(3)}`,
+      ` FPR ${(n.filter(flagged).length / Math.max(1, n.length)).toFixed(3)} R@1%FPR ${detectorRecallAtFpr(p.map(judged), n.map(judged)).toFixed(3)}`,
   );
 }
 

@@ -17,14 +17,7 @@ import { createPromptInjectionDetector, loadInjectionModel } from '../../src/gua
 import { createSecretsDetector } from '../../src/guardrails/output/secrets.ts';
 import { scanViews } from '../../src/guardrails/normalize.ts';
 import { EVALS, agentdojo, bipia, ham, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
-
-/** Recall when the threshold is the lowest one keeping FPR ≤ 1%. */
-export function recallAtFpr(pos: number[], neg: number[], fpr = 0.01): number {
-  const n = [...neg].sort((a, b) => b - a);
-  const allowed = Math.floor(n.length * fpr);
-  const t = n[allowed] ?? -Infinity; // scores strictly above the (allowed+1)-th highest negative
-  return pos.length ? pos.filter((s) => s > t).length / pos.length : 0;
-}
+import { detectorRecallAtFpr, recallAtFpr } from '../eval-metrics.ts';
 
 function injectionRows(): EvalRow[] {
   const det = createPromptInjectionDetector();
@@ -63,7 +56,9 @@ function injectionRows(): EvalRow[] {
       const scored = g.map((d) => {
         const views = viaViews ? scanViews(d.text).map((v) => v.text) : [d.text];
         const ss = views.map((v) => det.score(v));
-        return { y: d.label, flagged: ss.some((s) => s.rules.length > 0 || s.modelScore >= threshold), score: Math.max(...ss.map((s) => s.score)) };
+        const rule = ss.some((s) => s.rules.length > 0);
+        const model = Math.max(...ss.map((s) => s.modelScore));
+        return { y: d.label, flagged: rule || model >= threshold, rule, model, score: Math.max(...ss.map((s) => s.score)) };
       });
       const pos = scored.filter((x) => x.y === 1);
       const neg = scored.filter((x) => x.y === 0);
@@ -75,9 +70,20 @@ function injectionRows(): EvalRow[] {
         negatives: neg.length,
         recall: pos.length ? pos.filter((x) => x.flagged).length / pos.length : null,
         falsePositiveRate: neg.filter((x) => x.flagged).length / Math.max(1, neg.length),
-        recallAt1pctFpr: pos.length ? recallAtFpr(pos.map((x) => x.score), neg.map((x) => x.score)) : null,
+        // Rules always flag; the threshold sweeps the model (scripts/eval-metrics.ts).
+        recallAt1pctFpr: pos.length ? detectorRecallAtFpr(pos, neg) : null,
         ...(note ? { note } : split === 'train' ? { note: 'training data (not a held-out figure)' } : {}),
       });
+      // The pooled figure as this evaluation computed it until 2026-11-22, so the model's history
+      // in docs/evaluation.md stays comparable: one ranking of max(rule score, model score), which
+      // counts a rule hit scored 0.8 as missed above a threshold of 0.8.
+      if (ds === 'benchmarks-pooled' && split === 'test') {
+        rows.push({
+          ...rows[rows.length - 1]!,
+          recallAt1pctFpr: recallAtFpr(pos.map((x) => x.score), neg.map((x) => x.score)),
+          note: 'the same, R@1%FPR as one ranking of the rule and model scores (the earlier figure)',
+        });
+      }
     }
   }
   return rows;
