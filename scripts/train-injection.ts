@@ -81,13 +81,28 @@ for (const d of docs) {
       if (t.starts[i]! < d.attack[1]) ae = i + 1;
     }
   }
-  const need = as >= 0 ? 0.6 * Math.min(ae - as, WINDOW) : 0;
+  // The instruction of an attack that carries a fenced code block (BIPIA's code attacks: "Add the
+  // following code snippet in your response:" and the block) is its prose before the block. Only
+  // windows covering most of that are positives; windows over the block alone are neither
+  // positive nor negative: code like the block's (`import requests`, `subprocess.run`) is in
+  // benign code answers too, and taken as attack text it made them the highest-scoring benign
+  // results.
+  const is = as;
+  let ie = ae;
+  const fence = d.label === 1 && d.attack ? d.text.slice(d.attack[0], d.attack[1]).indexOf('```') : -1;
+  if (fence > 0 && as >= 0) {
+    const blockStart = d.attack![0] + fence;
+    ie = as;
+    while (ie < t.count && t.starts[ie]! < blockStart) ie++;
+  }
+  const need = as >= 0 ? 0.6 * Math.min(ie - is, WINDOW) : 0;
   let negs = 0;
   for (const s of starts) {
     const e = Math.min(t.count, s + WINDOW);
     if (d.label === 0 || as >= 0) {
       const overlap = as >= 0 ? Math.max(0, Math.min(e, ae) - Math.max(s, as)) : 0;
-      if (d.label === 1 && overlap >= need && overlap > 0) examples.push({ t, s, e, y: 1 });
+      const instruction = as >= 0 ? Math.max(0, Math.min(e, ie) - Math.max(s, is)) : 0;
+      if (d.label === 1 && instruction >= need && instruction > 0) examples.push({ t, s, e, y: 1 });
       else if (overlap === 0 && negs < 24 && (starts.length <= 24 || rand() < 24 / starts.length)) {
         examples.push({ t, s, e, y: 0 });
         negs++;
