@@ -101,8 +101,10 @@ const EVASIONS: [string, (s: string) => string][] = [
   ['stacked marks', (s) => s.replace(/[^\s]/g, '$&\u0334\u0489')],
   ['tag characters', (s) => [...s].map((c) => (c >= ' ' && c <= '~' ? String.fromCodePoint(0xe0000 + c.charCodeAt(0)) : c)).join('')],
   ['base64', (s) => Buffer.from(s).toString('base64')],
-  // Fenced code has no sentence features (features.ts): the cost of writing the attack as code.
+  // A fenced block of its own, plainly and with a code character ending each line: what writing
+  // the attack as code costs (a code keyword opening a fenced line starts no sentence, features.ts).
   ['code fence', (s) => `\n\`\`\`\n${s}\n\`\`\`\n`],
+  ['code fence, lines ending in ;', (s) => `\n\`\`\`\n${s.replace(/\n/g, ' ;\n')} ;\n\`\`\`\n`],
 ];
 
 /**

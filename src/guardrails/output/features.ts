@@ -35,31 +35,6 @@ const UNIT_CLASS = new Uint8Array(0x10000);
 for (let c = 0; c < 0x10000; c++) UNIT_CLASS[c] = classOf(c);
 for (const c of '.!?:|') UNIT_CLASS[c.charCodeAt(0)]! |= ENDS;
 
-/** Characters of code lines that English sentences do not use: ( ) [ ] { } = ; < > _ $ \ */
-const CODE_CHAR = new Uint8Array(128);
-for (const c of '()[]{}=;<>_$\\') CODE_CHAR[c.charCodeAt(0)] = 1;
-/**
- * Whether the line from `from` (its first non-space unit) reads as English inside a code fence:
- * six words or more, none of `CODE_CHAR`, and not a comment (`#`, `//`, `*`, `--`). An
- * instruction written as a fenced block keeps its sentence features.
- */
-function proseLine(codes: Uint16Array, from: number, len: number): boolean {
-  const c0 = codes[from]!;
-  const c1 = codes[from + 1];
-  if (c0 === 35 || c0 === 42 || (c0 === 47 && c1 === 47) || (c0 === 45 && c1 === 45)) return false;
-  let words = 0;
-  let was = 0;
-  for (let j = from; j < len; j++) {
-    const c = codes[j]!;
-    if (c === 10) break;
-    if (c < 128 && CODE_CHAR[c] === 1) return false;
-    const k = UNIT_CLASS[c]! & 3;
-    if (k === 1 && was !== 1) words++;
-    was = k;
-  }
-  return words >= 6;
-}
-
 /**
  * Features per token position: unigram, bigram, sentence-initial word, imperative shape, task
  * verb, line shape, novelty, and the word as part of an imperative.
@@ -145,6 +120,14 @@ const TASK_VERBS = new Set(
 /** Words that may precede the verb of an imperative without ending its "sentence start". */
 const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
 const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
+/**
+ * Words that open a line of code and no English instruction: on a line inside a ``` fence, one of
+ * them starts no sentence (`import requests` is not an order). The list is of keywords only, so
+ * an instruction written inside a fence keeps its features unless it opens with one of them.
+ */
+const CODE_OPENERS = new Set(
+  'import def class const let var function elif lambda package namespace struct fn func async await export require include'.split(' ').map(wordHash),
+);
 /** Leads that make the next word the verb of a request, whatever it is (see `featurize`). */
 const POLITE_WORDS = new Set(['please', 'kindly'].map(wordHash));
 /** The word lists as bit flags in one map, so a sentence-initial word costs one lookup. */
@@ -152,6 +135,7 @@ const VERB = 1;
 const TASK = 2;
 const LEAD = 4;
 const POLITE = 8;
+const CODE = 16;
 // An open-addressing table (hash → flags) rather than a Map: the tokeniser looks up every
 // sentence-initial word, which on punctuation-dense text is every other token.
 const FLAG_SLOTS = 2048;
@@ -176,6 +160,7 @@ for (const h of VERB_SET) addFlag(h, VERB);
 for (const h of TASK_VERBS) addFlag(h, TASK);
 for (const h of LEADS) addFlag(h, LEAD);
 for (const h of POLITE_WORDS) addFlag(h, POLITE);
+for (const h of CODE_OPENERS) addFlag(h, CODE);
 
 /**
  * Tokenises already normalised text into hashed feature indices for `dim` buckets (every token
@@ -186,8 +171,8 @@ for (const h of POLITE_WORDS) addFlag(h, POLITE);
  * three characters (table rules, ascii art). A newline or a punctuation run with `. ! ? : |`
  * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
  * sentence starting with a base-form verb, or with any word after "please" or "kindly") marks its
- * verb and any "you/your" in it. Lines of fenced code (from a line starting with ``` to the next)
- * have no sentences, so none of these features. Every token carries the shape of its line after the shape of the
+ * verb and any "you/your" in it. Inside a ``` fence, a sentence that opens with a code keyword
+ * (`CODE_OPENERS`: `import`, `def`, `class`…) is code and gets none of these. Every token carries the shape of its line after the shape of the
  * previous non-empty line, and a token whose unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
  * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
  * then one pass over the tokens to mark the novel ones: linear in the text.
@@ -253,8 +238,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
   let sos = true; // the next word starts a sentence
   let imperative = false; // the current sentence starts with a verb
   let polite = false; // the sentence so far is leads, one of them "please" or "kindly"
-  let inFence = false; // between a line starting with ``` and the next such line
-  let codeLine = false; // this line is a fence or inside one: code, not sentences
+  let inFence = false; // after a line starting with ```, up to the next such line
   const len = lower.length;
   while (i < len) {
     let c = codes[i]!;
@@ -274,9 +258,7 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
     if (lineStart) {
       lineStart = false;
       shape = c === 124 ? 2 : c === 96 ? 4 : lineIndent >= 4 ? 3 : 1;
-      const fence = c === 96 && codes[i + 1] === 96 && codes[i + 2] === 96;
-      if (fence) inFence = !inFence;
-      codeLine = fence || (inFence && !proseLine(codes, i, len));
+      if (c === 96 && codes[i + 1] === 96 && codes[i + 2] === 96) inFence = !inFence;
       shapeF = (Math.imul((prevShape * 8 + shape) ^ 0x7f4a7c15, 0x9e3779b1) & mask) || 1;
       if (w) wShape = w[shapeF]!;
     }
@@ -309,11 +291,11 @@ export function featurize(text: string, dim: number, weights?: Float32Array, giv
         imperative = false;
         polite = false;
       }
-    } else if (codeLine) {
-      // Code is not English: `import requests` at the start of a line is not an imperative, and
-      // the sentence features of benign code answers scored like the instructions of attacks.
+    } else if (sos && inFence && (wordFlags(h) & CODE) !== 0) {
+      // A code keyword opening a sentence inside a fence: code, not a sentence (CODE_OPENERS).
       sos = false;
       imperative = false;
+      polite = false;
     } else if (sos) {
       first = (Math.imul(h ^ 0x27d4eb2d, 0x165667b1) & mask) || 1;
       const fl = wordFlags(h);
