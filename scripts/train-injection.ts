@@ -86,7 +86,7 @@ for (const d of docs) {
   // windows covering most of that are positives; windows over the block alone are neither
   // positive nor negative: code like the block's (`import requests`, `subprocess.run`) is in
   // benign code answers too, and taken as attack text it made them the highest-scoring benign
-  // results.
+  // results. An attack with no words before its block keeps all its windows.
   const is = as;
   let ie = ae;
   const fence = d.label === 1 && d.attack ? d.text.slice(d.attack[0], d.attack[1]).indexOf('```') : -1;
@@ -94,6 +94,7 @@ for (const d of docs) {
     const blockStart = d.attack![0] + fence;
     ie = as;
     while (ie < t.count && t.starts[ie]! < blockStart) ie++;
+    if (ie === is) ie = ae;
   }
   const need = as >= 0 ? 0.6 * Math.min(ie - is, WINDOW) : 0;
   let negs = 0;
