@@ -121,13 +121,13 @@ const TASK_VERBS = new Set(
 const LEADS = new Set('please kindly also now then and just first finally additionally next lastly so'.split(' ').map(wordHash));
 const YOU = new Set('you your yours yourself'.split(' ').map(wordHash));
 /**
- * Words that open a line of code and no English instruction: on a line inside a ``` fence, one of
- * them starts no sentence (`import requests` is not an order). The list is of keywords only, so
- * an instruction written inside a fence keeps its features unless it opens with one of them.
+ * Keywords that open lines of code: inside a ``` fence, a sentence that starts with one is code,
+ * not a sentence (`import requests` is not an order). Keywords only, so an instruction written
+ * inside a fence keeps its features unless it opens with one; of these, only "import" also opens
+ * English orders ("Import the contacts…"), kept because it opens most benign code answers' lines.
+ * (export, include, let, require… are left out: English verbs an attack may open with.)
  */
-const CODE_OPENERS = new Set(
-  'import def class const let var function elif lambda package namespace struct fn func async await export require include'.split(' ').map(wordHash),
-);
+const CODE_OPENERS = new Set('import def class const var function elif lambda namespace struct fn func async'.split(' ').map(wordHash));
 /** Leads that make the next word the verb of a request, whatever it is (see `featurize`). */
 const POLITE_WORDS = new Set(['please', 'kindly'].map(wordHash));
 /** The word lists as bit flags in one map, so a sentence-initial word costs one lookup. */
