@@ -5,7 +5,8 @@
  *   for comparison, and mcp-defense-bench result fixtures (no split); its false-positive rate on
  *   real e-mail (SpamAssassin ham, hash-split halves; benign only); and, on the pooled test
  *   splits, its recall when the attack is written with each evasion the normaliser undoes
- *   (zero-width, look-alikes, fullwidth, diacritics, stacked marks, tag characters, base64);
+ *   (zero-width, look-alikes, fullwidth, diacritics, stacked marks, tag characters, base64) and when it
+ *   is written as a fenced code block, which no normaliser undoes;
  * - secrets on gitleaks' rule examples (no split), under gitleaks' own per-rule convention and
  *   with the whole ruleset.
  * Run: node bin/run-ts.js scripts/eval.ts output
