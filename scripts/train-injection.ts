@@ -8,7 +8,7 @@
  * Reproducible: fixed seed, deterministic data order and splits (scripts/injection-data.ts),
  * plain SGD logistic regression (the average of 5 runs over different shuffles) over hashed unigram+bigram counts of token windows
  * (src/guardrails/output/features.ts). Windows of positive documents that cover most of the
- * inserted attack are positives; windows of clean documents (and attack-free windows of
+ * inserted attack (of an attack carrying a code block, of its instruction) are positives; windows of clean documents (and attack-free windows of
  * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
  * whole detector (rules + model) keeps every training data set within 1% false positives on its
  * out-of-fold negatives (folds by attack group and context, see below), and the training half of

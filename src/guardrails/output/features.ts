@@ -172,10 +172,11 @@ for (const h of CODE_OPENERS) addFlag(h, CODE);
  * starts a sentence; the first word of a sentence gets its own feature, and an imperative (a
  * sentence starting with a base-form verb, or with any word after "please" or "kindly") marks its
  * verb and any "you/your" in it. Inside a ``` fence, a sentence that opens with a code keyword
- * (`CODE_OPENERS`: `import`, `def`, `class`…) is code and gets none of these. Every token carries the shape of its line after the shape of the
- * previous non-empty line, and a token whose unigram occurs once in the text is marked novel. One pass over the characters with the FNV-1a
- * hash computed inline (no regex, no substrings) that also stamps each unigram's occurrences,
- * then one pass over the tokens to mark the novel ones: linear in the text.
+ * (`CODE_OPENERS`: `import`, `def`, `class`…) is code and gets none of these. Every token carries
+ * the shape of its line after the shape of the previous non-empty line, and a token whose unigram
+ * occurs once in the text is marked novel. One pass over the characters with the FNV-1a hash
+ * computed inline (no regex, no substrings) that also stamps each unigram's occurrences, then one
+ * pass over the tokens to mark the novel ones: linear in the text.
  */
 export function featurize(text: string, dim: number, weights?: Float32Array, given?: Uint16Array): Tokens {
   const lower = text;
