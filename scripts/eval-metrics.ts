@@ -28,9 +28,18 @@ export interface RuleAndModel {
  */
 export function detectorRecallAtFpr(pos: readonly RuleAndModel[], neg: readonly RuleAndModel[], fpr = 0.01): number {
   if (pos.length === 0) return 0;
-  const budget = Math.floor(neg.length * fpr) - neg.filter((x) => x.rule).length;
-  if (budget < 0) return 0;
-  const modelOnly = neg.filter((x) => !x.rule).map((x) => x.model).sort((a, b) => b - a);
-  const t = modelOnly[budget] ?? -Infinity; // as in recallAtFpr: strictly above the (budget+1)-th
+  const t = modelThresholdAtFpr(neg, fpr);
+  if (t === Infinity) return 0;
   return pos.filter((x) => x.rule || x.model > t).length / pos.length;
+}
+
+/**
+ * The model threshold of that point: a document is flagged by the model when its score is
+ * strictly above it. Infinity when the benign rule hits alone exceed the budget.
+ */
+export function modelThresholdAtFpr(neg: readonly RuleAndModel[], fpr = 0.01): number {
+  const budget = Math.floor(neg.length * fpr) - neg.filter((x) => x.rule).length;
+  if (budget < 0) return Infinity;
+  const modelOnly = neg.filter((x) => !x.rule).map((x) => x.model).sort((a, b) => b - a);
+  return modelOnly[budget] ?? -Infinity; // as in recallAtFpr: strictly above the (budget+1)-th
 }

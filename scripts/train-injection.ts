@@ -21,7 +21,7 @@ import { agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
-import { detectorRecallAtFpr, recallAtFpr } from './eval-metrics.ts';
+import { detectorRecallAtFpr, modelThresholdAtFpr, recallAtFpr } from './eval-metrics.ts';
 
 // WARDEN_TRAIN_SEED reruns the whole training with another seed, to see how much a change's figure
 // owes to one shuffle; the shipped model uses the default.
@@ -239,10 +239,7 @@ const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, mo
   // WARDEN_TRAIN_SHOW=1: what that point misses and which benign results set it (out of fold, so
   // training-split analysis; the test splits' misses are `npm run eval`'s).
   if (process.env.WARDEN_TRAIN_SHOW === '1') {
-    // The model threshold of that point, as detectorRecallAtFpr reads it.
-    const budget = Math.floor(nj.length * 0.01) - nj.filter((x) => x.rule).length;
-    const sorted = nj.filter((x) => !x.rule).map((x) => x.model).sort((a, b) => b - a);
-    const t = budget < 0 ? Infinity : (sorted[budget] ?? -Infinity);
+    const t = modelThresholdAtFpr(nj);
     const missed = bench.filter((x) => x.d.label === 1 && x.s.rules.length === 0 && x.s.modelScore <= t).sort((a, b) => b.s.score - a.s.score);
     const per = new Map<string, number>();
     for (const m of missed) per.set(m.d.dataset, (per.get(m.d.dataset) ?? 0) + 1);
