@@ -7,6 +7,22 @@
 
 export const MB = 1 << 20;
 
+/**
+ * What one synchronous scan costs, in ms: the lesser of its wall time and the process's CPU time
+ * over it. Each overstates in its own way: wall time counts what the VM lost to other guests
+ * (steal, slow phases of a shared host), process CPU time counts other threads' work beside the
+ * scan (V8's background JIT compiler and GC helpers, which the scan does not wait for). The scan's
+ * own time on the gateway's thread is at most either, so the lesser is the closer bound.
+ */
+export function scanCostMs(fn: () => void): number {
+  const c = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const wall = performance.now() - t0;
+  const u = process.cpuUsage(c);
+  return Math.min(wall, (u.user + u.system) / 1000);
+}
+
 /** `unit` repeated to exactly `n` characters (after `head`), as a flat string. */
 export function fill(unit: string, n = MB, head = '', tail = ''): string {
   const body = n - head.length - tail.length;
