@@ -38,10 +38,12 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
   // compiled search is used as is: this loop sets its lastIndex before every exec.
   const then = pre.then?.find;
   let thenAt = -1;
+  // `test`, not `exec`: no match array per occurrence (dense runs of the literal have one every
+  // few characters). The search matches the literal itself, so a match ends lit.length after it starts.
   const next = (from: number): number => {
     if (!find) return text.indexOf(lit, from);
     find.lastIndex = from;
-    return find.exec(text)?.index ?? -1;
+    return find.test(text) ? find.lastIndex - lit.length : -1;
   };
   for (let i = next(at); i >= 0; i = next(i + 1)) {
     const k = i - at;

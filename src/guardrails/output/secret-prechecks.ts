@@ -123,9 +123,18 @@ export const TERM = asciiTable(String.raw`[\x60'"\s;\\]`);
 /** What may lie between the operator's first character and the secret: the rest of the operator, `[\x60'"\s=]`. */
 export const SEP = asciiTable(String.raw`[=>:|\x60'"\s]`);
 
+/**
+ * The flags a rule regex `re` is compiled with: `base`, plus `d` (match indices) only when `re`
+ * has a capture group, whose span a finding then needs. V8 builds the indices array on every
+ * match, which about doubles the cost of a match; a rule without groups spans its whole match.
+ */
+export function ruleFlags(re: string, base: string): string {
+  return new RegExp(`${re}|`).exec('')!.length > 1 ? `${base}d` : base;
+}
+
 /** Compiles the precheck `p` of the rule regex `re` (each part gets its own sticky copy of `re`). */
 export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
-  if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, 'yd'), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };
+  if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, ruleFlags(re, 'y')), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };
   if (p.kind === 'lit') {
     const ci = p.ci ? new RegExp(escapeRegExp(p.lit), 'gi') : undefined;
     // The literal with the fixed tokens after it when the generator found some, else the literal.
@@ -134,12 +143,12 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       within: p.then.within,
     };
     const boundary = p.wb && p.at === 0 ? new RegExp(`\\b${escapeRegExp(p.lit)}`, p.ci ? 'gi' : 'g') : undefined;
-    return { kind: 'lit', sticky: new RegExp(re, 'yd'), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
+    return { kind: 'lit', sticky: new RegExp(re, ruleFlags(re, 'y')), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
   }
   if (p.kind === 'semi') {
     return {
       kind: 'semi',
-      sticky: new RegExp(re, 'yd'),
+      sticky: new RegExp(re, ruleFlags(re, 'y')),
       maxHead: p.maxHead,
       head: new RegExp(p.head, 'g'),
       headFirst: p.headFirst === null ? null : asciiTable(p.headFirst),
@@ -147,5 +156,5 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       alts: p.alts && p.alts.map(([cls, min, max, eq]) => ({ table: asciiTable(cls), min, max: max ?? -1, eq })),
     };
   }
-  return { kind: 'split', sticky: new RegExp(re, 'yd'), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };
+  return { kind: 'split', sticky: new RegExp(re, ruleFlags(re, 'y')), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };
 }

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSecretsDetector, shannonEntropy } from './secrets.ts';
-import { isNonAsciiSpace } from './secret-prechecks.ts';
+import { isNonAsciiSpace, ruleFlags } from './secret-prechecks.ts';
 
 const det = createSecretsDetector();
 const AWS = 'AKIA' + 'Z3MX7QH2LBV5NWKD';
@@ -17,6 +17,18 @@ describe('secrets detector', () => {
     assert.equal(f.kind, 'secret:aws-access-token');
     assert.ok(!f.message.includes(AWS));
     assert.deepEqual(det.scan(`token: ${GH}`).map((x) => x.rule), ['secrets.github-pat']);
+  });
+
+  test('a rule regex gets match indices only when it has a group; either way the finding spans the secret', () => {
+    assert.equal(ruleFlags('ghp_[0-9a-zA-Z]{36}', 'g'), 'g');
+    assert.equal(ruleFlags(String.raw`\b((?:AKIA|ASIA)[A-Z2-7]{16})\b`, 'y'), 'yd');
+    assert.equal(ruleFlags('a(?:b|c)(?=d)', 'y'), 'y');
+    // github-pat has no group (its span is the whole match); octopus-deploy-api-key's group leaves
+    // out the terminator its match ends with.
+    const octopus = 'API-ZX9QW3ER5TY7UU1IO2PA3SD4FG';
+    const s = `x ${GH}, ${octopus};`;
+    const spans = det.scan(s).map((f) => [f.rule, s.slice(f.start, f.end)]);
+    assert.deepEqual(spans.sort(), [['secrets.github-pat', GH], ['secrets.octopus-deploy-api-key', octopus]]);
   });
 
   test('allowlists and entropy suppress placeholders', () => {

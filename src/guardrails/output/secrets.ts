@@ -24,7 +24,7 @@ import { dedupe, overlapIndex, type Overlaps } from './secret-findings.ts';
 import { runSplit } from './secret-precheck-curl.ts';
 import { runAlt, runLit } from './secret-precheck-literal.ts';
 import { runSemi, type OperatorCache } from './secret-precheck-semi.ts';
-import { compilePrecheck, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { compilePrecheck, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
 
 export { shannonEntropy } from './secret-entropy.ts';
 
@@ -95,7 +95,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     const idx = rules.length;
     rules.push({
       id: j.id,
-      re: new RegExp(j.re, 'gd'),
+      re: new RegExp(j.re, ruleFlags(j.re, 'g')),
       entropy: j.entropy,
       secretGroup: j.secretGroup,
       generic: j.id.startsWith('generic'),
