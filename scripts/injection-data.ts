@@ -336,3 +336,33 @@ function readHam(split: Split): Doc[] {
   }
   return out;
 }
+
+/** `s` as a fenced block of its own, after a `lang` tag, each line written by `line`. */
+const fenced = (s: string, lang = '', line = (l: string) => l): string => `\n\`\`\`${lang}\n${s.split('\n').map(line).join('\n')}\n\`\`\`\n`;
+
+/**
+ * An attack written as a fenced code block, as the evaluation rewrites the test attacks (a
+ * structural evasion no normaliser undoes): plainly, and with ` ;` ending each line. The trainer
+ * also scores these (and two more shapes) on its out-of-fold documents; it never fits them.
+ */
+export const EVAL_FENCES: readonly (readonly [string, (s: string) => string])[] = [
+  ['code fence', (s) => fenced(s)],
+  ['code fence, lines ending in ;', (s) => fenced(s, '', (l) => `${l} ;`)],
+];
+
+/** Two more fenced shapes the trainer scores and never fits: `* ` and a code keyword opening each line. */
+export const HELD_OUT_FENCES: readonly (readonly [string, (s: string) => string])[] = [
+  ['`* ` opening each line', (s) => fenced(s, '', (l) => `* ${l}`)],
+  ['`import ` opening each line', (s) => fenced(s, '', (l) => `import ${l}`)],
+];
+
+/**
+ * The fenced shapes training copies are written in: a language tag and comment or list
+ * punctuation, none of them a shape the evaluation or the out-of-fold check scores.
+ */
+export const TRAINING_FENCES: readonly ((s: string) => string)[] = [
+  (s) => fenced(s, 'text'),
+  (s) => fenced(s, 'bash', (l) => `# ${l}`),
+  (s) => fenced(s, 'js', (l) => `// ${l}`),
+  (s) => fenced(s, 'python', (l) => `${l},`),
+];

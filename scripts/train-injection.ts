@@ -9,7 +9,8 @@
  * plain SGD logistic regression (the average of 5 runs over different shuffles) over hashed unigram+bigram counts of token windows
  * (src/guardrails/output/features.ts). Windows of positive documents that cover most of the
  * inserted attack (of an attack carrying a code block, of its instruction) are positives; windows of clean documents (and attack-free windows of
- * attacked ones) are negatives. The reporting threshold is the lowest model score at which the
+ * attacked ones) are negatives; fenced copies of a share of both are fitted too (withFencedCopies).
+ * The reporting threshold is the lowest model score at which the
  * whole detector (rules + model) keeps every training data set within 1% false positives on its
  * out-of-fold negatives (folds by attack group and context, see below), and the training half of
  * the SpamAssassin ham (real e-mail, scripts/injection-data.ts) within 1% on the shipped model.
@@ -17,7 +18,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './injection-data.ts';
+import { EVAL_FENCES, HELD_OUT_FENCES, TRAINING_FENCES, agentdojo, bipia, fnv, ham, injecagent, mulberry32, type Doc } from './injection-data.ts';
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
@@ -61,6 +62,39 @@ const folds = (d: Doc): { score: number; held: Set<number> } => {
   if (c === undefined || c === g) return { score: g, held: new Set([g]) };
   return { score: -1, held: new Set([g, c]) };
 };
+
+/**
+ * Fenced copies, fitted and never scored (the threshold is still chosen on the documents as they
+ * are): a third of the attacks with a known span rewritten as a fenced block in place, and every
+ * benign benchmark document with a run of one to four of its lines fenced, each in one of the
+ * TRAINING_FENCES shapes. Without them the model read a fence as a mark of benign code: out of
+ * fold, an attack written as a fenced block lost a quarter of its recall. The benign copies keep
+ * a fence from becoming the mark of an attack instead. The shapes are none of those the
+ * out-of-fold check below and the evaluation score.
+ */
+const ATTACK_COPY_SHARE = 1 / 3;
+// WARDEN_TRAIN_FENCED_COPIES=0 fits without them, for the comparison in docs/evaluation.md.
+const FENCED_COPIES = process.env.WARDEN_TRAIN_FENCED_COPIES !== '0';
+function withFencedCopies(docs: readonly Doc[], rand: () => number): Doc[] {
+  const out = [...docs];
+  if (!FENCED_COPIES) return out;
+  const shape = () => TRAINING_FENCES[Math.floor(rand() * TRAINING_FENCES.length)]!;
+  for (const d of docs) {
+    if (d.label === 0) {
+      const lines = d.text.split('\n');
+      if (lines.length < 2) continue;
+      const a = Math.floor(rand() * lines.length);
+      const b = Math.min(lines.length, a + 1 + Math.floor(rand() * 4));
+      out.push({ ...d, text: [...lines.slice(0, a), shape()(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n') });
+    } else if (d.attack && rand() < ATTACK_COPY_SHARE) {
+      const attack = d.text.slice(d.attack[0], d.attack[1]);
+      if (attack.includes('```')) continue;
+      const f = shape()(attack);
+      out.push({ ...d, text: d.text.slice(0, d.attack[0]) + f + d.text.slice(d.attack[1]), attack: [d.attack[0], d.attack[0] + f.length] });
+    }
+  }
+  return out;
+}
 
 interface Example { t: Tokens; s: number; e: number; y: 0 | 1 }
 const tokensOf = (d: Doc) => featurize(normalizeText(d.text).toLowerCase(), DIM);
@@ -176,16 +210,36 @@ return { w, bias };
 
 const foldOf = new Map(benchmarkDocs.map((d) => [d, folds(d)]));
 const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly string[] }>();
+// Out of fold, each fold's attacks rewritten in the fenced shapes the evaluation scores (and two
+// more), and its benign documents with a run of lines fenced: judged at the pooled point below.
+type Judged = { rule: boolean; model: number };
+const fencedOof = new Map<string, Judged[]>();
+const judge = (sc: { modelScore: number; rules: readonly string[] }): Judged => ({ rule: sc.rules.length > 0, model: sc.modelScore });
+const record = (name: string, j: Judged) => fencedOof.set(name, [...(fencedOof.get(name) ?? []), j]);
 for (let k = 0; k < FOLDS; k++) {
   const fitDocs = benchmarkDocs.filter((d) => !foldOf.get(d)!.held.has(k));
-  const m = fit(examplesOf(fitDocs, mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
+  const m = fit(examplesOf(withFencedCopies(fitDocs, mulberry32(SEED + 201 + k)), mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
   const e = encodeWeights(m.w);
   const d0 = createPromptInjectionDetector({
     model: { version: 1, dim: DIM, window: WINDOW, stride: STRIDE, bias: m.bias, scale: e.scale, weights: e.b64, threshold: 0.5 },
   });
-  for (const d of benchmarkDocs) if (foldOf.get(d)!.score === k) oof.set(d, d0.score(d.text));
+  for (const d of benchmarkDocs) {
+    if (foldOf.get(d)!.score !== k) continue;
+    oof.set(d, d0.score(d.text));
+    if (d.label === 1 && d.attack) {
+      const attack = d.text.slice(d.attack[0], d.attack[1]);
+      for (const [name, f] of [...EVAL_FENCES, ...HELD_OUT_FENCES]) record(name, judge(d0.score(d.text.slice(0, d.attack[0]) + f(attack) + d.text.slice(d.attack[1]))));
+    } else if (d.label === 0) {
+      // A run of one to four lines, placed by the document's own hash (the same on every run).
+      const lines = d.text.split('\n');
+      const r = mulberry32(fnv(d.text));
+      const a = Math.floor(r() * lines.length);
+      const b = Math.min(lines.length, a + 1 + Math.floor(r() * 4));
+      for (const [name, f] of EVAL_FENCES) record(`benign, lines in a ${name}`, judge(d0.score([...lines.slice(0, a), f(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n'))));
+    }
+  }
 }
-const { w, bias } = fit(examplesOf(benchmarkDocs, mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
+const { w, bias } = fit(examplesOf(withFencedCopies(benchmarkDocs, mulberry32(SEED + 200)), mulberry32(SEED)), mulberry32(SEED + 100), 'final (all training documents)');
 
 // Quantise as shipped, then choose the threshold with the shipped (quantised) weights.
 const enc = encodeWeights(w);
@@ -236,6 +290,11 @@ const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, mo
   console.log(
     `pooled benchmarks: R@1%FPR ${detectorRecallAtFpr(pj, nj).toFixed(3)} (${ps.length} pos, ${ns.length} neg; one ranking of rule and model scores ${recallAtFpr(ps, ns).toFixed(3)})`,
   );
+  // The fenced shapes at the same point: recall of the rewritten attacks, and the share of the
+  // benign documents with fenced lines that it flags.
+  const at = modelThresholdAtFpr(nj);
+  const share = (l: Judged[]) => (l.filter((x) => x.rule || x.model > at).length / Math.max(1, l.length)).toFixed(3);
+  console.log(`fenced, out of fold at that point: ${[...fencedOof].map(([name, l]) => `${name} ${share(l)}`).join('; ')}`);
   // WARDEN_TRAIN_SHOW=1: what that point misses and which benign results set it (out of fold, so
   // training-split analysis; the test splits' misses are `npm run eval`'s).
   if (process.env.WARDEN_TRAIN_SHOW === '1') {

@@ -17,7 +17,7 @@ import type { EvalRow } from '../../src/guardrails/types.ts';
 import { createPromptInjectionDetector, loadInjectionModel } from '../../src/guardrails/output/injection.ts';
 import { createSecretsDetector } from '../../src/guardrails/output/secrets.ts';
 import { scanViews } from '../../src/guardrails/normalize.ts';
-import { EVALS, agentdojo, bipia, ham, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
+import { EVALS, EVAL_FENCES, agentdojo, bipia, ham, injecagent, mcpDefenseBench, type Doc, type Split } from '../injection-data.ts';
 import { detectorRecallAtFpr, recallAtFpr } from '../eval-metrics.ts';
 
 function injectionRows(): EvalRow[] {
@@ -94,7 +94,7 @@ function injectionRows(): EvalRow[] {
  * Evasion transforms, applied to the characters an attacker controls: the inserted attack when
  * its span is known, else the whole text. Each keeps the instruction legible to a model.
  */
-const EVASIONS: [string, (s: string) => string][] = [
+const EVASIONS: (readonly [string, (s: string) => string])[] = [
   ['zero-width', (s) => s.replace(/([a-z])(?=[a-z])/gi, '$1\u200b')],
   ['homoglyphs', (s) => s.replace(/[aeopcixy]/g, (c) => String.fromCharCode('\u0430\u0435\u043e\u0440\u0441\u0456\u0445\u0443'.charCodeAt('aeopcixy'.indexOf(c))))],
   ['fullwidth', (s) => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))],
@@ -104,8 +104,7 @@ const EVASIONS: [string, (s: string) => string][] = [
   ['base64', (s) => Buffer.from(s).toString('base64')],
   // A fenced block of its own, plainly and with a code character ending each line: what writing
   // the attack as code costs (a code keyword opening a fenced line starts no sentence, features.ts).
-  ['code fence', (s) => `\n\`\`\`\n${s}\n\`\`\`\n`],
-  ['code fence, lines ending in ;', (s) => `\n\`\`\`\n${s.replace(/\n/g, ' ;\n')} ;\n\`\`\`\n`],
+  ...EVAL_FENCES,
 ];
 
 /**
