@@ -9,10 +9,13 @@ export const MB = 1 << 20;
 
 /**
  * What one synchronous scan costs, in ms: the lesser of its wall time and the process's CPU time
- * over it. Each overstates in its own way: wall time counts what the VM lost to other guests
- * (steal, slow phases of a shared host), process CPU time counts other threads' work beside the
- * scan (V8's background JIT compiler and GC helpers, which the scan does not wait for). The scan's
- * own time on the gateway's thread is at most either, so the lesser is the closer bound.
+ * over it. Each overstates in its own way: wall time counts time the thread was not running
+ * (other processes and other guests of a shared VM), process CPU time counts other threads' work
+ * beside the scan (V8's background compiler, and GC helper threads, whose work during a GC pause
+ * the scan does wait for, but as wall time, not as the sum of every helper's CPU). The scan's CPU
+ * time on its own thread is at most either, so the lesser is the closer bound. It can understate
+ * how long the thread is held only when the thread waits with no thread of the process running
+ * (blocking I/O, page faults): the detectors do neither.
  */
 export function scanCostMs(fn: () => void): number {
   const c = process.cpuUsage();

@@ -80,8 +80,9 @@ for (const [name, d] of detectors) {
     let caseWorst = 0;
     for (const field of ['arguments.command', 'arguments.value', 'arguments.path', 'arguments.url']) {
       // scanCostMs (the lesser of wall and process CPU time), best of three. Except SQL: its
-      // parses run in a worker while this thread waits (sleeping, so no CPU shows), and a timeout
-      // changes the worker pool, so its figure is the worst wall time.
+      // parses run in a worker thread while this one is held in Atomics.wait for the parse or its
+      // timeout, so what the caller waits is wall time; and a timeout changes the worker pool,
+      // so its figure is the worst of three, not the best.
       let best = waits ? 0 : Infinity;
       for (let rep = 0; rep < 3; rep++) {
         const t0 = performance.now();

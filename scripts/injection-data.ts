@@ -357,8 +357,10 @@ export const HELD_OUT_FENCES: readonly (readonly [string, (s: string) => string]
 ];
 
 /**
- * The fenced shapes training copies are written in: a language tag and comment or list
- * punctuation, none of them a shape the evaluation or the out-of-fold check scores.
+ * The fenced shapes training copies are written in: a language tag, and comment or list
+ * punctuation. None is a shape the evaluation or the out-of-fold check scores, but the
+ * featuriser reads `#`, `//` and `,` as plain tokens, so a bare fence, ` ;` endings and `* `
+ * openings are near neighbours of these; a code keyword opening each line is not.
  */
 export const TRAINING_FENCES: readonly ((s: string) => string)[] = [
   (s) => fenced(s, 'text'),

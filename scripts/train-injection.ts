@@ -67,10 +67,12 @@ const folds = (d: Doc): { score: number; held: Set<number> } => {
  * Fenced copies, fitted and never scored (the threshold is still chosen on the documents as they
  * are): a third of the attacks with a known span rewritten as a fenced block in place, and every
  * benign benchmark document with a run of one to four of its lines fenced, each in one of the
- * TRAINING_FENCES shapes. Without them the model read a fence as a mark of benign code: out of
- * fold, an attack written as a fenced block lost a quarter of its recall. The benign copies keep
- * a fence from becoming the mark of an attack instead. The shapes are none of those the
- * out-of-fold check below and the evaluation score.
+ * TRAINING_FENCES shapes (a one-line document fenced whole). Without them the model read a
+ * fence as a mark of benign code: out of fold, an attack written as a fenced block lost about a
+ * fifth of its recall. The benign copies keep a fence from becoming the mark of an attack instead.
+ * The shapes are not the ones the out-of-fold check below and the evaluation score, but most are
+ * near neighbours of them (a tag token, or punctuation the featuriser reads as a plain token);
+ * only `import ` opening each line differs in kind, in what the featuriser makes of it.
  */
 const ATTACK_COPY_SHARE = 1 / 3;
 // WARDEN_TRAIN_FENCED_COPIES=0 fits without them, for the comparison in docs/evaluation.md.
@@ -81,14 +83,16 @@ function withFencedCopies(docs: readonly Doc[], rand: () => number): Doc[] {
   const shape = () => TRAINING_FENCES[Math.floor(rand() * TRAINING_FENCES.length)]!;
   for (const d of docs) {
     if (d.label === 0) {
+      // A one-line document (InjecAgent's tool responses) is fenced whole.
       const lines = d.text.split('\n');
-      if (lines.length < 2) continue;
       const a = Math.floor(rand() * lines.length);
       const b = Math.min(lines.length, a + 1 + Math.floor(rand() * 4));
       out.push({ ...d, text: [...lines.slice(0, a), shape()(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n') });
     } else if (d.attack && rand() < ATTACK_COPY_SHARE) {
       const attack = d.text.slice(d.attack[0], d.attack[1]);
       if (attack.includes('```')) continue;
+      // The copy's attack is all fence: no words before its block, so examplesOf takes every
+      // window covering most of it as a positive (as for a code attack with no instruction).
       const f = shape()(attack);
       out.push({ ...d, text: d.text.slice(0, d.attack[0]) + f + d.text.slice(d.attack[1]), attack: [d.attack[0], d.attack[0] + f.length] });
     }
@@ -215,7 +219,11 @@ const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly st
 type Judged = { rule: boolean; model: number };
 const fencedOof = new Map<string, Judged[]>();
 const judge = (sc: { modelScore: number; rules: readonly string[] }): Judged => ({ rule: sc.rules.length > 0, model: sc.modelScore });
-const record = (name: string, j: Judged) => fencedOof.set(name, [...(fencedOof.get(name) ?? []), j]);
+const record = (name: string, j: Judged) => {
+  const list = fencedOof.get(name);
+  if (list) list.push(j);
+  else fencedOof.set(name, [j]);
+};
 for (let k = 0; k < FOLDS; k++) {
   const fitDocs = benchmarkDocs.filter((d) => !foldOf.get(d)!.held.has(k));
   const m = fit(examplesOf(withFencedCopies(fitDocs, mulberry32(SEED + 201 + k)), mulberry32(SEED + 1 + k)), mulberry32(SEED + 101 + k), `fold ${k + 1}/${FOLDS}`);
@@ -294,7 +302,9 @@ const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, mo
   // benign documents with fenced lines that it flags.
   const at = modelThresholdAtFpr(nj);
   const share = (l: Judged[]) => (l.filter((x) => x.rule || x.model > at).length / Math.max(1, l.length)).toFixed(3);
-  console.log(`fenced, out of fold at that point: ${[...fencedOof].map(([name, l]) => `${name} ${share(l)}`).join('; ')}`);
+  // The same attacks as written (those with a known span, which the fenced rows rewrite).
+  const written = bench.filter((x) => x.d.label === 1 && x.d.attack).map(judged);
+  console.log(`fenced, out of fold at that point: attacks as written ${share(written)}; ${[...fencedOof].map(([name, l]) => `${name} ${share(l)}`).join('; ')}`);
   // WARDEN_TRAIN_SHOW=1: what that point misses and which benign results set it (out of fold, so
   // training-split analysis; the test splits' misses are `npm run eval`'s).
   if (process.env.WARDEN_TRAIN_SHOW === '1') {
@@ -331,7 +341,7 @@ const model = {
     seed: SEED,
     epochs: EPOCHS,
     runs: RUNS,
-    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves (agentdojo rendered as YAML and as pretty-printed JSON); threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window ' + WINDOW,
+    data: 'train splits: bipia *_train (300 contexts/task max, attacks ×3 per position), injecagent + agentdojo hash-split train halves (agentdojo rendered as YAML and as pretty-printed JSON), plus fenced copies of a third of the attacks and of every benign document (fitted, never scored); threshold: every data set within 1% FPR on out-of-fold scores, 3 folds by attack group and context, and SpamAssassin ham (train half, never fitted) within 1% on the shipped model; window ' + WINDOW,
     benchmarkThreshold,
     validationRecall: tp / positives.length,
     validationFpr: fp / negatives.length,
