@@ -109,6 +109,8 @@ export function genericShapes(n = MB): [string, () => string][] {
     ['key= run', () => fill('key=', n)],
     ['"a":" run', () => fill('"a":"', n)],
     ['repeated keywords', () => fill('key=token secret ', n)],
+    // One real-looking secret over and over: every occurrence is a finding to judge and report.
+    ['one secret repeated', () => fill('API_KEY=Zx9Qw3Er5Ty7Uu1 ', n)],
     ['semicolons', () => fill('; ', n)],
     ['word; id run', () => fill('a; id ', n)],
     ['pipes', () => fill('|', n)],

@@ -79,9 +79,19 @@ export type AllowedCheck = (allow: readonly Allowlist[], secret: string, match: 
 export function createAllowedCheck(global: { readonly regexes: readonly string[]; readonly stopwords: readonly string[] }): AllowedCheck {
   const globalRegexes = anyOf(global.regexes);
   const globalStop = global.stopwords;
+  // The last secret checked, lower-cased, and the global allowlist's verdict on it (a pure
+  // function of the secret): a run of one secret repeated is lower-cased and tested once.
+  let lastSecret: string | undefined;
+  let lastLower = '';
+  let lastGlobal = false;
   return function allowed(allow, secret, match, text, at, lines) {
-    const lower = secret.toLowerCase();
-    if (globalRegexes?.test(secret) || globalStop.some((w) => lower.includes(w))) return true;
+    if (secret !== lastSecret) {
+      lastSecret = secret;
+      lastLower = secret.toLowerCase();
+      lastGlobal = (globalRegexes?.test(secret) ?? false) || globalStop.some((w) => lastLower.includes(w));
+    }
+    const lower = lastLower;
+    if (lastGlobal) return true;
     for (const a of allow) {
       // One automaton pass over the (lower-cased) secret instead of an includes() per stopword
       // (generic-api-key has ~1500): same answer, since stopwords are lower-case already.

@@ -37,6 +37,19 @@ describe('secrets detector', () => {
     assert.deepEqual(det.scan('password = ${DB_PASSWORD}'), []);
   });
 
+  test('a secret repeated is judged at each occurrence, and a different one of the same length afresh', () => {
+    // The entropy and global-allowlist verdicts are kept for the last secret seen: alternate a
+    // placeholder and a real value of the same length, in the same rule, and each gets its own.
+    const aws = ['AKIAIOSFODNN7EXAMPLE', AWS, 'AKIAIOSFODNN7EXAMPLE', AWS, AWS];
+    const s1 = aws.map((v) => `aws_access_key_id = ${v}\n`).join('');
+    assert.deepEqual(det.scan(s1).filter((f) => f.rule === 'secrets.aws-access-token').map((f) => s1.slice(f.start, f.end)), [AWS, AWS, AWS]);
+    // Low entropy, then a global stopword (the alphabet), then real: 30 characters each.
+    const real = 'Zx9Qw3Er5Ty7Uu1Io2Pa3Sd4Fg5Hj6';
+    const generic = ['x'.repeat(30), real, 'xxabcdefghijklmnopqrstuvwxyz12', real, 'x'.repeat(30), 'xxabcdefghijklmnopqrstuvwxyz12', real];
+    const s2 = generic.map((v) => `api_key = "${v}"\n`).join('');
+    assert.deepEqual(det.scan(s2).map((f) => s2.slice(f.start, f.end)), [real, real, real]);
+  });
+
   test('large texts are scanned in windows around keywords, with correct offsets', () => {
     const s = `${'lorem ipsum '.repeat(5000)}token: ${GH} ${'dolor '.repeat(5000)}`;
     const f = det.scan(s).find((x) => x.rule === 'secrets.github-pat');

@@ -67,6 +67,13 @@ interface Rule {
   readonly label: { readonly rule: string; readonly message: string; readonly kind: string };
   readonly allow: readonly Allowlist[];
   readonly pre: Precheck | undefined;
+  /**
+   * The last candidate secret the entropy checks judged, and their verdict: a pure function of
+   * the rule and the secret, so a run of one secret repeated (a pasted list, a hostile text) is
+   * judged once. A string comparison costs less than the entropy of the same string.
+   */
+  lastSecret: string | undefined;
+  lastRandom: boolean;
 }
 
 const WINDOW_BEFORE = 256;
@@ -102,6 +109,8 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       label: { rule: `secrets.${j.id}`, message: `possible ${j.id} secret`, kind: `secret:${j.id}` },
       allow: (j.allowlists ?? []).map(compileAllowlist),
       pre: opts.prechecks === false || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
+      lastSecret: undefined,
+      lastRandom: false,
     });
     if (j.keywords.length === 0) alwaysRun.push(idx);
     for (const k of j.keywords) {
@@ -146,8 +155,13 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     const secret = m[g] ?? m[0];
     const span = m.indices?.[g] ?? [m.index, m.index + m[0].length];
     if (skip?.(offset + span[0], offset + span[1])) return;
-    if (rule.entropy !== undefined && shannonEntropy(secret) <= rule.entropy) return;
-    if (rule.generic && rule.entropy !== undefined && !/\d/.test(secret)) return;
+    if (rule.entropy !== undefined) {
+      if (secret !== rule.lastSecret) {
+        rule.lastSecret = secret;
+        rule.lastRandom = shannonEntropy(secret) > rule.entropy && (!rule.generic || /\d/.test(secret));
+      }
+      if (!rule.lastRandom) return;
+    }
     if (allowed(rule.allow, secret, m[0], whole, offset + m.index, lines)) return;
     out.push({
       detector: 'secrets',
