@@ -75,6 +75,16 @@ const folds = (d: Doc): { score: number; held: Set<number> } => {
  * only `import ` opening each line differs in kind, in what the featuriser makes of it.
  */
 const ATTACK_COPY_SHARE = 1 / 3;
+/**
+ * `text` with a run of one to four of its lines, placed by `rand`, written by `fence` (chosen
+ * after the run is placed); a one-line text is fenced whole.
+ */
+function withLinesFenced(text: string, rand: () => number, fence: () => (s: string) => string): string {
+  const lines = text.split('\n');
+  const a = Math.floor(rand() * lines.length);
+  const b = Math.min(lines.length, a + 1 + Math.floor(rand() * 4));
+  return [...lines.slice(0, a), fence()(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n');
+}
 // WARDEN_TRAIN_FENCED_COPIES=0 fits without them, for the comparison in docs/evaluation.md.
 const FENCED_COPIES = process.env.WARDEN_TRAIN_FENCED_COPIES !== '0';
 function withFencedCopies(docs: readonly Doc[], rand: () => number): Doc[] {
@@ -82,13 +92,8 @@ function withFencedCopies(docs: readonly Doc[], rand: () => number): Doc[] {
   if (!FENCED_COPIES) return out;
   const shape = () => TRAINING_FENCES[Math.floor(rand() * TRAINING_FENCES.length)]!;
   for (const d of docs) {
-    if (d.label === 0) {
-      // A one-line document (InjecAgent's tool responses) is fenced whole.
-      const lines = d.text.split('\n');
-      const a = Math.floor(rand() * lines.length);
-      const b = Math.min(lines.length, a + 1 + Math.floor(rand() * 4));
-      out.push({ ...d, text: [...lines.slice(0, a), shape()(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n') });
-    } else if (d.attack && rand() < ATTACK_COPY_SHARE) {
+    if (d.label === 0) out.push({ ...d, text: withLinesFenced(d.text, rand, shape) });
+    else if (d.attack && rand() < ATTACK_COPY_SHARE) {
       const attack = d.text.slice(d.attack[0], d.attack[1]);
       if (attack.includes('```')) continue;
       // The copy's attack is all fence: no words before its block, so examplesOf takes every
@@ -238,12 +243,8 @@ for (let k = 0; k < FOLDS; k++) {
       const attack = d.text.slice(d.attack[0], d.attack[1]);
       for (const [name, f] of [...EVAL_FENCES, ...HELD_OUT_FENCES]) record(name, judge(d0.score(d.text.slice(0, d.attack[0]) + f(attack) + d.text.slice(d.attack[1]))));
     } else if (d.label === 0) {
-      // A run of one to four lines, placed by the document's own hash (the same on every run).
-      const lines = d.text.split('\n');
-      const r = mulberry32(fnv(d.text));
-      const a = Math.floor(r() * lines.length);
-      const b = Math.min(lines.length, a + 1 + Math.floor(r() * 4));
-      for (const [name, f] of EVAL_FENCES) record(`benign, lines in a ${name}`, judge(d0.score([...lines.slice(0, a), f(lines.slice(a, b).join('\n')), ...lines.slice(b)].join('\n'))));
+      // The run placed by the document's own hash: the same lines in both shapes, on every run.
+      for (const [name, f] of EVAL_FENCES) record(`benign, lines in a ${name}`, judge(d0.score(withLinesFenced(d.text, mulberry32(fnv(d.text)), () => f))));
     }
   }
 }
