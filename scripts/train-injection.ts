@@ -22,7 +22,7 @@ import { EVAL_FENCES, HELD_OUT_FENCES, TRAINING_FENCES, agentdojo, bipia, fnv, h
 import { normalizeText } from '../src/guardrails/normalize.ts';
 import { PER_TOKEN, encodeWeights, featurize, sigmoid, windowStarts, type Tokens } from '../src/guardrails/output/features.ts';
 import { createPromptInjectionDetector } from '../src/guardrails/output/injection.ts';
-import { detectorRecallAtFpr, modelThresholdAtFpr, recallAtFpr } from './eval-metrics.ts';
+import { detectorRecallAtFpr, modelThresholdAtFpr, recallAtFpr, type RuleAndModel } from './eval-metrics.ts';
 
 // WARDEN_TRAIN_SEED reruns the whole training with another seed, to see how much a change's figure
 // owes to one shuffle; the shipped model uses the default.
@@ -221,10 +221,10 @@ const foldOf = new Map(benchmarkDocs.map((d) => [d, folds(d)]));
 const oof = new Map<Doc, { score: number; modelScore: number; rules: readonly string[] }>();
 // Out of fold, each fold's attacks rewritten in the fenced shapes the evaluation scores (and two
 // more), and its benign documents with a run of lines fenced: judged at the pooled point below.
-type Judged = { rule: boolean; model: number };
-const fencedOof = new Map<string, Judged[]>();
-const judge = (sc: { modelScore: number; rules: readonly string[] }): Judged => ({ rule: sc.rules.length > 0, model: sc.modelScore });
-const record = (name: string, j: Judged) => {
+const fencedOof = new Map<string, RuleAndModel[]>();
+/** A score as the detector judges it: did a rule fire, and the model's score (eval-metrics.ts). */
+const judge = (sc: { modelScore: number; rules: readonly string[] }): RuleAndModel => ({ rule: sc.rules.length > 0, model: sc.modelScore });
+const record = (name: string, j: RuleAndModel) => {
   const list = fencedOof.get(name);
   if (list) list.push(j);
   else fencedOof.set(name, [j]);
@@ -269,9 +269,9 @@ let threshold = 0;
 let benchmarkThreshold = 0;
 for (const ds of [...new Set(negatives.map((x) => x.d.dataset))].sort()) {
   const n = negatives.filter((x) => x.d.dataset === ds);
-  const budget = Math.max(0, Math.floor(n.length * 0.01) - n.filter((x) => x.s.rules.length > 0).length);
-  const modelOnly = n.filter((x) => x.s.rules.length === 0).map((x) => x.s.modelScore).sort((a, b) => b - a);
-  const top = modelOnly[budget] ?? 0;
+  const point = modelThresholdAtFpr(n.map((x) => judge(x.s)));
+  if (point === Infinity) throw new Error(`${ds}: rule hits alone flag more than 1% of its out-of-fold negatives`);
+  const top = Math.max(0, point); // -Infinity: no model-only negative beyond the budget
   // Just above that score (scores near 1 need a relative step: 1 - (1 - top) / 2).
   const t = top >= 0.999 ? 1 - (1 - top) / 2 : top + 1e-4;
   console.log(`  ${ds}: ${n.length} out-of-fold negatives, threshold for <= 1% FPR ${t.toFixed(6)}`);
@@ -284,8 +284,7 @@ const fp = negatives.filter(flagged).length;
 console.log(`rule hits on out-of-fold negatives: ${ruleFp.length}/${negatives.length}`);
 for (const x of ruleFp.slice(0, 10)) console.log(`  ${x.s.rules.join(',')} [${x.d.dataset}] ${x.d.text.slice(0, 100).replace(/\n/g, ' ')}`);
 console.log(`threshold ${threshold.toFixed(4)}: validation recall ${(tp / positives.length).toFixed(3)}, validation FPR ${(fp / negatives.length).toFixed(4)} (${positives.length} pos, ${negatives.length} neg)`);
-// A document as the detector judged it: a rule hit, and the model's score.
-const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, model: x.s.modelScore });
+const judged = (x: (typeof scored)[number]) => judge(x.s);
 // All benchmark sets under one threshold at <= 1% of their pooled out-of-fold negatives (ham
 // aside), as the evaluation's pooled row reads the test splits: the figure to compare runs by.
 {
@@ -302,7 +301,7 @@ const judged = (x: (typeof scored)[number]) => ({ rule: x.s.rules.length > 0, mo
   // The fenced shapes at the same point: recall of the rewritten attacks, and the share of the
   // benign documents with fenced lines that it flags.
   const at = modelThresholdAtFpr(nj);
-  const share = (l: Judged[]) => (l.filter((x) => x.rule || x.model > at).length / Math.max(1, l.length)).toFixed(3);
+  const share = (l: RuleAndModel[]) => (l.filter((x) => x.rule || x.model > at).length / Math.max(1, l.length)).toFixed(3);
   // The same attacks as written (those with a known span, which the fenced rows rewrite).
   const written = bench.filter((x) => x.d.label === 1 && x.d.attack).map(judged);
   console.log(`fenced, out of fold at that point: attacks as written ${share(written)}; ${[...fencedOof].map(([name, l]) => `${name} ${share(l)}`).join('; ')}`);
