@@ -179,6 +179,42 @@ function groupEnd(src: string, i: number): number {
   }
   return -1;
 }
+/**
+ * `src` with its plain capturing groups read through (`x(yz)w` → `xyzw`), which keeps the strings
+ * it matches: a group holding no alternation or group of its own, with no quantifier after it. A
+ * parenthesis escaped or inside a character class is text. Other groups stay as they are.
+ */
+function readThroughGroups(src: string): string {
+  let out = '';
+  for (let p = 0; p < src.length; p++) {
+    const c = src[p]!;
+    if (c === '\\') { out += src.slice(p, p + 2); p++; continue; }
+    if (c === '[') { const e = classEnd(src, p); out += src.slice(p, e + 1); p = e; continue; }
+    if (c === '(' && src[p + 1] !== '?') {
+      const e = groupEnd(src, p);
+      const body = src.slice(p + 1, e);
+      if (e > p && plainSequence(body) && !/^[?*+{]/.test(src.slice(e + 1))) { out += body; p = e; continue; }
+    }
+    out += c;
+  }
+  return out;
+}
+/** Index of the `]` closing the character class opened at `src[i]`. */
+function classEnd(src: string, i: number): number {
+  let p = i + 1;
+  while (p < src.length && src[p] !== ']') { if (src[p] === '\\') p++; p++; }
+  return p;
+}
+/** Whether `src` has no group and no alternation (escapes and classes are read past). */
+function plainSequence(src: string): boolean {
+  for (let p = 0; p < src.length; p++) {
+    const c = src[p]!;
+    if (c === '\\') p++;
+    else if (c === '[') p = classEnd(src, p);
+    else if (c === '(' || c === ')' || c === '|') return false;
+  }
+  return true;
+}
 /** Splits `src` at its top-level `|`. */
 function splitTop(src: string): string[] {
   const parts: string[] = [];
@@ -301,7 +337,9 @@ function semiShape(js: string): SemiJson | undefined {
   const secretFirst = firstClass(secret) ?? null;
   const semi = (alts: SemiAlt[] | null) => ({ kind: 'semi' as const, head, headFirst, maxHead, secretFirst, alts });
   const alts: SemiAlt[] = [];
-  for (const part of splitTop(secret.slice(1, -1))) {
+  for (const whole of splitTop(secret.slice(1, -1))) {
+    // A group inside a sequence (dropbox's `[a-zA-Z0-9]{11}(A{10})…`) adds nothing to its run.
+    const part = readThroughGroups(whole);
     let cls: string; let min: number; let max: number; let suffixEq = false;
     const a = /^(\[[^\]]*\])\{(\d+)(?:,(\d+))?\}$/.exec(part);
     const b = /^(\[[^\]]*\])(\[[^\]]*\])\{(\d+),(\d+)\}=\{0,3\}$/.exec(part);
@@ -478,6 +516,39 @@ function prefixAltShape(js: string): AltJson | undefined {
 }
 
 /**
+ * A semi-generic rule whose keyword part is a group of alternatives, one of which has other
+ * characters than `[\w.-]` (nytimes' `(?:nytimes|new-york-times,|newyorktimes)`, a comma
+ * gitleaks' rule carries): spelled out as one regex per alternative, each gets a semi-generic
+ * precheck, or where that cannot be (the comma could be read as the operator) a literal one that
+ * lets every occurrence of its keyword through; together an `alt` precheck (the rule's own
+ * regex still runs at every start they let through, and every match starts with one of them).
+ */
+function headAltShape(js: string): AltJson | undefined {
+  if (!js.startsWith('(?:')) return undefined;
+  const end = groupEnd(js, 0);
+  const rest = js.slice(end + 1);
+  if (end < 0 || !rest.startsWith(SEMI_GAP) || !rest.endsWith(SEMI_TERM)) return undefined;
+  const keywords = splitTop(js.slice(3, end));
+  if (keywords.length < 2 || keywords.length > 16) return undefined;
+  const parts = keywords.map((k) => semiShape(`(?:${k})${rest}`) ?? keywordOnly(k));
+  return parts.every((x): x is SemiJson | LitJson => x !== undefined) ? { kind: 'alt', parts } : undefined;
+}
+
+/**
+ * A literal precheck for a keyword of plain characters and ASCII case pairs: no run after it
+ * (minimum 0, an empty class), so every occurrence of the keyword is a start.
+ */
+function keywordOnly(k: string): LitJson | undefined {
+  const m = /^(?:\[([a-z])([A-Z])\]|[A-Za-z0-9_,-])+$/.exec(k);
+  if (!m) return undefined;
+  const pairs = [...k.matchAll(/\[([a-z])([A-Z])\]/g)];
+  if (!pairs.every((q) => q[1] === q[2]!.toLowerCase())) return undefined;
+  const lit = k.replace(/\[([a-z])[A-Z]\]/g, '$1');
+  if (lit.length < 2) return undefined;
+  return { kind: 'lit', lit, ci: pairs.length > 0, wb: false, at: 0, cls: '[]', min: 0, max: null };
+}
+
+/**
  * The curl rules: `\bcurl\b`, then up to `lines` more lines of up to `line` characters each, then
  * the option and its value (the tail). A tail is matched once per position, and a `curl` runs the
  * regex only when a matching tail lies within its reach.
@@ -497,7 +568,7 @@ for (const r of doc.rules) {
   let js: string;
   try { js = linearize(conv(r.regex)); new RegExp(js, 'gd'); } catch (e) { rejected.push({ id, reason: `does not compile: ${(e as Error).message}` }); continue; }
   const keywords = ((r.keywords as string[] | undefined) ?? []).map((k) => k.toLowerCase());
-  const pre = splitShape(js) ?? semiShape(js) ?? litShape(js) ?? altShape(js) ?? prefixAltShape(js);
+  const pre = splitShape(js) ?? semiShape(js) ?? litShape(js) ?? altShape(js) ?? prefixAltShape(js) ?? headAltShape(js);
   // The curl rules' raw regexes sit near the limit below, so on a loaded machine the timing
   // rejected them in some runs and not others; the detector never runs them raw (runSplit finds
   // their starts), so they are not timed and the output does not depend on the machine's load.

@@ -31,8 +31,10 @@ const WORDISH = asciiTable(String.raw`[\w.-]`);
 export interface LineMemo {
   nl: number[] | undefined;
   readonly results: Map<object, Map<number, boolean>>;
-  /** Secret and match allowlist verdicts by allowlist and target (repeated candidates test once). */
+  /** Match allowlist verdicts by allowlist and target (repeated candidates test once). */
   readonly verdicts: Map<object, Map<string, boolean>>;
+  /** Per match allowlist: where the last target it tested stands in the text, and its verdict. */
+  readonly lastTarget: Map<object, { readonly at: number; readonly length: number; readonly hit: boolean }>;
 }
 
 /** [start, end) of the line holding offset `at` (end excludes the newline). */
@@ -72,65 +74,99 @@ function stopMatcher(words: readonly string[]): KeywordMatcher | undefined {
   return ws.length ? createKeywordMatcher(ws) : undefined;
 }
 
-/** Whether a candidate secret is allowed, by the global allowlist or one of its rule's (`allow`). */
-export type AllowedCheck = (allow: readonly Allowlist[], secret: string, match: string, text: string, at: number, lines: LineMemo) => boolean;
+/**
+ * The allowlist checks, split by what they read. `bySecret`: the global allowlist, every
+ * allowlist's stopwords and the regexes of those whose target is the secret, a pure function of
+ * the secret (the detector keeps its verdict for the last secret a rule saw). `byContext`: the
+ * regexes of those whose target is the whole match or its line, which depend on where it stands.
+ * A candidate is allowed when either says so.
+ */
+export interface AllowedCheck {
+  bySecret(allow: readonly Allowlist[], secret: string): boolean;
+  byContext(allow: readonly Allowlist[], match: string, text: string, at: number, lines: LineMemo): boolean;
+}
 
-/** The allowlist check, with the global allowlist (secret-rules.json `global`) compiled once. */
+/** Whether an allowlist's regexes test the match or its line (any other target: the secret). */
+const readsPlace = (a: Allowlist): boolean => a.target === 'match' || a.target === 'line';
+
+/** Whether one of `allow` tests the match or its line (so `byContext` has something to do). */
+export function readsContext(allow: readonly Allowlist[]): boolean {
+  return allow.some((a) => a.regexes !== undefined && readsPlace(a));
+}
+
+/** The allowlist checks, with the global allowlist (secret-rules.json `global`) compiled once. */
 export function createAllowedCheck(global: { readonly regexes: readonly string[]; readonly stopwords: readonly string[] }): AllowedCheck {
   const globalRegexes = anyOf(global.regexes);
   const globalStop = global.stopwords;
-  // The last secret checked, lower-cased, and the global allowlist's verdict on it (a pure
-  // function of the secret): a run of one secret repeated is lower-cased and tested once.
-  let lastSecret: string | undefined;
-  let lastLower = '';
-  let lastGlobal = false;
-  return function allowed(allow, secret, match, text, at, lines) {
-    if (secret !== lastSecret) {
-      lastSecret = secret;
-      lastLower = secret.toLowerCase();
-      lastGlobal = (globalRegexes?.test(secret) ?? false) || globalStop.some((w) => lastLower.includes(w));
-    }
-    const lower = lastLower;
-    if (lastGlobal) return true;
-    for (const a of allow) {
-      // One automaton pass over the (lower-cased) secret instead of an includes() per stopword
-      // (generic-api-key has ~1500): same answer, since stopwords are lower-case already.
-      if (a.stop?.some(lower)) return true;
-      const regexes = a.regexes;
-      if (!regexes) continue;
-      let target = secret;
-      if (a.target === 'match') {
-        // The generator dropped gitleaks' leading `[\w.-]{0,50}?` (a backtracking shape); put
-        // that context back so allowlists written against the full match still see it.
+  return {
+    bySecret(allow, secret) {
+      if (globalRegexes?.test(secret)) return true;
+      const lower = secret.toLowerCase();
+      if (globalStop.some((w) => lower.includes(w))) return true;
+      for (const a of allow) {
+        // One automaton pass over the (lower-cased) secret instead of an includes() per stopword
+        // (generic-api-key has ~1500): same answer, since stopwords are lower-case already.
+        if (a.stop?.some(lower)) return true;
+        if (!readsPlace(a) && a.regexes?.test(secret)) return true;
+      }
+      return false;
+    },
+    byContext(allow, match, text, at, lines) {
+      for (const a of allow) {
+        const regexes = a.regexes;
+        if (!regexes || !readsPlace(a)) continue;
+        if (a.target === 'line') {
+          // Once per line and allowlist per scan: many candidates on one long line would otherwise
+          // each re-test the whole line (quadratic in the line's length).
+          const [ls, le] = lineAround(lines, text, at);
+          let memo = lines.results.get(a);
+          if (!memo) lines.results.set(a, (memo = new Map()));
+          const key = le * (text.length + 1) + ls; // (an offset on a newline has an empty "line")
+          let hit = memo.get(key);
+          if (hit === undefined) {
+            hit = regexes.test(text.slice(ls, le));
+            memo.set(key, hit);
+          }
+          if (hit) return true;
+          continue;
+        }
+        // The match target. The generator dropped gitleaks' leading `[\w.-]{0,50}?` (a
+        // backtracking shape); put that context back so allowlists written against the full
+        // match still see it. `match` is text[at, at + match.length), so the target is one slice.
         let p = at;
         for (let c: number; p > 0 && at - p < 50 && (c = text.charCodeAt(p - 1)) < 128 && WORDISH[c] === 1; ) p--;
-        target = text.slice(p, at) + match;
-      }
-      else if (a.target === 'line') {
-        // Once per line and allowlist per scan: many candidates on one long line would otherwise
-        // each re-test the whole line (quadratic in the line's length).
-        const [ls, le] = lineAround(lines, text, at);
-        let memo = lines.results.get(a);
-        if (!memo) lines.results.set(a, (memo = new Map()));
-        const key = le * (text.length + 1) + ls; // (an offset on a newline has an empty "line")
-        let hit = memo.get(key);
-        if (hit === undefined) {
-          const line = text.slice(ls, le);
-          hit = regexes.test(line);
-          memo.set(key, hit);
+        const end = at + match.length;
+        // The verdict on the scan's last target, compared in place (no slice, no hashing): a run
+        // of one candidate repeated is tested and looked up once.
+        const last = lines.lastTarget.get(a);
+        if (last && last.length === end - p && sameRegion(text, last.at, p, end - p)) {
+          if (last.hit) return true;
+          continue;
         }
+        const target = text.slice(p, end);
+        let memo = lines.verdicts.get(a);
+        if (!memo) lines.verdicts.set(a, (memo = new Map()));
+        let hit = memo.get(target);
+        if (hit === undefined) {
+          hit = regexes.test(target);
+          memo.set(target, hit);
+        }
+        lines.lastTarget.set(a, { at: p, length: end - p, hit });
         if (hit) return true;
-        continue;
       }
-      let memo = lines.verdicts.get(a);
-      if (!memo) lines.verdicts.set(a, (memo = new Map()));
-      let hit = memo.get(target);
-      if (hit === undefined) {
-        hit = regexes.test(target);
-        memo.set(target, hit);
-      }
-      if (hit) return true;
-    }
-    return false;
+      return false;
+    },
   };
+}
+
+/**
+ * Whether `text` holds the same characters at [a, a + len) and [b, b + len) (a < 0: no region).
+ * For caches keyed by a region of the scanned text: comparing in place reads what a string
+ * comparison would, without the slices and hashing.
+ */
+function sameRegion(text: string, a: number, b: number, len: number): boolean {
+  if (a < 0) return false;
+  if (a === b) return true;
+  for (let i = 0; i < len; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
 }

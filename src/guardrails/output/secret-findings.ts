@@ -35,19 +35,23 @@ export function overlapIndex(fs: Finding[]): Overlaps {
  * where a specific rule found the same secret was already dropped; see `skip`.)
  */
 export function dedupe(fs: Finding[]): Finding[] {
-  const kept: Finding[] = [];
+  let kept: Finding[] | undefined; // made at the first repeat (most scans have none)
   let rule = '';
   let start = -1;
-  let ends: number[] = [];
-  for (const f of fs) {
+  const ends: number[] = [];
+  for (let i = 0; i < fs.length; i++) {
+    const f = fs[i]!;
     if (f.rule !== rule || f.start !== start) {
       rule = f.rule;
       start = f.start!;
-      ends = [];
+      ends.length = 0;
     }
-    else if (ends.includes(f.end!)) continue;
+    else if (ends.includes(f.end!)) {
+      kept ??= fs.slice(0, i);
+      continue;
+    }
     ends.push(f.end!);
-    kept.push(f);
+    kept?.push(f);
   }
-  return kept;
+  return kept ?? fs;
 }

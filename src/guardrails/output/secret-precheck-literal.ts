@@ -28,9 +28,14 @@ export function runLit(pre: Lit, text: string, onMatch: OnMatch): void {
 function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: number) => void): void {
   const { lit, at, table, min, max } = pre;
   const n = text.length;
-  const cap = max < 0 ? min : max + 1;
-  let runFrom = -1; // [runFrom, runTo) is known to lie inside a run of the class
+  // The run of the class last read, [runFrom, runTo): for a bounded run read to its end once, so
+  // every later occurrence inside it is answered without reading; unbounded, as far as the
+  // minimum needed. And the first occurrence not yet known to fail, `skip`: a run too short for
+  // the minimum, or too long for the maximum, rules out every occurrence whose run starts inside
+  // it, and the search jumps past them.
+  let runFrom = -1;
   let runTo = 0;
+  let skip = 0;
   const search = pre.boundary ?? pre.ci;
   const find = search ? new RegExp(search.source, search.flags) : undefined;
   // The next occurrence of the `then` literal at or after the current start's prefix end
@@ -45,7 +50,7 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
     find.lastIndex = from;
     return find.test(text) ? find.lastIndex - lit.length : -1;
   };
-  for (let i = next(at); i >= 0; i = next(i + 1)) {
+  for (let i = next(at); i >= 0; i = next(Math.max(i + 1, skip))) {
     const k = i - at;
     if (k < floor()) continue;
     if (pre.wb && k > 0) {
@@ -53,13 +58,32 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
       if (d < 128 && WORD[d] === 1) continue;
     }
     const q = i + lit.length;
-    let e = q;
-    if (runFrom >= 0 && runFrom <= q && q <= runTo) e = runTo;
-    else runFrom = q;
-    const lim = Math.min(n, q + cap);
-    for (let d = 0; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
+    let e: number;
+    if (runFrom >= 0 && runFrom <= q && q <= runTo) {
+      e = runTo;
+      if (max < 0) for (let d: number; e < q + min && e < n && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
+    } else {
+      // The run must reach q + min: read back from there; the first character outside the
+      // class, at j, rules out every run starting from q to j.
+      if (q + min > n) return;
+      let j = q + min - 1;
+      for (let d: number; j >= q && (d = text.charCodeAt(j)) < 128 && table[d] === 1; ) j--;
+      if (j >= q) {
+        skip = j + 1 - lit.length;
+        continue;
+      }
+      e = max < 0 ? q + min : runEnd(pre, text, q + min);
+      runFrom = q;
+    }
     runTo = e;
-    if (e - q < min || (max >= 0 && e - q > max)) continue;
+    if (e - q < min) {
+      skip = e + 1 - lit.length; // every run starting from q to e (its end) is too short
+      continue;
+    }
+    if (max >= 0 && e - q > max) {
+      skip = e - max - lit.length; // every run starting from q to e - max - 1 is too long
+      continue;
+    }
     // A bounded run is the whole maximal run, so the character after it starts the next token.
     if (pre.after) {
       const d = e < n ? text.charCodeAt(e) : 128;
@@ -75,6 +99,20 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
     }
     visit(k);
   }
+}
+
+/** How much of a run past its minimum is read in JavaScript before the regex engine takes over. */
+const RUN_BY_HAND = 32;
+
+/** The end of the run of `pre`'s class that reaches `e`: by hand a little, then natively. */
+function runEnd(pre: Lit, text: string, e: number): number {
+  const table = pre.table;
+  const lim = Math.min(text.length, e + RUN_BY_HAND);
+  for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
+  if (e < lim || lim === text.length) return e;
+  pre.run.lastIndex = e;
+  pre.run.test(text);
+  return pre.run.lastIndex;
 }
 
 /**

@@ -5,7 +5,10 @@
  */
 import { GAP, OP, SEP, TERM, isNonAsciiSpace, type OnMatch, type Semi } from './secret-prechecks.ts';
 
-/** Texts up to this length run semi-generic rules from keyword matches, longer ones from operators. */
+/** How much of a run past its minimum is read in JavaScript before the regex engine takes over. */
+const RUN_BY_HAND = 32;
+
+/** Texts up to this length run semi-generic rules from keyword matches; longer ones too where those are few, else from operators. */
 const HEAD_DRIVEN_MAX = 16384;
 
 /**
@@ -36,6 +39,18 @@ export function runSemi(pre: Semi, text: string, onMatch: OnMatch, ops?: Operato
  * window); an entry is used only for the very text it was made from.
  */
 export type OperatorCache = Map<string, { readonly text: string; readonly at: Int32Array }>;
+
+/**
+ * Whether the global regex `re` matches at no more than `limit` places of `text` (each start it
+ * can match at, as the keyword-part scan visits them); stops counting past the limit, so the
+ * answer costs at most limit + 1 matches.
+ */
+function fewMatches(re: RegExp, text: string, limit: number): boolean {
+  re.lastIndex = 0;
+  let count = 0;
+  for (let m: RegExpExecArray | null; (m = re.exec(text)) !== null; re.lastIndex = m.index + 1) if (++count > limit) return false;
+  return true;
+}
 
 /** Offsets `o` of `text` (o >= 1) holding an operator right after a keyword-part character. */
 function operators(text: string): Int32Array {
@@ -74,35 +89,109 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
   const alts = pre.alts;
   const secretFirst = pre.secretFirst;
   const n = text.length;
-  // Per class: [runFrom, runTo) is known to lie inside a run of the class (queries come in order).
+  // Per class: the run of the class last read, [runFrom, runTo) (for a bounded class read to its
+  // end once, so every start inside it is answered without reading; unbounded, as far as the
+  // minimum needed), and starts known to fail, [noneFrom, noneTo]: too short for the minimum, or
+  // in a run too long for the maximum.
   const runFrom = alts ? new Int32Array(alts.length).fill(-1) : undefined;
   const runTo = alts ? new Int32Array(alts.length) : undefined;
+  const noneFrom = alts ? new Int32Array(alts.length).fill(-1) : undefined;
+  const noneTo = alts ? new Int32Array(alts.length) : undefined;
+  // Every start from the last operator's first to `blocked` fails for every class: an operator
+  // whose starts all lie there has no secret after it (known without a call).
+  let blocked = -1;
+  /** Records that class i fails at every start from q to `to`; returns `to`. */
+  const failFrom = (i: number, q: number, to: number): number => {
+    noneFrom![i] = q;
+    noneTo![i] = to;
+    return to;
+  };
   /** Whether a secret can start 1 to 9 characters after the operator at `o`. */
   const secretAfter = (o: number): boolean => {
-    if (alts && runFrom && runTo) {
+    if (alts && runFrom && runTo && noneFrom && noneTo) {
       let possible = false;
       for (let q = o + 1; q <= o + 9 && q < n && !possible; q++) {
+        let none = Infinity; // (at the first start) how far every class is known to fail
         for (let i = 0; i < alts.length; i++) {
           const a = alts[i]!;
-          const lim = Math.min(n, q + (a.max < 0 ? a.min : a.max + 1));
-          let e = q;
-          const f = runFrom[i]!;
-          if (f >= 0 && f <= q && q <= runTo[i]!) e = runTo[i]!;
-          else runFrom[i] = q;
-          for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && a.table[d] === 1; ) e++;
-          runTo[i] = e;
-          if (e - q >= a.min && (a.max < 0 || e - q <= a.max)) {
-            if (a.max >= 0) {
-              // The semi-generic terminator `(?:[\x60'"\s;]|\\[nNrR]|$)` must follow.
-              let t = e;
-              if (a.eq) for (let j = 0; j < 3 && t < n && text.charCodeAt(t) === 61; j++) t++;
-              const d = t < n ? text.charCodeAt(t) : -1;
-              if (d >= 0 && !(d < 128 ? TERM[d] === 1 : isNonAsciiSpace(d))) continue;
-            }
-            possible = true;
-            break;
+          const nf = noneFrom[i]!;
+          if (nf >= 0 && nf <= q && q <= noneTo[i]!) {
+            none = Math.min(none, noneTo[i]!);
+            continue;
           }
+          let e: number;
+          const f = runFrom[i]!;
+          if (f >= 0 && f <= q && q <= runTo[i]!) {
+            e = runTo[i]!;
+            if (a.max < 0) {
+              const table = a.table;
+              for (let d: number; e < q + a.min && e < n && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
+              runTo[i] = e;
+            }
+          } else {
+            // The run must reach q + min: read back from there, and the first character outside
+            // the class, at j, rules out every start from q to j (each would run into it before
+            // its minimum). On a dense text of short runs this reads a few characters per
+            // minimum's length, not every run from every operator.
+            if (q + a.min > n) {
+              none = Math.min(none, failFrom(i, q, n));
+              continue;
+            }
+            const table = a.table;
+            let j = q + a.min - 1;
+            for (let d: number; j >= q && (d = text.charCodeAt(j)) < 128 && table[d] === 1; ) j--;
+            if (j >= q) {
+              none = Math.min(none, failFrom(i, q, j));
+              continue;
+            }
+            // Unbounded, the minimum is all that is needed. Bounded, on to the run's end; into
+            // the last run read if this one joins it (a start a few characters before it, from
+            // the operator before, does not read it again).
+            e = q + a.min;
+            if (a.max >= 0 && f >= q && f <= e) e = runTo[i]!;
+            else if (a.max >= 0) {
+              // The last run starts at most a probe's width (9) after q: read that far by hand,
+              // then a run still going is left to the class's own sticky regex (a native loop).
+              const lim = Math.min(n, e + RUN_BY_HAND);
+              for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) {
+                if (e === f) {
+                  e = runTo[i]!;
+                  break;
+                }
+                e++;
+              }
+              if (e === lim && lim < n) {
+                a.run.lastIndex = e;
+                a.run.test(text);
+                e = a.run.lastIndex;
+              }
+            }
+            runFrom[i] = q;
+            runTo[i] = e;
+          }
+          if (e - q < a.min) {
+            none = Math.min(none, failFrom(i, q, e)); // every start from q to the run's end is too short
+            continue;
+          }
+          if (a.max >= 0) {
+            if (e - q > a.max) {
+              none = Math.min(none, failFrom(i, q, e - a.max - 1)); // every start to there is in a run too long
+              continue;
+            }
+            // The semi-generic terminator `(?:[\x60'"\s;]|\\[nNrR]|$)` must follow.
+            let t = e;
+            if (a.eq) for (let j = 0; j < 3 && t < n && text.charCodeAt(t) === 61; j++) t++;
+            const d = t < n ? text.charCodeAt(t) : -1;
+            if (d >= 0 && !(d < 128 ? TERM[d] === 1 : isNonAsciiSpace(d))) {
+              none = -1;
+              continue;
+            }
+          }
+          none = -1;
+          possible = true;
+          break;
         }
+        if (q === o + 1 && none !== Infinity) blocked = none;
         const d = text.charCodeAt(q);
         if (!(d < 128 ? SEP[d] === 1 : isNonAsciiSpace(d))) break;
       }
@@ -122,10 +211,13 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
     }
     return true;
   };
-  // Short texts: from each place the keyword part matches (one native scan; keywords are rare
-  // in ordinary text). Long ones: from each operator (a keyword-dense text costs one pass).
-  if (n <= HEAD_DRIVEN_MAX) {
-    const head = pre.head;
+  // From each place the keyword part matches (one native scan): for short texts, and for long
+  // ones where it matches rarely (reading on to the operator from each match then reads at most a
+  // sixteenth of the text). Otherwise from each operator (a keyword-dense text costs one pass): a
+  // keyword part matching every few characters would have each match read up to the operator,
+  // and a long text of operators and no keyword part would have each operator read back.
+  const head = pre.head;
+  if (n <= HEAD_DRIVEN_MAX || fewMatches(head, text, Math.floor(n / (16 * (pre.maxHead + 24))))) {
     head.lastIndex = 0;
     for (let h: RegExpExecArray | null; (h = head.exec(text)) !== null; ) {
       const k = h.index;
@@ -145,7 +237,7 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
   const at = ops ? cachedOperators(ops, opsKey, text) : operators(text);
   for (let x = 0; x < at.length; x++) {
     const o = at[x]!;
-    if (o <= floor() || !secretAfter(o)) continue;
+    if (o <= floor() || o + 9 <= blocked || !secretAfter(o)) continue;
     const lo = Math.max(floor(), o - pre.maxHead - 23);
     let k = o - 1;
     for (let d: number; k > lo && ((d = text.charCodeAt(k - 1)) < 128 ? GAP[d] === 1 : isNonAsciiSpace(d)); ) k--;

@@ -10,6 +10,7 @@
  */
 
 import { escapeRegExp } from '../../shared/escape-regexp.ts';
+import { secretBeforeTerminator } from './secret-spans.ts';
 
 /** A precheck as secret-rules.json holds it. */
 export type PrecheckJson = SemiJson | SplitJson | LitJson | AltJson;
@@ -57,6 +58,8 @@ export interface Lit {
   /** The literal's offset in every match (fixed-length tokens before it). */
   readonly at: number;
   readonly table: Uint8Array;
+  /** The class repeated, sticky: a long run's end is found by the regex engine's own loop. */
+  readonly run: RegExp;
   readonly min: number;
   readonly max: number;
   /** For a bounded run followed by a required token: the characters that token may start with. */
@@ -90,6 +93,8 @@ export interface SemiAlt {
    */
   readonly max: number;
   readonly eq: boolean;
+  /** The class repeated, sticky: a long run's end is found by the regex engine's own loop. */
+  readonly run: RegExp;
 }
 /** A curl rule: the regex sticky, its head, the line bounds of its gap, and its tail. */
 export interface Split {
@@ -125,11 +130,18 @@ export const SEP = asciiTable(String.raw`[=>:|\x60'"\s]`);
 
 /**
  * The flags a rule regex `re` is compiled with: `base`, plus `d` (match indices) only when `re`
- * has a capture group, whose span a finding then needs. V8 builds the indices array on every
- * match, which about doubles the cost of a match; a rule without groups spans its whole match.
+ * has a capture group whose span a finding cannot read otherwise. V8 builds the indices array on
+ * every match, which about doubles the cost of a match; a rule without groups spans its whole
+ * match, and one whose only group comes right before gitleaks' terminator ends where the match
+ * ends less the terminator (see secret-spans.ts).
  */
 export function ruleFlags(re: string, base: string): string {
-  return new RegExp(`${re}|`).exec('')!.length > 1 ? `${base}d` : base;
+  return hasGroup(re) && secretBeforeTerminator(re) === undefined ? `${base}d` : base;
+}
+
+/** Whether the regex source `re` has a capture group. */
+export function hasGroup(re: string): boolean {
+  return new RegExp(`${re}|`).exec('')!.length > 1;
 }
 
 /** Compiles the precheck `p` of the rule regex `re` (each part gets its own sticky copy of `re`). */
@@ -143,7 +155,7 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       within: p.then.within,
     };
     const boundary = p.wb && p.at === 0 ? new RegExp(`\\b${escapeRegExp(p.lit)}`, p.ci ? 'gi' : 'g') : undefined;
-    return { kind: 'lit', sticky: new RegExp(re, ruleFlags(re, 'y')), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
+    return { kind: 'lit', sticky: new RegExp(re, ruleFlags(re, 'y')), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), run: new RegExp(`${p.cls}*`, 'y'), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
   }
   if (p.kind === 'semi') {
     return {
@@ -153,7 +165,7 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       head: new RegExp(p.head, 'g'),
       headFirst: p.headFirst === null ? null : asciiTable(p.headFirst),
       secretFirst: p.secretFirst === null ? null : asciiTable(p.secretFirst),
-      alts: p.alts && p.alts.map(([cls, min, max, eq]) => ({ table: asciiTable(cls), min, max: max ?? -1, eq })),
+      alts: p.alts && p.alts.map(([cls, min, max, eq]) => ({ table: asciiTable(cls), min, max: max ?? -1, eq, run: new RegExp(`${cls}*`, 'y') })),
     };
   }
   return { kind: 'split', sticky: new RegExp(re, ruleFlags(re, 'y')), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };

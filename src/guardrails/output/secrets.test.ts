@@ -2,7 +2,12 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSecretsDetector, shannonEntropy } from './secrets.ts';
-import { isNonAsciiSpace, ruleFlags } from './secret-prechecks.ts';
+import { readFileSync } from 'node:fs';
+import { asciiTable, compilePrecheck, isNonAsciiSpace, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { runAlt, runLit } from './secret-precheck-literal.ts';
+import { runSemi } from './secret-precheck-semi.ts';
+import { dedupe } from './secret-findings.ts';
+import { TERMINATOR, TERMINATOR_LOWER, secretBeforeTerminator, terminatorLength } from './secret-spans.ts';
 
 const det = createSecretsDetector();
 const AWS = 'AKIA' + 'Z3MX7QH2LBV5NWKD';
@@ -31,6 +36,38 @@ describe('secrets detector', () => {
     assert.deepEqual(spans.sort(), [['secrets.github-pat', GH], ['secrets.octopus-deploy-api-key', octopus]]);
   });
 
+  test('a secret right before gitleaks\' terminator is read from the match\'s end; two readings ask the regex', () => {
+    const T = TERMINATOR;
+    assert.equal(secretBeforeTerminator(String.raw`key\s*=\s*([a-z0-9]{8})` + T), 'nNrR');
+    assert.equal(secretBeforeTerminator(`\\b((?:sk|rk)_[a-z0-9]{8})${TERMINATOR_LOWER}`), 'nr');
+    assert.equal(ruleFlags(String.raw`key\s*=\s*([a-z0-9]{8})` + T, 'g'), 'g');
+    assert.equal(secretBeforeTerminator(`key=([a-z0-9]{8}(?:x|y))${T}`), 'nNrR');
+    assert.equal(secretBeforeTerminator(`(?<=k)ey=([a-z]{8})${T}`), 'nNrR', 'a lookbehind is no group');
+    assert.equal(secretBeforeTerminator(`(key)=([a-z0-9]{8})${T}`), undefined, 'two groups');
+    assert.equal(secretBeforeTerminator(`key=([a-z0-9]{8})x${T}`), undefined, 'something between');
+    assert.equal(secretBeforeTerminator(`key=([a-z)]{8})(?:x)${T}`), undefined, 'a non-capturing group last');
+    assert.equal(secretBeforeTerminator(`key=(?:[a-z0-9]{8})${T}`), undefined, 'no group');
+    assert.equal(secretBeforeTerminator(`key=([a-z0-9]{8})`), undefined, 'no terminator');
+    assert.equal(terminatorLength('key=abc"', false, 'nNrR'), 1);
+    assert.equal(terminatorLength('key=abc\u2028', false, 'nNrR'), 1);
+    assert.equal(terminatorLength('key=abc\\n', false, 'nNrR'), 2);
+    assert.equal(terminatorLength('key=abc\\N', false, 'nNrR'), 2);
+    assert.equal(terminatorLength('key=abc', true, 'nNrR'), 0);
+    // The older form has no upper-case escapes: a match ending `\N` ends there (at the input's end).
+    assert.equal(terminatorLength('key=abc\\N', true, 'nr'), 0);
+    assert.equal(terminatorLength('key=abc\\n', false, 'nr'), 2);
+    // At the end of the input the quote or the escape could be the secret's own last characters.
+    assert.equal(terminatorLength('key=abc"', true, 'nNrR'), -1);
+    assert.equal(terminatorLength('key=abc\\r', true, 'nNrR'), -1);
+    // Either way the finding spans the secret alone (the reference reads indices).
+    const plain = createSecretsDetector({ prechecks: false });
+    for (const s of ['api_key = "Zx9Qw3Er5Ty7Uu"', 'api_key = Zx9Qw3Er5Ty7Uu\\n', 'api_key=Zx9Qw3Er5Ty7Uu', 'x api_key: Zx9Qw3Er5Ty7Uu;']) {
+      const f = det.scan(s);
+      assert.deepEqual(f, plain.scan(s));
+      assert.deepEqual(f.map((x) => s.slice(x.start, x.end)), ['Zx9Qw3Er5Ty7Uu']);
+    }
+  });
+
   test('allowlists and entropy suppress placeholders', () => {
     assert.deepEqual(det.scan('aws_access_key_id = AKIAIOSFODNN7EXAMPLE'), []);
     assert.deepEqual(det.scan('api_key = "xxxxxxxxxxxxxxxxxxxxxxxx"'), []);
@@ -48,6 +85,12 @@ describe('secrets detector', () => {
     const generic = ['x'.repeat(30), real, 'xxabcdefghijklmnopqrstuvwxyz12', real, 'x'.repeat(30), 'xxabcdefghijklmnopqrstuvwxyz12', real];
     const s2 = generic.map((v) => `api_key = "${v}"\n`).join('');
     assert.deepEqual(det.scan(s2).map((f) => s2.slice(f.start, f.end)), [real, real, real]);
+    // The match allowlist's verdict is kept for the last whole match it tested, compared in place:
+    // `key_id` is allowed (a key's id, not a key), `apikey` (as long) is not, however they alternate.
+    const places = ['key_id', 'apikey', 'apikey', 'key_id', 'key_id', 'apikey'];
+    const s3 = places.map((k) => `${k} = ${real}\n`).join('');
+    const lines = det.scan(s3).map((f) => s3.slice(0, f.start).split('\n').length - 1);
+    assert.deepEqual(lines, [1, 2, 5]);
   });
 
   test('large texts are scanned in windows around keywords, with correct offsets', () => {
@@ -104,6 +147,13 @@ describe('secrets detector', () => {
     assert.equal(shannonEntropy('aab'), -(2 / 3) * Math.log2(2 / 3) - (1 / 3) * Math.log2(1 / 3));
   });
 
+  test('a rule\'s repeated finding is kept once; a list without repeats is returned as it is', () => {
+    const f = (rule: string, start: number, end: number) => ({ detector: 'secrets', rule, severity: 'high' as const, message: '', start, end, kind: '' });
+    const none = [f('a', 0, 5), f('a', 7, 9), f('b', 7, 9)];
+    assert.equal(dedupe(none), none);
+    assert.deepEqual(dedupe([f('a', 0, 5), f('a', 0, 6), f('a', 0, 5), f('b', 0, 5), f('b', 3, 5), f('b', 3, 5)]), [f('a', 0, 5), f('a', 0, 6), f('b', 0, 5), f('b', 3, 5)]);
+  });
+
   test('entropy helper', () => {
     assert.equal(shannonEntropy('aaaa'), 0);
     assert.equal(shannonEntropy('abcd'), 2);
@@ -116,7 +166,7 @@ describe('secrets detector prechecks', () => {
 
   test('semi-generic rules (keyword, gap, operator, secret) find what their regex finds', () => {
     const secrets = ['Zx9Qw3Er5Ty7Uu', 'Zx9Qw3Er5', 'a'.repeat(150) + '1', 'Zx9.Qw3=Er5-Ty7_Uu', 'QUJDRA1234567890abcd==', 'deadbeef'.repeat(4), '0123456789'.repeat(2)];
-    for (const k of ['api_key', 'API_KEY', 'aPi', 'password', 'discord', 'adobe_client', 'okta', 'sumo', 'yandex']) {
+    for (const k of ['api_key', 'API_KEY', 'aPi', 'password', 'discord', 'adobe_client', 'okta', 'sumo', 'yandex', 'nytimes', 'new-york-times,', 'NewYorkTimes_key']) {
       for (const op of ['=', ' = ', ':', '::=', ':::=', '||', '=>', '?=', ',', '>', ': "', '\u00a0=\u00a0']) {
         for (const v of secrets) for (const end of ['', ' ', '"', ';', '\\n', '\n', 'x']) same(`${k}${op}${v}${end}`);
       }
@@ -208,6 +258,82 @@ describe('secrets detector prechecks', () => {
     same(`${`${dashes}BEGIN`.repeat(3000)} ${pk}${dashes}${body}${end(pk)}`);
     same(`${`${dashes}BEGIN ${pk}`.repeat(300)}${dashes}${body}${end(pk)}`);
     same(`${`${dashes}BEGIN ${pk} `.repeat(3000)}${dashes}BEGIN ${pk}${dashes}${body}${end(pk)}`);
+  });
+
+  test('each precheck lets through exactly the matches its rule regex finds, before entropy and allowlists', () => {
+    // Judged findings would hide a precheck that drops a placeholder or a low-entropy match: here
+    // each precheck's scan is compared with its rule's global regex, match for match, on texts of
+    // the rule's own matches (generated from its regex), keyword-dense fillers and runs, short and
+    // repeated past 16 KiB (scanned from operators, or from keyword parts where those are few).
+    const file = JSON.parse(readFileSync(new URL('./secret-rules.json', import.meta.url), 'utf8')) as { rules: { id: string; re: string; keywords: string[]; pre?: PrecheckJson }[] };
+    const fillers = ['=', ' = ', ':', '"', ' ', '\n', '\\n', ';', '-', '_', 'A'.repeat(70), 'a1B2'.repeat(40), 'x'.repeat(300), '='.repeat(20)];
+    const scan = (pre: Precheck, text: string) => {
+      const out: [number, number][] = [];
+      const on = (m: RegExpExecArray) => void out.push([m.index, m[0].length]);
+      if (pre.kind === 'semi') runSemi(pre, text, on);
+      else if (pre.kind === 'lit') runLit(pre, text, on);
+      else if (pre.kind === 'alt') runAlt(pre, text, on);
+      return out;
+    };
+    const reference = (re: RegExp, text: string) => {
+      const out: [number, number][] = [];
+      re.lastIndex = 0;
+      for (let m: RegExpExecArray | null; (m = re.exec(text)) !== null; ) {
+        if (m[0].length === 0) re.lastIndex++;
+        else out.push([m.index, m[0].length]);
+      }
+      return out;
+    };
+    // Runs of a precheck's classes one short of, at and one past its bounds, and its literals.
+    const boundaryRuns = (p: PrecheckJson): string[] => {
+      if (p.kind === 'alt') return p.parts.flatMap(boundaryRuns);
+      if (p.kind === 'split') return [];
+      const runs = (cls: string, min: number, max: number | null) => {
+        const table = asciiTable(cls);
+        const c = String.fromCharCode(table.findLastIndex((x) => x === 1));
+        return [min - 1, min, max ?? min + 1, (max ?? min) + 1].filter((k) => k >= 0).map((k) => c.repeat(k));
+      };
+      if (p.kind === 'lit') return [p.lit, ...runs(p.cls, p.min, p.max)];
+      return (p.alts ?? []).flatMap(([cls, min, max]) => runs(cls, min, max));
+    };
+    let checked = 0;
+    for (const r of file.rules) {
+      if (!r.pre || r.pre.kind === 'split') continue;
+      const pre = compilePrecheck(r.re, r.pre);
+      const re = new RegExp(r.re, 'g');
+      const words = [...r.keywords, ...r.keywords.map((k) => k.toUpperCase()), ...boundaryRuns(r.pre)];
+      // fast-check generates from the regex without its word boundaries (it has none); a sample
+      // then may or may not match, as the fillers beside it decide.
+      const piece = fc.oneof(fc.stringMatching(new RegExp(r.re.replace(/(?<!\\)\\b/g, '')), { size: 'small' }), fc.constantFrom(...words, ...fillers));
+      fc.assert(
+        fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.boolean(), (ps, long) => {
+          const unit = ps.join('');
+          const text = long ? unit.repeat(Math.ceil(17000 / Math.max(unit.length, 1))) + ps[0] : unit;
+          assert.deepEqual(scan(pre, text), reference(re, text), `${r.id}: ${JSON.stringify(text.slice(0, 200))}`);
+        }),
+        { seed: 20261122, numRuns: 24 },
+      );
+      checked++;
+    }
+    assert.ok(checked > 140, `${checked} rules checked`);
+  });
+
+  test('texts of keywords, operators and runs, short and long, find what the regexes find', () => {
+    // Pieces the prechecks reason about: keyword parts, literals, operators and separators, runs
+    // of secret classes shorter and longer than rules' bounds, terminators. Repeated past 16 KiB,
+    // a text is scanned from operators (or from keyword parts where they are few), and its long
+    // runs are read by the regex engine; shorter, from keyword parts.
+    const dropboxLong = `Zx9Qw3Er5Ty${'A'.repeat(10)}${'a1B2-_='.repeat(6)}Z`; // 11, 10 and 43 characters
+    const pieces = [dropboxLong, 'dropbox', 'nytimes', 'New-York-Times,', 'newyorktimes', 'key', 'API_KEY', 'twitter', 'sumo', 'lob', 'live_pub_', 'dnkey-', 'dapi', 'glrt-', 'hvb.', 'xoxb-', 'ghp_', '=', ':', ' = ', '=>', ': "', ' ', '"', ';', '\\n', '\n', '-', 'Zx9Qw3Er5Ty7Uu1', 'a1B2'.repeat(8), 'deadbeef'.repeat(4), 'A'.repeat(40), '0123456789'.repeat(3), 'x'.repeat(200)];
+    const text = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 30 });
+    fc.assert(fc.property(text, (ps) => same(ps.join(''))), { numRuns: 300 });
+    fc.assert(
+      fc.property(text, fc.constantFrom(...pieces), (ps, tail) => {
+        const unit = ps.join('');
+        same(unit.repeat(Math.ceil(17000 / unit.length)) + tail);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   test('non-ASCII whitespace is what \\s matches beyond ASCII', () => {

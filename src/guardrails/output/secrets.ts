@@ -18,13 +18,14 @@
 import { readFileSync } from 'node:fs';
 import type { Detector, Finding } from '../types.ts';
 import { createKeywordMatcher } from './keywords.ts';
-import { compileAllowlist, createAllowedCheck, type Allowlist, type LineMemo } from './secret-allowlists.ts';
+import { compileAllowlist, createAllowedCheck, readsContext, type Allowlist, type LineMemo } from './secret-allowlists.ts';
 import { shannonEntropy } from './secret-entropy.ts';
 import { dedupe, overlapIndex, type Overlaps } from './secret-findings.ts';
 import { runSplit } from './secret-precheck-curl.ts';
 import { runAlt, runLit } from './secret-precheck-literal.ts';
 import { runSemi, type OperatorCache } from './secret-precheck-semi.ts';
-import { compilePrecheck, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { compilePrecheck, hasGroup, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { secretBeforeTerminator, terminatorLength, type Terminator } from './secret-spans.ts';
 
 export { shannonEntropy } from './secret-entropy.ts';
 
@@ -66,14 +67,26 @@ interface Rule {
   /** The finding's rule, message and kind (built once, not per finding). */
   readonly label: { readonly rule: string; readonly message: string; readonly kind: string };
   readonly allow: readonly Allowlist[];
+  /** Whether an allowlist tests the match or its line (else the secret alone decides). */
+  readonly allowByContext: boolean;
   readonly pre: Precheck | undefined;
   /**
-   * The last candidate secret the entropy checks judged, and their verdict: a pure function of
-   * the rule and the secret, so a run of one secret repeated (a pasted list, a hostile text) is
-   * judged once. A string comparison costs less than the entropy of the same string.
+   * For a rule whose only group ends right before gitleaks' terminator (its regexes compiled
+   * without indices; see secret-spans.ts): a sticky copy with indices, for a match whose end
+   * could be read two ways.
+   */
+  readonly indexed: RegExp | undefined;
+  /** Its terminator's form (with `indexed`). */
+  readonly terminator: Terminator | undefined;
+  /**
+   * Within a scan: the last candidate secret the rule judged, and whether it passed the entropy
+   * checks and the allowlists that read only the secret. Both are pure functions of the rule and
+   * the secret, so a run of one secret repeated (a pasted list, a hostile text) is judged once:
+   * a string comparison costs less than its entropy and allowlists. Cleared when the scan ends,
+   * so no rule keeps a piece of a scanned text alive.
    */
   lastSecret: string | undefined;
-  lastRandom: boolean;
+  lastPass: boolean;
 }
 
 const WINDOW_BEFORE = 256;
@@ -92,6 +105,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   const exclude = new Set(opts.exclude ?? []);
   const windowThreshold = opts.windowThreshold ?? 8192;
   const allowed = createAllowedCheck(file.global);
+  const reference = opts.prechecks === false;
 
   const rules: Rule[] = [];
   const keywordList: string[] = [];
@@ -100,17 +114,24 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
   for (const j of file.rules) {
     if ((include && !include.has(j.id)) || exclude.has(j.id)) continue;
     const idx = rules.length;
+    const allow = (j.allowlists ?? []).map(compileAllowlist);
+    const terminator = secretBeforeTerminator(j.re);
     rules.push({
       id: j.id,
-      re: new RegExp(j.re, ruleFlags(j.re, 'g')),
+      // Without prechecks the rule is the reference the precheck scans must equal: it reads every
+      // span from match indices, so the tests compare the spans read without them to those.
+      re: new RegExp(j.re, reference && hasGroup(j.re) ? 'gd' : ruleFlags(j.re, 'g')),
       entropy: j.entropy,
       secretGroup: j.secretGroup,
       generic: j.id.startsWith('generic'),
       label: { rule: `secrets.${j.id}`, message: `possible ${j.id} secret`, kind: `secret:${j.id}` },
-      allow: (j.allowlists ?? []).map(compileAllowlist),
-      pre: opts.prechecks === false || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
+      allow,
+      allowByContext: readsContext(allow),
+      pre: reference || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
+      indexed: !reference && terminator ? new RegExp(j.re, 'yd') : undefined,
+      terminator,
       lastSecret: undefined,
-      lastRandom: false,
+      lastPass: false,
     });
     if (j.keywords.length === 0) alwaysRun.push(idx);
     for (const k of j.keywords) {
@@ -153,16 +174,15 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       else for (let i = 1; i < m.length; i++) if (m[i]) { g = i; break; }
     }
     const secret = m[g] ?? m[0];
-    const span = m.indices?.[g] ?? [m.index, m.index + m[0].length];
+    const span: readonly [number, number] = g === 0 ? [m.index, m.index + m[0].length] : (m.indices?.[g] ?? spanBeforeTerminator(rule, m, secret));
     if (skip?.(offset + span[0], offset + span[1])) return;
-    if (rule.entropy !== undefined) {
-      if (secret !== rule.lastSecret) {
-        rule.lastSecret = secret;
-        rule.lastRandom = shannonEntropy(secret) > rule.entropy && (!rule.generic || /\d/.test(secret));
-      }
-      if (!rule.lastRandom) return;
+    if (secret !== rule.lastSecret) {
+      rule.lastSecret = secret;
+      const random = rule.entropy === undefined || (shannonEntropy(secret) > rule.entropy && (!rule.generic || /\d/.test(secret)));
+      rule.lastPass = random && !allowed.bySecret(rule.allow, secret);
     }
-    if (allowed(rule.allow, secret, m[0], whole, offset + m.index, lines)) return;
+    if (!rule.lastPass) return;
+    if (rule.allowByContext && allowed.byContext(rule.allow, m[0], whole, offset + m.index, lines)) return;
     out.push({
       detector: 'secrets',
       rule: rule.label.rule,
@@ -205,7 +225,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       // (per-rule lists, maps, the overlap index) is work for nothing.
       if (!active && alwaysRun.length === 0) return out;
       active ??= new Uint8Array(rules.length);
-      const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map() };
+      const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map(), lastTarget: new Map() };
       for (let r = 0; r < windows.length; r++) if (windows[r]) windows[r] = mergeWindows(windows[r]!);
       for (const r of alwaysRun) active[r] = 1;
       // Specific rules first, then generic ones: a generic candidate overlapping a specific
@@ -229,13 +249,31 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
         if (small || !w) runRule(rule, text, 0, text, found, lines, skip, ops);
         else for (let i = 0; i < w.length; i += 2) runRule(rule, slice(w[i]!, w[i + 1]!), w[i]!, text, found, lines, skip, ops);
       };
-      for (let r = 0; r < rules.length; r++) if (active[r] === 1 && !rules[r]!.generic) run(r, undefined);
-      const specific = overlapIndex(byRule.flat());
-      for (let r = 0; r < rules.length; r++) if (active[r] === 1 && rules[r]!.generic) run(r, specific);
-      for (const found of byRule) if (found) for (const f of found) out.push(f);
-      return dedupe(out);
+      try {
+        for (let r = 0; r < rules.length; r++) if (active[r] === 1 && !rules[r]!.generic) run(r, undefined);
+        const specific = overlapIndex(byRule.flat());
+        for (let r = 0; r < rules.length; r++) if (active[r] === 1 && rules[r]!.generic) run(r, specific);
+      } finally {
+        for (let r = 0; r < rules.length; r++) if (active[r] === 1) rules[r]!.lastSecret = undefined;
+      }
+      const found = byRule.filter((f) => f !== undefined && f.length > 0);
+      return dedupe(found.length === 1 ? found[0]! : found.flat());
     },
   };
+}
+
+/**
+ * The span of the secret `secret` (group 1) in a match `m` of a rule whose regexes have no
+ * indices because its group ends right before gitleaks' terminator (see secret-spans.ts).
+ */
+function spanBeforeTerminator(rule: Rule, m: RegExpExecArray, secret: string): [number, number] {
+  const end = m.index + m[0].length;
+  const t = terminatorLength(m[0], end === m.input.length, rule.terminator!);
+  if (t >= 0) return [end - t - secret.length, end - t];
+  // Two readings fit: the same match again, from the same start, with indices.
+  const re = rule.indexed!;
+  re.lastIndex = m.index;
+  return re.exec(m.input)!.indices![1]!;
 }
 
 /** One key per window [start, end) of the scanned text. */
