@@ -160,12 +160,11 @@ export function createAllowedCheck(global: { readonly regexes: readonly string[]
 }
 
 /**
- * Whether `text` holds the same characters at [a, a + len) and [b, b + len) (a < 0: no region).
- * For caches keyed by a region of the scanned text: comparing in place reads what a string
- * comparison would, without the slices and hashing.
+ * Whether `text` holds the same characters at [a, a + len) and [b, b + len): for a cache keyed
+ * by a region of the scanned text, comparing in place reads what a string comparison would,
+ * without the slice and its hashing.
  */
 function sameRegion(text: string, a: number, b: number, len: number): boolean {
-  if (a < 0) return false;
   if (a === b) return true;
   for (let i = 0; i < len; i++) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
   return true;

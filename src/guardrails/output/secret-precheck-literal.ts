@@ -3,7 +3,7 @@
  * and the alternatives precheck (a rule whose top-level alternatives each have a semi-generic
  * or literal precheck). Types and tables: secret-prechecks.ts.
  */
-import { WORD, type Alt, type Lit, type OnMatch } from './secret-prechecks.ts';
+import { WORD, classRunEnd, type Alt, type Lit, type OnMatch } from './secret-prechecks.ts';
 import { semiStarts } from './secret-precheck-semi.ts';
 
 /**
@@ -72,7 +72,7 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
         skip = j + 1 - lit.length;
         continue;
       }
-      e = max < 0 ? q + min : runEnd(pre, text, q + min);
+      e = max < 0 ? q + min : classRunEnd(table, pre.run, text, q + min);
       runFrom = q;
     }
     runTo = e;
@@ -99,20 +99,6 @@ function litStarts(pre: Lit, text: string, floor: () => number, visit: (k: numbe
     }
     visit(k);
   }
-}
-
-/** How much of a run past its minimum is read in JavaScript before the regex engine takes over. */
-const RUN_BY_HAND = 32;
-
-/** The end of the run of `pre`'s class that reaches `e`: by hand a little, then natively. */
-function runEnd(pre: Lit, text: string, e: number): number {
-  const table = pre.table;
-  const lim = Math.min(text.length, e + RUN_BY_HAND);
-  for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) e++;
-  if (e < lim || lim === text.length) return e;
-  pre.run.lastIndex = e;
-  pre.run.test(text);
-  return pre.run.lastIndex;
 }
 
 /**

@@ -3,10 +3,7 @@
  * start runs the rule's regex only when an operator follows its keyword part and a secret of
  * the right classes and length can follow the operator. Types and tables: secret-prechecks.ts.
  */
-import { GAP, OP, SEP, TERM, isNonAsciiSpace, type OnMatch, type Semi } from './secret-prechecks.ts';
-
-/** How much of a run past its minimum is read in JavaScript before the regex engine takes over. */
-const RUN_BY_HAND = 32;
+import { GAP, OP, SEP, TERM, classRunEnd, isNonAsciiSpace, type OnMatch, type Semi } from './secret-prechecks.ts';
 
 /** Texts up to this length run semi-generic rules from keyword matches; longer ones too where those are few, else from operators. */
 const HEAD_DRIVEN_MAX = 16384;
@@ -149,23 +146,7 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
             // the operator before, does not read it again).
             e = q + a.min;
             if (a.max >= 0 && f >= q && f <= e) e = runTo[i]!;
-            else if (a.max >= 0) {
-              // The last run starts at most a probe's width (9) after q: read that far by hand,
-              // then a run still going is left to the class's own sticky regex (a native loop).
-              const lim = Math.min(n, e + RUN_BY_HAND);
-              for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; ) {
-                if (e === f) {
-                  e = runTo[i]!;
-                  break;
-                }
-                e++;
-              }
-              if (e === lim && lim < n) {
-                a.run.lastIndex = e;
-                a.run.test(text);
-                e = a.run.lastIndex;
-              }
-            }
+            else if (a.max >= 0) e = classRunEnd(table, a.run, text, e, f, runTo[i]!);
             runFrom[i] = q;
             runTo[i] = e;
           }

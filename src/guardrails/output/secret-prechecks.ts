@@ -144,6 +144,23 @@ export function hasGroup(re: string): boolean {
   return new RegExp(`${re}|`).exec('')!.length > 1;
 }
 
+/** How much of a run is read in JavaScript before the regex engine takes over. */
+const RUN_BY_HAND = 32;
+
+/**
+ * The end of the run of a class (`table`, and `run`: the class repeated, sticky) that reaches
+ * `e` in `text`: read by hand a little, then by the regex engine's own loop. Where it reaches
+ * `knownFrom`, the start of a run already read to its end `knownTo`, it ends there too.
+ */
+export function classRunEnd(table: Uint8Array, run: RegExp, text: string, e: number, knownFrom = -1, knownTo = -1): number {
+  const lim = Math.min(text.length, e + RUN_BY_HAND);
+  for (let d: number; e < lim && (d = text.charCodeAt(e)) < 128 && table[d] === 1; e++) if (e === knownFrom) return knownTo;
+  if (e < lim || lim === text.length) return e;
+  run.lastIndex = e;
+  run.test(text);
+  return run.lastIndex;
+}
+
 /** Compiles the precheck `p` of the rule regex `re` (each part gets its own sticky copy of `re`). */
 export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
   if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, ruleFlags(re, 'y')), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };

@@ -72,12 +72,10 @@ interface Rule {
   readonly pre: Precheck | undefined;
   /**
    * For a rule whose only group ends right before gitleaks' terminator (its regexes compiled
-   * without indices; see secret-spans.ts): a sticky copy with indices, for a match whose end
-   * could be read two ways.
+   * without indices; see secret-spans.ts): the terminator's form, and a sticky copy of the regex
+   * with indices, for a match whose end could be read two ways.
    */
-  readonly indexed: RegExp | undefined;
-  /** Its terminator's form (with `indexed`). */
-  readonly terminator: Terminator | undefined;
+  readonly beforeTerminator: { readonly form: Terminator; readonly indexed: RegExp } | undefined;
   /**
    * Within a scan: the last candidate secret the rule judged, and whether it passed the entropy
    * checks and the allowlists that read only the secret. Both are pure functions of the rule and
@@ -115,7 +113,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     if ((include && !include.has(j.id)) || exclude.has(j.id)) continue;
     const idx = rules.length;
     const allow = (j.allowlists ?? []).map(compileAllowlist);
-    const terminator = secretBeforeTerminator(j.re);
+    const form = reference ? undefined : secretBeforeTerminator(j.re);
     rules.push({
       id: j.id,
       // Without prechecks the rule is the reference the precheck scans must equal: it reads every
@@ -128,8 +126,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       allow,
       allowByContext: readsContext(allow),
       pre: reference || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
-      indexed: !reference && terminator ? new RegExp(j.re, 'yd') : undefined,
-      terminator,
+      beforeTerminator: form && { form, indexed: new RegExp(j.re, 'yd') },
       lastSecret: undefined,
       lastPass: false,
     });
@@ -202,7 +199,6 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
     // nothing to what its value shows alone.
     readsNames: (name: string) => matcher.some(name),
     scan(text: string): Finding[] {
-      const out: Finding[] = [];
       const small = text.length <= windowThreshold;
       // Per rule: whether a keyword occurred, and (large texts) the windows its keywords open,
       // flat [start, end, ...]. The matcher hands over clusters of each keyword's occurrences
@@ -223,7 +219,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       });
       // Most leaves of a structured result hold no keyword: then no rule can match, and the rest
       // (per-rule lists, maps, the overlap index) is work for nothing.
-      if (!active && alwaysRun.length === 0) return out;
+      if (!active && alwaysRun.length === 0) return [];
       active ??= new Uint8Array(rules.length);
       const lines: LineMemo = { nl: undefined, results: new Map(), verdicts: new Map(), lastTarget: new Map() };
       for (let r = 0; r < windows.length; r++) if (windows[r]) windows[r] = mergeWindows(windows[r]!);
@@ -268,10 +264,10 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
  */
 function spanBeforeTerminator(rule: Rule, m: RegExpExecArray, secret: string): [number, number] {
   const end = m.index + m[0].length;
-  const t = terminatorLength(m[0], end === m.input.length, rule.terminator!);
+  const { form, indexed: re } = rule.beforeTerminator!;
+  const t = terminatorLength(m[0], end === m.input.length, form);
   if (t >= 0) return [end - t - secret.length, end - t];
   // Two readings fit: the same match again, from the same start, with indices.
-  const re = rule.indexed!;
   re.lastIndex = m.index;
   return re.exec(m.input)!.indices![1]!;
 }
