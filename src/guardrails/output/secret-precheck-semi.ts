@@ -69,6 +69,18 @@ function operators(text: string): Int32Array {
   return at.subarray(0, count);
 }
 
+/**
+ * The last start `secretAfter` tries after the operator at `o`: it goes on past a start only
+ * while the character there may stand between operator and secret (`[=>:|\x60'"\s]`), up to
+ * 9 characters after the operator.
+ */
+function lastStart(text: string, o: number): number {
+  const lim = Math.min(o + 9, text.length - 1);
+  let q = o + 1;
+  for (let d: number; q < lim && ((d = text.charCodeAt(q)) < 128 ? SEP[d] === 1 : isNonAsciiSpace(d)); ) q++;
+  return q;
+}
+
 /** The operators of `text`, from `cache` under `key` when the same text was scanned before. */
 export function cachedOperators(cache: OperatorCache, key: string, text: string): Int32Array {
   const hit = cache.get(key);
@@ -95,7 +107,7 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
   const noneFrom = alts ? new Int32Array(alts.length).fill(-1) : undefined;
   const noneTo = alts ? new Int32Array(alts.length) : undefined;
   // Every start from the last operator's first to `blocked` fails for every class: an operator
-  // whose starts all lie there has no secret after it (known without a call).
+  // whose starts all lie there (up to `lastStart`) has no secret after it (known without a call).
   let blocked = -1;
   /** Records that class i fails at every start from q to `to`; returns `to`. */
   const failFrom = (i: number, q: number, to: number): number => {
@@ -218,7 +230,7 @@ export function semiStarts(pre: Semi, text: string, floor: () => number, visit: 
   const at = ops ? cachedOperators(ops, opsKey, text) : operators(text);
   for (let x = 0; x < at.length; x++) {
     const o = at[x]!;
-    if (o <= floor() || o + 9 <= blocked || !secretAfter(o)) continue;
+    if (o <= floor() || (o < blocked && lastStart(text, o) <= blocked) || !secretAfter(o)) continue;
     const lo = Math.max(floor(), o - pre.maxHead - 23);
     let k = o - 1;
     for (let d: number; k > lo && ((d = text.charCodeAt(k - 1)) < 128 ? GAP[d] === 1 : isNonAsciiSpace(d)); ) k--;
