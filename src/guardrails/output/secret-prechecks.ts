@@ -10,7 +10,6 @@
  */
 
 import { escapeRegExp } from '../../shared/escape-regexp.ts';
-import { secretBeforeTerminator } from './secret-spans.ts';
 
 /** A precheck as secret-rules.json holds it. */
 export type PrecheckJson = SemiJson | SplitJson | LitJson | AltJson;
@@ -128,22 +127,6 @@ export const TERM = asciiTable(String.raw`[\x60'"\s;\\]`);
 /** What may lie between the operator's first character and the secret: the rest of the operator, `[\x60'"\s=]`. */
 export const SEP = asciiTable(String.raw`[=>:|\x60'"\s]`);
 
-/**
- * The flags a rule regex `re` is compiled with: `base`, plus `d` (match indices) only when `re`
- * has a capture group whose span a finding cannot read otherwise. V8 builds the indices array on
- * every match, which about doubles the cost of a match; a rule without groups spans its whole
- * match, and one whose only group comes right before gitleaks' terminator ends where the match
- * ends less the terminator (see secret-spans.ts).
- */
-export function ruleFlags(re: string, base: string): string {
-  return hasGroup(re) && secretBeforeTerminator(re) === undefined ? `${base}d` : base;
-}
-
-/** Whether the regex source `re` has a capture group. */
-export function hasGroup(re: string): boolean {
-  return new RegExp(`${re}|`).exec('')!.length > 1;
-}
-
 /** How much of a run is read in JavaScript before the regex engine takes over. */
 const RUN_BY_HAND = 32;
 
@@ -161,9 +144,12 @@ export function classRunEnd(table: Uint8Array, run: RegExp, text: string, e: num
   return run.lastIndex;
 }
 
-/** Compiles the precheck `p` of the rule regex `re` (each part gets its own sticky copy of `re`). */
-export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
-  if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, ruleFlags(re, 'y')), parts: p.parts.map((q) => compilePrecheck(re, q) as Semi | Lit) };
+/**
+ * Compiles the precheck `p` of the rule regex `re` (each part gets its own sticky copy of `re`,
+ * with `flags`: `y`, and `d` where the rule's spans need match indices; see secret-spans.ts).
+ */
+export function compilePrecheck(re: string, p: PrecheckJson, flags: string): Precheck {
+  if (p.kind === 'alt') return { kind: 'alt', sticky: new RegExp(re, flags), parts: p.parts.map((q) => compilePrecheck(re, q, flags) as Semi | Lit) };
   if (p.kind === 'lit') {
     const ci = p.ci ? new RegExp(escapeRegExp(p.lit), 'gi') : undefined;
     // The literal with the fixed tokens after it when the generator found some, else the literal.
@@ -172,12 +158,12 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       within: p.then.within,
     };
     const boundary = p.wb && p.at === 0 ? new RegExp(`\\b${escapeRegExp(p.lit)}`, p.ci ? 'gi' : 'g') : undefined;
-    return { kind: 'lit', sticky: new RegExp(re, ruleFlags(re, 'y')), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), run: new RegExp(`${p.cls}*`, 'y'), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
+    return { kind: 'lit', sticky: new RegExp(re, flags), lit: p.lit, ci, boundary, wb: p.wb, at: p.at, table: asciiTable(p.cls), run: new RegExp(`${p.cls}*`, 'y'), min: p.min, max: p.max ?? -1, after: p.after ? asciiTable(p.after) : undefined, then };
   }
   if (p.kind === 'semi') {
     return {
       kind: 'semi',
-      sticky: new RegExp(re, ruleFlags(re, 'y')),
+      sticky: new RegExp(re, flags),
       maxHead: p.maxHead,
       head: new RegExp(p.head, 'g'),
       headFirst: p.headFirst === null ? null : asciiTable(p.headFirst),
@@ -185,5 +171,5 @@ export function compilePrecheck(re: string, p: PrecheckJson): Precheck {
       alts: p.alts && p.alts.map(([cls, min, max, eq]) => ({ table: asciiTable(cls), min, max: max ?? -1, eq, run: new RegExp(`${cls}*`, 'y') })),
     };
   }
-  return { kind: 'split', sticky: new RegExp(re, ruleFlags(re, 'y')), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };
+  return { kind: 'split', sticky: new RegExp(re, flags), head: new RegExp(p.head, 'g'), line: p.line, lines: p.lines, tail: new RegExp(p.tail, 'y'), hint: new RegExp(p.hint, 'g') };
 }

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createSecretsDetector, shannonEntropy } from './secrets.ts';
 import { readFileSync } from 'node:fs';
-import { asciiTable, compilePrecheck, isNonAsciiSpace, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { asciiTable, compilePrecheck, isNonAsciiSpace, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
 import { runAlt, runLit } from './secret-precheck-literal.ts';
 import { runSemi } from './secret-precheck-semi.ts';
 import { dedupe } from './secret-findings.ts';
-import { TERMINATOR, TERMINATOR_LOWER, secretBeforeTerminator, terminatorLength } from './secret-spans.ts';
+import { TERMINATOR, TERMINATOR_LOWER, ruleFlags, secretBeforeTerminator, terminatorLength } from './secret-spans.ts';
 
 const det = createSecretsDetector();
 const AWS = 'AKIA' + 'Z3MX7QH2LBV5NWKD';
@@ -299,7 +299,7 @@ describe('secrets detector prechecks', () => {
     let checked = 0;
     for (const r of file.rules) {
       if (!r.pre || r.pre.kind === 'split') continue;
-      const pre = compilePrecheck(r.re, r.pre);
+      const pre = compilePrecheck(r.re, r.pre, ruleFlags(r.re, 'y'));
       const re = new RegExp(r.re, 'g');
       const words = [...r.keywords, ...r.keywords.map((k) => k.toUpperCase()), ...boundaryRuns(r.pre)];
       // fast-check generates from the regex without its word boundaries (it has none); a sample

@@ -24,8 +24,8 @@ import { dedupe, overlapIndex, type Overlaps } from './secret-findings.ts';
 import { runSplit } from './secret-precheck-curl.ts';
 import { runAlt, runLit } from './secret-precheck-literal.ts';
 import { runSemi, type OperatorCache } from './secret-precheck-semi.ts';
-import { compilePrecheck, hasGroup, ruleFlags, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
-import { secretBeforeTerminator, terminatorLength, type Terminator } from './secret-spans.ts';
+import { compilePrecheck, type Precheck, type PrecheckJson } from './secret-prechecks.ts';
+import { hasGroup, ruleFlags, secretBeforeTerminator, terminatorLength, type Terminator } from './secret-spans.ts';
 
 export { shannonEntropy } from './secret-entropy.ts';
 
@@ -125,7 +125,7 @@ export function createSecretsDetector(opts: SecretsOptions = {}): Detector {
       label: { rule: `secrets.${j.id}`, message: `possible ${j.id} secret`, kind: `secret:${j.id}` },
       allow,
       allowByContext: readsContext(allow),
-      pre: reference || !j.pre ? undefined : compilePrecheck(j.re, j.pre),
+      pre: reference || !j.pre ? undefined : compilePrecheck(j.re, j.pre, ruleFlags(j.re, 'y')),
       beforeTerminator: form && { form, indexed: new RegExp(j.re, 'yd') },
       lastSecret: undefined,
       lastPass: false,
